@@ -1,0 +1,614 @@
+/*
+ * cfg.c: the configuration file: "keyword value" lines, "#" comments and
+ * "include FILE". Every key is declared once in cfg_keys[]; parsing,
+ * validation, the sample file and chatgridd.conf(5) all come from it.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "xmalloc.h"
+
+enum cfg_type {
+	CT_BOOL,
+	CT_INT,		/* int field */
+	CT_INT64,	/* long long field */
+	CT_STRING,
+	CT_LISTEN,	/* repeatable host:port */
+	CT_LIST,	/* repeatable, space-separated words */
+	CT_LEVEL,	/* log level name */
+	CT_LOGDEST,	/* stderr | syslog */
+	CT_TRACE,	/* comma list of trace categories */
+};
+
+#define CF_RELOAD 0x1	/* takes effect on SIGHUP */
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	long long min, max;
+	const char *def;	/* default, as it would be written in the file */
+	int flags;
+	const char *arg;	/* argument name for the man page */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "listen", CT_LISTEN, OFF(listen), 0, 0, "127.0.0.1:8765", 0, "address:port",
+	  "Address and port to serve HTTP and WebSocket on. Repeat for several addresses. "
+	  "IPv6 addresses go in brackets, as in [::1]:8765; an empty address, as in :8765, means every address." },
+	{ "tls_cert", CT_STRING, OFF(tls_cert), 0, 0, "", CF_RELOAD, "file",
+	  "PEM certificate chain. With tls_key, every listener speaks https and wss." },
+	{ "tls_key", CT_STRING, OFF(tls_key), 0, 0, "", CF_RELOAD, "file",
+	  "PEM private key for tls_cert." },
+	{ "allow_insecure", CT_BOOL, OFF(allow_insecure), 0, 0, "no", 0, "yes|no",
+	  "Serve plain http and ws when no certificate is configured. Without it chatgridd refuses to start without TLS." },
+	{ "allowed_origins", CT_LIST, OFF(allowed_origins), 0, 0, "", CF_RELOAD, "origin ...",
+	  "Origins (scheme://host[:port]) whose pages may open the WebSocket and call the session endpoints. "
+	  "When empty, only the server's own origin (the Host header) is accepted. Requests without an Origin header are not browsers and are accepted." },
+	{ "www_root", CT_STRING, OFF(www_root), 0, 0, DATADIR "/chatgrid/www", CF_RELOAD, "directory",
+	  "Directory of the web client served over HTTP." },
+	{ "max_message_bytes", CT_INT64, OFF(max_message_bytes), 1024, 64LL * 1024 * 1024, "2000000", CF_RELOAD, "bytes",
+	  "Largest WebSocket message accepted from a client; a larger one closes the connection with code 1009." },
+	{ "max_connections", CT_INT, OFF(max_connections), 1, 1000000, "10000", CF_RELOAD, "number",
+	  "Most simultaneous connections; past it a new connection gets 503 and is closed." },
+	{ "max_output_bytes", CT_INT64, OFF(max_output_bytes), 65536, 1LL << 30, "1048576", CF_RELOAD, "bytes",
+	  "Most bytes queued for one client that is not reading; past it the client is dropped." },
+	{ "log_level", CT_LEVEL, OFF(log_level), 0, 0, "notice", CF_RELOAD, "error|warn|notice|info|debug",
+	  "Least severe messages to log." },
+	{ "log_destination", CT_LOGDEST, OFF(log_syslog), 0, 0, "stderr", 0, "stderr|syslog",
+	  "Where log lines go. A daemon that detaches (no -f) always logs to syslog." },
+	{ "trace", CT_TRACE, OFF(trace), 0, 0, "", CF_RELOAD, "category,...",
+	  "Trace categories to log whatever the level: ws, http, db, plugin, tick, proto, or all." },
+	{ "pid_file", CT_STRING, OFF(pid_file), 0, 0, "", 0, "file",
+	  "Write the daemon's process id to this file." },
+	{ "tick_ms", CT_INT, OFF(tick_ms), 10, 1000, "50", 0, "milliseconds",
+	  "Period of the timer that drives all periodic work." },
+	{ "handshake_timeout_ms", CT_INT, OFF(handshake_timeout_ms), 100, 600000, "10000", CF_RELOAD, "milliseconds",
+	  "Time a new connection has to send a complete HTTP request head." },
+	{ "idle_timeout_ms", CT_INT, OFF(idle_timeout_ms), 100, 3600000, "60000", CF_RELOAD, "milliseconds",
+	  "Time an HTTP keep-alive connection may sit idle." },
+	{ "ws_ping_interval_ms", CT_INT, OFF(ws_ping_interval_ms), 100, 3600000, "20000", CF_RELOAD, "milliseconds",
+	  "Silence after which the server pings a WebSocket client." },
+	{ "ws_pong_timeout_ms", CT_INT, OFF(ws_pong_timeout_ms), 100, 3600000, "20000", CF_RELOAD, "milliseconds",
+	  "Time a pinged client has to answer before it is dropped as half-open." },
+	{ "json_max_depth", CT_INT, OFF(json_max_depth), 2, 64, "16", CF_RELOAD, "levels",
+	  "Deepest nesting accepted in a client's JSON message." },
+	{ "msg_rate", CT_INT, OFF(msg_rate), 1, 1000000, "40", CF_RELOAD, "messages/s",
+	  "Messages per second a client may send on average (token bucket refill)." },
+	{ "msg_burst", CT_INT, OFF(msg_burst), 1, 1000000, "80", CF_RELOAD, "messages",
+	  "Messages a client may send at once (token bucket size)." },
+	{ "max_bad_messages", CT_INT, OFF(max_bad_messages), 1, 1000000, "20", CF_RELOAD, "number",
+	  "Malformed or refused messages after which a client is disconnected with code 1008." },
+	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, "", 0, "conninfo",
+	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
+	{ "db_pool_size", CT_INT, OFF(db_pool_size), 1, 64, "4", 0, "number",
+	  "Connections to PostgreSQL." },
+	{ "db_statement_timeout_ms", CT_INT, OFF(db_statement_timeout_ms), 100, 600000, "5000", 0, "milliseconds",
+	  "Longest a database statement may run." },
+	{ "db_connect_timeout_ms", CT_INT, OFF(db_connect_timeout_ms), 100, 600000, "5000", 0, "milliseconds",
+	  "Longest a database connection attempt may take." },
+};
+
+#define NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
+
+struct config *cfg;
+
+struct cfg_ctx {
+	struct config *c;
+	cfg_error_cb err;
+	void *arg;
+	int nerr;
+	int depth;
+	unsigned char seen[NKEYS];	/* repeatable keys replace their default on first use */
+};
+
+static void
+cfg_error(struct cfg_ctx *x, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+cfg_error(struct cfg_ctx *x, const char *file, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	x->nerr++;
+	if (x->err != NULL)
+		x->err(file, line, msg, x->arg);
+}
+
+int
+cfg_parse_listen(const char *s, struct cfg_listen *l)
+{
+	const char *colon, *host, *hend;
+	char *end;
+	long port;
+
+	if (*s == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		host = s + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || strchr(s, ':') != colon)
+			return -1;	/* a bare IPv6 address needs brackets */
+		host = s;
+		hend = colon;
+	}
+	if ((size_t)(hend - host) >= sizeof l->host)
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
+		return -1;
+	memcpy(l->host, host, (size_t)(hend - host));
+	l->host[hend - host] = '\0';
+	l->port = (int)port;
+	return 0;
+}
+
+static int
+cfg_parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Store one value; returns 0 or -1 after reporting the error. */
+static int
+cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *file, int line)
+{
+	char *field = (char *)x->c + k->off;
+	char *end, *copy, *tok, *save = NULL;
+	long long n;
+	int b, lvl;
+	unsigned mask;
+	struct config *c = x->c;
+
+	switch (k->type) {
+	case CT_BOOL:
+		if (cfg_parse_bool(v, &b) != 0) {
+			cfg_error(x, file, line, "%s must be yes or no, not '%s'", k->name, v);
+			return -1;
+		}
+		*(int *)field = b;
+		return 0;
+	case CT_INT:
+	case CT_INT64:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0) {
+			cfg_error(x, file, line, "%s must be a number, not '%s'", k->name, v);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			cfg_error(x, file, line, "%s must be between %lld and %lld", k->name, k->min, k->max);
+			return -1;
+		}
+		if (k->type == CT_INT)
+			*(int *)field = (int)n;
+		else
+			*(long long *)field = n;
+		return 0;
+	case CT_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case CT_LISTEN:
+		if (c->nlisten == CFG_MAX_LISTEN) {
+			cfg_error(x, file, line, "at most %d listen addresses", CFG_MAX_LISTEN);
+			return -1;
+		}
+		if (cfg_parse_listen(v, &c->listen[c->nlisten]) != 0) {
+			cfg_error(x, file, line, "listen needs address:port, [ipv6]:port or :port, not '%s'", v);
+			return -1;
+		}
+		c->nlisten++;
+		return 0;
+	case CT_LIST:
+		copy = xstrdup(v);
+		for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
+			if (c->nallowed_origins == CFG_MAX_LIST) {
+				cfg_error(x, file, line, "%s holds at most %d entries", k->name, CFG_MAX_LIST);
+				free(copy);
+				return -1;
+			}
+			c->allowed_origins[c->nallowed_origins++] = xstrdup(tok);
+		}
+		free(copy);
+		return 0;
+	case CT_LEVEL:
+		if ((lvl = log_level_parse(v)) < 0) {
+			cfg_error(x, file, line, "log_level must be error, warn, notice, info or debug, not '%s'", v);
+			return -1;
+		}
+		*(int *)field = lvl;
+		return 0;
+	case CT_LOGDEST:
+		if (strcasecmp(v, "stderr") == 0)
+			*(int *)field = 0;
+		else if (strcasecmp(v, "syslog") == 0)
+			*(int *)field = 1;
+		else {
+			cfg_error(x, file, line, "log_destination must be stderr or syslog, not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case CT_TRACE:
+		if (log_trace_parse(v, &mask) != 0) {
+			cfg_error(x, file, line, "trace takes ws, http, db, plugin, tick, proto or all, not '%s'", v);
+			return -1;
+		}
+		*(unsigned *)field = mask;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct cfg_key *
+cfg_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+static void
+cfg_clear_repeatable(struct config *c, const struct cfg_key *k)
+{
+	int i;
+
+	if (k->type == CT_LISTEN)
+		c->nlisten = 0;
+	else if (k->type == CT_LIST) {
+		for (i = 0; i < c->nallowed_origins; i++)
+			free(c->allowed_origins[i]);
+		c->nallowed_origins = 0;
+	}
+}
+
+static void cfg_read_file(struct cfg_ctx *, const char *path, const char *from, int fromline);
+
+static void
+cfg_line(struct cfg_ctx *x, char *s, const char *file, int line)
+{
+	char *kw, *v, *e;
+	const struct cfg_key *k;
+	char *dir, *inc;
+	const char *slash;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return;
+	/* A "#" after white space starts a comment; inside a word it is data (URLs). */
+	for (e = s; *e != '\0'; e++)
+		if (*e == '#' && isspace((unsigned char)e[-1])) {
+			*e = '\0';
+			break;
+		}
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	kw = s;
+	while (*s != '\0' && !isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	v = s;
+	if (strlen(v) >= 2 && v[0] == '"' && v[strlen(v) - 1] == '"') {
+		v[strlen(v) - 1] = '\0';
+		v++;
+	}
+
+	if (strcmp(kw, "include") == 0) {
+		if (*v == '\0') {
+			cfg_error(x, file, line, "include needs a file name");
+			return;
+		}
+		if (*v == '/' || (slash = strrchr(file, '/')) == NULL)
+			inc = xstrdup(v);
+		else {
+			dir = xstrndup(file, (size_t)(slash - file));
+			xasprintf(&inc, "%s/%s", dir, v);
+			free(dir);
+		}
+		cfg_read_file(x, inc, file, line);
+		free(inc);
+		return;
+	}
+	if ((k = cfg_find(kw)) == NULL) {
+		cfg_error(x, file, line, "unknown keyword '%s'", kw);
+		return;
+	}
+	if (*v == '\0' && k->type != CT_STRING && k->type != CT_LIST && k->type != CT_TRACE) {
+		cfg_error(x, file, line, "%s needs a value", kw);
+		return;
+	}
+	if ((k->type == CT_LISTEN || k->type == CT_LIST) && !x->seen[k - cfg_keys]) {
+		cfg_clear_repeatable(x->c, k);
+		x->seen[k - cfg_keys] = 1;
+	}
+	cfg_set(x, k, v, file, line);
+}
+
+static void
+cfg_read_file(struct cfg_ctx *x, const char *path, const char *from, int fromline)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int line = 0;
+
+	if (x->depth >= 8) {
+		cfg_error(x, from, fromline, "includes nested too deeply at '%s'", path);
+		return;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		if (from != NULL)
+			cfg_error(x, from, fromline, "cannot open '%s': %s", path, strerror(errno));
+		else
+			cfg_error(x, path, 0, "cannot open: %s", strerror(errno));
+		return;
+	}
+	x->depth++;
+	while ((n = getline(&buf, &cap, f)) != -1) {
+		line++;
+		if (memchr(buf, '\0', (size_t)n) != NULL) {
+			cfg_error(x, path, line, "NUL byte in line");
+			continue;
+		}
+		cfg_line(x, buf, path, line);
+	}
+	free(buf);
+	fclose(f);
+	x->depth--;
+}
+
+struct config *
+cfg_defaults(void)
+{
+	struct cfg_ctx x;
+	size_t i;
+	char *v;
+
+	memset(&x, 0, sizeof x);
+	x.c = xcalloc(1, sizeof *x.c);
+	for (i = 0; i < NKEYS; i++) {
+		if (cfg_keys[i].def[0] == '\0' && cfg_keys[i].type != CT_STRING)
+			continue;
+		v = xstrdup(cfg_keys[i].def);
+		if (cfg_set(&x, &cfg_keys[i], v, "default", 0) != 0)
+			fatalx("bad default for %s", cfg_keys[i].name);
+		free(v);
+	}
+	return x.c;
+}
+
+struct config *
+cfg_load(const char *path, cfg_error_cb err, void *arg)
+{
+	struct cfg_ctx x;
+
+	memset(&x, 0, sizeof x);
+	x.c = cfg_defaults();
+	x.err = err;
+	x.arg = arg;
+	x.c->path = xstrdup(path);
+	cfg_read_file(&x, path, NULL, 0);
+	x.nerr += cfg_check(x.c, err, arg);
+	if (x.nerr > 0) {
+		cfg_free(x.c);
+		return NULL;
+	}
+	return x.c;
+}
+
+int
+cfg_check(const struct config *c, cfg_error_cb err, void *arg)
+{
+	struct cfg_ctx x;
+	const char *f = c->path != NULL ? c->path : "default";
+	struct stat st;
+	int i;
+
+	memset(&x, 0, sizeof x);
+	x.err = err;
+	x.arg = arg;
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0'))
+		cfg_error(&x, f, 0, "tls_cert and tls_key must be given together");
+	if (c->tls_cert[0] == '\0' && !c->allow_insecure)
+		cfg_error(&x, f, 0, "no TLS certificate: set tls_cert and tls_key, or allow_insecure yes for plain http");
+	if (c->tls_cert[0] != '\0' && access(c->tls_cert, R_OK) != 0)
+		cfg_error(&x, f, 0, "tls_cert '%s' cannot be read: %s", c->tls_cert, strerror(errno));
+	if (c->tls_key[0] != '\0' && access(c->tls_key, R_OK) != 0)
+		cfg_error(&x, f, 0, "tls_key '%s' cannot be read: %s", c->tls_key, strerror(errno));
+	if (stat(c->www_root, &st) != 0 || !S_ISDIR(st.st_mode))
+		cfg_error(&x, f, 0, "www_root '%s' is not a directory", c->www_root);
+	if (c->nlisten == 0)
+		cfg_error(&x, f, 0, "no listen address");
+	for (i = 0; i < c->nallowed_origins; i++)
+		if (strncmp(c->allowed_origins[i], "http://", 7) != 0 &&
+		    strncmp(c->allowed_origins[i], "https://", 8) != 0)
+			cfg_error(&x, f, 0, "allowed_origins entry '%s' must start with http:// or https://",
+			    c->allowed_origins[i]);
+	return x.nerr;
+}
+
+void
+cfg_keep_restart_keys(struct config *n, const struct config *o, void (*note)(const char *key))
+{
+	size_t i;
+	const struct cfg_key *k;
+	char *nf;
+	const char *of;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &cfg_keys[i];
+		if (k->flags & CF_RELOAD)
+			continue;
+		nf = (char *)n + k->off;
+		of = (const char *)o + k->off;
+		switch (k->type) {
+		case CT_STRING:
+			if (strcmp(*(char **)nf, *(char *const *)of) == 0)
+				continue;
+			free(*(char **)nf);
+			*(char **)nf = xstrdup(*(char *const *)of);
+			break;
+		case CT_LISTEN:
+			if (n->nlisten == o->nlisten &&
+			    memcmp(n->listen, o->listen, sizeof n->listen[0] * (size_t)n->nlisten) == 0)
+				continue;
+			memcpy(n->listen, o->listen, sizeof n->listen);
+			n->nlisten = o->nlisten;
+			break;
+		case CT_INT64:
+			if (*(long long *)nf == *(const long long *)of)
+				continue;
+			*(long long *)nf = *(const long long *)of;
+			break;
+		case CT_LIST:
+			continue;	/* every list key is reloadable */
+		default:
+			if (*(int *)nf == *(const int *)of)
+				continue;
+			*(int *)nf = *(const int *)of;
+			break;
+		}
+		note(k->name);
+	}
+}
+
+void
+cfg_free(struct config *c)
+{
+	size_t i;
+	int j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++)
+		if (cfg_keys[i].type == CT_STRING)
+			free(*(char **)((char *)c + cfg_keys[i].off));
+	for (j = 0; j < c->nallowed_origins; j++)
+		free(c->allowed_origins[j]);
+	free(c->path);
+	free(c);
+}
+
+static const char *
+cfg_type_name(const struct cfg_key *k)
+{
+	return k->arg;
+}
+
+/* mdoc-escape a help string: a leading dot or a backslash would be markup. */
+static void
+cfg_man_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+void
+cfg_write_man(FILE *f)
+{
+	size_t i;
+
+	fputs(".Bl -tag -width Ds\n", f);
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		fprintf(f, ".It Ic %s Ar %s\n", k->name, cfg_type_name(k));
+		cfg_man_text(f, k->help);
+		fputc('\n', f);
+		if (k->type == CT_INT || k->type == CT_INT64)
+			fprintf(f, "Range %lld to %lld.\n", k->min, k->max);
+		if (k->def[0] != '\0')
+			fprintf(f, "Default:\n.Ql %s .\n", k->def);
+		else
+			fputs("Default: empty.\n", f);
+		if (k->flags & CF_RELOAD)
+			fputs("Changes take effect on\n.Dv SIGHUP .\n", f);
+		if (k->type == CT_LISTEN || k->type == CT_LIST)
+			fputs("May be repeated.\n", f);
+	}
+	fputs(".El\n", f);
+}
+
+void
+cfg_write_sample(FILE *f)
+{
+	size_t i;
+	const char *h, *sp;
+	int col;
+
+	fputs("# chatgridd.conf: every key with its default. See chatgridd.conf(5).\n"
+	    "# Lines are \"keyword value\"; \"#\" starts a comment; \"include FILE\" reads another file.\n", f);
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		fputs("\n#", f);
+		col = 1;
+		/* Wrap the help text at about 78 columns. */
+		for (h = k->help; *h != '\0'; h = sp) {
+			while (*h == ' ')
+				h++;
+			sp = strchr(h, ' ');
+			if (sp == NULL)
+				sp = h + strlen(h);
+			if (col + 1 + (sp - h) > 78) {
+				fputs("\n#", f);
+				col = 1;
+			}
+			fprintf(f, " %.*s", (int)(sp - h), h);
+			col += 1 + (int)(sp - h);
+		}
+		fprintf(f, "\n#%s %s\n", k->name, k->def);
+	}
+}

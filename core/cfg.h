@@ -1,0 +1,78 @@
+/* cfg.h: the configuration file. Every key is declared once in the table in cfg.c. */
+#ifndef CG_CFG_H
+#define CG_CFG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CFG_MAX_LISTEN 16
+#define CFG_MAX_LIST 64
+
+struct cfg_listen {
+	char host[256];		/* literal address or name; "" for any */
+	int port;
+};
+
+/* A parsed configuration. Strings are owned by the struct (cfg_free). */
+struct config {
+	char *path;			/* file it was read from, or NULL for defaults */
+
+	struct cfg_listen listen[CFG_MAX_LISTEN];
+	int nlisten;
+	char *tls_cert;
+	char *tls_key;
+	int allow_insecure;
+	char *allowed_origins[CFG_MAX_LIST];
+	int nallowed_origins;
+	char *www_root;
+	long long max_message_bytes;
+	int max_connections;
+	long long max_output_bytes;
+	int log_level;
+	int log_syslog;
+	unsigned trace;
+	char *pid_file;
+	int tick_ms;
+	int handshake_timeout_ms;
+	int idle_timeout_ms;
+	int ws_ping_interval_ms;
+	int ws_pong_timeout_ms;
+	int json_max_depth;
+	int msg_rate;
+	int msg_burst;
+	int max_bad_messages;
+
+	char *db_conninfo;
+	int db_pool_size;
+	int db_statement_timeout_ms;
+	int db_connect_timeout_ms;
+};
+
+/* The configuration in force; replaced on SIGHUP for the reloadable keys. */
+extern struct config *cfg;
+
+/* Reports one problem: file, line (0 if none) and message. */
+typedef void (*cfg_error_cb)(const char *file, int line, const char *msg, void *arg);
+
+/* Defaults for every key; never fails. */
+struct config *cfg_defaults(void);
+/*
+ * Read path over the defaults. Every problem goes to err; returns the config,
+ * or NULL when there was at least one error.
+ */
+struct config *cfg_load(const char *path, cfg_error_cb err, void *arg);
+/* Check cross-key rules (TLS or allow_insecure, ...); returns the number of errors. */
+int cfg_check(const struct config *, cfg_error_cb err, void *arg);
+void cfg_free(struct config *);
+/*
+ * After a reload: put back into n the old value of every key that only a
+ * restart can change, calling note(key) for each that differed.
+ */
+void cfg_keep_restart_keys(struct config *n, const struct config *o, void (*note)(const char *key));
+/* Write the mdoc key list (for chatgridd.conf(5)) or a commented default file. */
+void cfg_write_man(FILE *);
+void cfg_write_sample(FILE *);
+/* Parse "host:port", "[v6]:port" or ":port"; 0 on success. */
+int cfg_parse_listen(const char *, struct cfg_listen *);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * client.h: one accepted connection: HTTP until it upgrades, then a
+ * WebSocket; its output queue, limits and teardown.
+ */
+#ifndef CG_CLIENT_H
+#define CG_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "ws.h"
+
+struct bufferevent;
+struct json_object;
+
+enum client_state {
+	CS_HTTP,		/* reading request heads */
+	CS_WS,			/* WebSocket open */
+	CS_CLOSING,		/* our close frame or last response is draining */
+	CS_DEAD,		/* torn down; freed from the loop soon */
+};
+
+/*
+ * A serialised, framed message. Shared by every recipient of a broadcast:
+ * each output buffer holds a reference, and the last one frees it.
+ */
+struct outmsg {
+	int refs;
+	size_t len;
+	uint8_t data[];
+};
+
+struct client {
+	uint64_t serial;
+	char id[37];			/* connection id (UUID) on the wire */
+	enum client_state state;
+	struct bufferevent *bev;	/* owned */
+	int tls;
+	unsigned upgraded:1;		/* became a WebSocket at some point */
+	unsigned lingering:1;		/* write side shut, waiting for EOF */
+	char addr[64];			/* peer address, for limits and logs */
+	char host[256];			/* Host header of the upgrade request */
+
+	uint64_t deadline_ms;		/* head/idle/closing deadline, 0 = none */
+	uint64_t last_rx_ms;
+	uint64_t ping_sent_ms;		/* our WebSocket ping awaiting a frame */
+
+	struct ws_parser wp;
+	uint8_t *msg;			/* text message being reassembled */
+	size_t msg_len, msg_cap;
+
+	double tokens;			/* inbound message token bucket */
+	uint64_t tokens_ms;
+	int bad_messages;
+
+	void *user;			/* owned by the auth/world layers */
+	int refs;
+	TAILQ_ENTRY(client) entry;
+};
+
+TAILQ_HEAD(client_list, client);
+extern struct client_list clients;
+extern int client_count;
+
+/* Take an accepted socket; bev is owned by the new client. */
+struct client *client_new(struct bufferevent *bev, const char *addr, int tls);
+/* Switch to WebSocket after a 101 was queued. */
+void client_upgrade(struct client *);
+/* Queue bytes (HTTP); copies them. */
+void client_write(struct client *, const void *, size_t);
+struct evbuffer *client_output(struct client *);
+
+struct outmsg *outmsg_new_text(const char *text, size_t len);
+/* Serialise a JSON object to one text frame. */
+struct outmsg *outmsg_new_json(struct json_object *);
+void outmsg_unref(struct outmsg *);
+/* Queue a shared message on a WebSocket client; no-op unless open. */
+void client_send(struct client *, struct outmsg *);
+/* Serialise and queue a JSON object (drops the caller's reference). */
+void client_send_json(struct client *, struct json_object *);
+/* {"type":"error","code":code,"message":text} to the client. */
+void client_send_error(struct client *, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Count a bad message; closes with 1008 past max_bad_messages. */
+void client_bad_message(struct client *);
+
+/* Start a WebSocket close handshake (or close after the HTTP reply drains). */
+void client_close(struct client *, int code, const char *reason);
+/* Tear the connection down now: the single teardown path. */
+void client_teardown(struct client *, const char *why);
+
+/* Hooks run once per WebSocket client at teardown (presence, persistence). */
+typedef void (*client_hook)(struct client *);
+void client_on_teardown(client_hook);
+
+/* The periodic liveness job: deadlines, pings, half-open sockets. */
+void client_init(void);
+/* Send close 1001 to everyone and close HTTP connections (shutdown). */
+void client_close_all(int code, const char *reason);
+
+#endif

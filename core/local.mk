@@ -1,0 +1,27 @@
+# core: the daemon.
+sbin_PROGRAMS += core/chatgridd
+
+# Everything but main.c, shared with unit tests and fuzzers.
+CORE_SOURCES = \
+	core/cfg.c core/cfg.h \
+	core/client.c core/client.h \
+	core/health.c core/health.h \
+	core/http.c core/http.h \
+	core/log.c core/log.h \
+	core/main.h \
+	core/net.c core/net.h \
+	core/proto.c core/proto.h \
+	core/proto-sys.c \
+	core/tick.c core/tick.h \
+	core/upgrade.c core/upgrade.h \
+	core/ws.c core/ws.h \
+	core/xmalloc.c core/xmalloc.h
+
+CORE_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBPQ_CFLAGS) \
+	$(JSONC_CFLAGS) $(MSGPACK_CFLAGS) $(ARGON2_CFLAGS)
+CORE_LIBS = $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(LIBPQ_LIBS) $(JSONC_LIBS) \
+	$(MSGPACK_LIBS) $(ARGON2_LIBS) -lpthread -lm
+
+core_chatgridd_SOURCES = core/main.c $(CORE_SOURCES)
+core_chatgridd_CFLAGS = $(CORE_CFLAGS)
+core_chatgridd_LDADD = $(CORE_LIBS)

@@ -1,0 +1,330 @@
+/*
+ * main.c: chatgridd's start, signals and graceful stop. One libevent loop
+ * runs everything; start-up failures exit with one clear log line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <openssl/rand.h>
+
+#include "cfg.h"
+#include "client.h"
+#include "health.h"
+#include "log.h"
+#include "main.h"
+#include "net.h"
+#include "proto.h"
+#include "tick.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+#define SHUTDOWN_GRACE_MS 3000
+
+struct event_base *cg_base;
+char cg_instance_id[37];
+unsigned long long cg_start_ms;
+
+static const char *config_path = SYSCONFDIR "/chatgrid/chatgridd.conf";
+static int exit_status;
+static int shutting_down;
+static uint64_t shutdown_deadline;
+static int holds;
+static int hooks_ran;
+static void (**shutdown_fns)(void);
+static int nshutdown_fns;
+static int foreground;
+static int cli_level = -1;
+static unsigned cli_trace;
+
+const char *
+cg_version(void)
+{
+	const char *v = getenv("CHGRID_SERVER_VERSION");
+
+	return v != NULL && *v != '\0' ? v : PACKAGE_VERSION;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: chatgridd [-dfnv] [-c file] [-T categories]\n");
+	exit(2);
+}
+
+static void
+print_error(const char *file, int line, const char *msg, void *arg)
+{
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+static void
+log_error_cb(const char *file, int line, const char *msg, void *arg)
+{
+	if (line > 0)
+		log_error("%s:%d: %s", file, line, msg);
+	else
+		log_error("%s: %s", file, msg);
+}
+
+void
+main_on_shutdown(void (*fn)(void))
+{
+	shutdown_fns = xreallocarray(shutdown_fns, (size_t)nshutdown_fns + 1, sizeof *shutdown_fns);
+	shutdown_fns[nshutdown_fns++] = fn;
+}
+
+void
+main_hold(void)
+{
+	holds++;
+}
+
+void
+main_release(void)
+{
+	if (--holds == 0 && hooks_ran)
+		event_base_loopexit(cg_base, NULL);
+}
+
+int
+main_shutting_down(void)
+{
+	return shutting_down;
+}
+
+/* Wait for the clients' close handshakes, then run the flush hooks. */
+static void
+shutdown_step(uint64_t now, void *arg)
+{
+	int i;
+
+	if (hooks_ran || (client_count > 0 && now < shutdown_deadline))
+		return;
+	if (client_count > 0)
+		log_notice("%d connections did not close in time", client_count);
+	hooks_ran = 1;
+	holds++;
+	for (i = 0; i < nshutdown_fns; i++)
+		shutdown_fns[i]();
+	main_release();
+}
+
+void
+main_shutdown(int status)
+{
+	if (shutting_down)
+		return;
+	shutting_down = 1;
+	exit_status = status;
+	log_notice("shutting down");
+	net_stop();
+	client_close_all(WS_CLOSE_GOING_AWAY, status == 0 ? "Server shutting down" : "Server restarting");
+	shutdown_deadline = tick_mono_ms() + SHUTDOWN_GRACE_MS;
+	tick_add("shutdown", 20, shutdown_step, NULL);
+}
+
+static void
+note_restart_key(const char *key)
+{
+	log_notice("%s changed; it takes effect after a restart", key);
+}
+
+static void
+apply_logging(const struct config *c)
+{
+	log_set_level(cli_level >= 0 ? (enum log_level)cli_level : (enum log_level)c->log_level);
+	log_set_trace(c->trace | cli_trace);
+}
+
+static void
+reload(void)
+{
+	struct config *n;
+
+	log_notice("reloading %s", config_path);
+	if ((n = cfg_load(config_path, log_error_cb, NULL)) == NULL) {
+		log_error("configuration has errors; keeping the running one");
+		return;
+	}
+	cfg_keep_restart_keys(n, cfg, note_restart_key);
+	if ((strcmp(n->tls_cert, cfg->tls_cert) != 0 || strcmp(n->tls_key, cfg->tls_key) != 0 ||
+	    n->tls_cert[0] != '\0') && net_tls_load(n) != 0) {
+		log_error("TLS certificate could not be loaded; keeping the running one");
+		free(n->tls_cert);
+		free(n->tls_key);
+		n->tls_cert = xstrdup(cfg->tls_cert);
+		n->tls_key = xstrdup(cfg->tls_key);
+	}
+	cfg_free(cfg);
+	cfg = n;
+	apply_logging(cfg);
+	proto_init();	/* the JSON depth limit may have changed */
+	log_notice("reloaded configuration from %s", config_path);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		main_shutdown(0);
+		break;
+	}
+}
+
+static void
+raise_fd_limit(int want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur >= (rlim_t)want)
+		return;
+	rl.rlim_cur = rl.rlim_max < (rlim_t)want ? rl.rlim_max : (rlim_t)want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < (rlim_t)want)
+		log_warn("file descriptor limit %llu is below max_connections + 64 (%d)",
+		    (unsigned long long)rl.rlim_cur, want);
+}
+
+static void
+write_pid_file(const char *path)
+{
+	FILE *f;
+
+	if (path[0] == '\0')
+		return;
+	if ((f = fopen(path, "w")) == NULL)
+		fatalx("cannot write pid_file %s: %s", path, strerror(errno));
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+static void
+make_instance_id(void)
+{
+	uint8_t b[16];
+
+	if (RAND_bytes(b, sizeof b) != 1)
+		fatalx("no randomness available");
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(cg_instance_id, sizeof cg_instance_id,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+	    b[12], b[13], b[14], b[15]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigs[4];
+	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	int ch, check_only = 0, i;
+
+	while ((ch = getopt(argc, argv, "c:dfnvT:")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'd':
+			cli_level = LOG_LVL_DEBUG;
+			foreground = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'v':
+			printf("chatgridd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'T':
+			if (log_trace_parse(optarg, &cli_trace) != 0) {
+				fprintf(stderr, "chatgridd: unknown trace category in '%s'\n", optarg);
+				return 2;
+			}
+			foreground = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_open("chatgridd", 0);
+	if (check_only) {
+		if ((cfg = cfg_load(config_path, print_error, NULL)) == NULL)
+			return 1;
+		printf("configuration OK\n");
+		return 0;
+	}
+	if ((cfg = cfg_load(config_path, print_error, NULL)) == NULL) {
+		fprintf(stderr, "chatgridd: configuration has errors; not starting\n");
+		return 1;
+	}
+	apply_logging(cfg);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0)
+		fatalx("libevent has no pthreads support");
+	if ((cg_base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	raise_fd_limit(cfg->max_connections + 64);
+	make_instance_id();
+	cg_start_ms = tick_mono_ms();
+
+	proto_init();
+	health_init();
+	if (net_start(cg_base, cfg) != 0)
+		fatalx("cannot listen; not starting");
+	if (!foreground) {
+		if (daemon(0, 0) != 0)
+			fatalx("cannot detach: %s", strerror(errno));
+		log_open("chatgridd", 1);
+	} else if (cfg->log_syslog)
+		log_open("chatgridd", 1);
+	/* The loop's internal state survives daemon(): it forks before any event ran. */
+	if (event_reinit(cg_base) != 0)
+		fatalx("cannot reinitialise the event loop");
+	write_pid_file(cfg->pid_file);
+
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(cg_base, signums[i], signal_cb, NULL);
+		if (sigs[i] == NULL || event_add(sigs[i], NULL) != 0)
+			fatalx("cannot handle signal %d", signums[i]);
+	}
+	tick_start(cg_base, cfg->tick_ms);
+	client_init();
+	log_notice("chatgridd %s started (instance %s)", PACKAGE_VERSION, cg_instance_id);
+
+	event_base_dispatch(cg_base);
+
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	tick_stop();
+	if (cfg->pid_file[0] != '\0')
+		unlink(cfg->pid_file);
+	log_notice("stopped");
+	event_base_free(cg_base);
+	cfg_free(cfg);
+	return exit_status;
+}

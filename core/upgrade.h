@@ -1,0 +1,11 @@
+/* upgrade.h: the WebSocket opening handshake on /ws. */
+#ifndef CG_UPGRADE_H
+#define CG_UPGRADE_H
+
+struct client;
+struct http_req;
+
+/* Answer an upgrade request: 101 and the switch, or an HTTP error. */
+void upgrade_websocket(struct client *, struct http_req *);
+
+#endif

@@ -1,0 +1,1 @@
+# docs: rules added by the issues that fill it

@@ -1,0 +1,1 @@
+# plugins: rules added by the issues that fill it

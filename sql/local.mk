@@ -1,0 +1,1 @@
+# sql: rules added by the issues that fill it

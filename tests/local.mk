@@ -1,0 +1,17 @@
+# Tests: Check programs speak TAP (CK_TAP_LOG_FILE_NAME=-) to automake's TAP driver,
+# so every test case is counted in tests/*.log and test-suite.log.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+TEST_EXTENSIONS = .sh
+AM_TESTS_ENVIRONMENT = \
+	CK_TAP_LOG_FILE_NAME=-; CK_VERBOSITY=silent; CK_DEFAULT_TIMEOUT=60; \
+	CG_BUILDDIR='$(abs_top_builddir)'; CG_SRCDIR='$(abs_top_srcdir)'; \
+	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY CK_DEFAULT_TIMEOUT CG_BUILDDIR CG_SRCDIR;
+
+TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+
+include $(srcdir)/tests/lib/local.mk
+include $(srcdir)/tests/unit/local.mk
+include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/fuzz/local.mk
