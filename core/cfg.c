@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "cfg.h"
 #include "log.h"
@@ -39,6 +40,7 @@ struct cfg_key {
 	const char *name;
 	enum cfg_type type;
 	size_t off;
+	size_t off_n;		/* CT_LIST: offset of the entry count */
 	long long min, max;
 	const char *def;	/* default, as it would be written in the file */
 	int flags;
@@ -49,59 +51,94 @@ struct cfg_key {
 #define OFF(f) offsetof(struct config, f)
 
 static const struct cfg_key cfg_keys[] = {
-	{ "listen", CT_LISTEN, OFF(listen), 0, 0, "127.0.0.1:8765", 0, "address:port",
+	{ "listen", CT_LISTEN, OFF(listen), 0, 0, 0, "127.0.0.1:8765", 0, "address:port",
 	  "Address and port to serve HTTP and WebSocket on. Repeat for several addresses. "
 	  "IPv6 addresses go in brackets, as in [::1]:8765; an empty address, as in :8765, means every address." },
-	{ "tls_cert", CT_STRING, OFF(tls_cert), 0, 0, "", CF_RELOAD, "file",
+	{ "tls_cert", CT_STRING, OFF(tls_cert), 0, 0, 0, "", CF_RELOAD, "file",
 	  "PEM certificate chain. With tls_key, every listener speaks https and wss." },
-	{ "tls_key", CT_STRING, OFF(tls_key), 0, 0, "", CF_RELOAD, "file",
+	{ "tls_key", CT_STRING, OFF(tls_key), 0, 0, 0, "", CF_RELOAD, "file",
 	  "PEM private key for tls_cert." },
-	{ "allow_insecure", CT_BOOL, OFF(allow_insecure), 0, 0, "no", 0, "yes|no",
+	{ "allow_insecure", CT_BOOL, OFF(allow_insecure), 0, 0, 0, "no", 0, "yes|no",
 	  "Serve plain http and ws when no certificate is configured. Without it chatgridd refuses to start without TLS." },
-	{ "allowed_origins", CT_LIST, OFF(allowed_origins), 0, 0, "", CF_RELOAD, "origin ...",
+	{ "allowed_origins", CT_LIST, OFF(allowed_origins), OFF(nallowed_origins), 0, 0, "", CF_RELOAD, "origin ...",
 	  "Origins (scheme://host[:port]) whose pages may open the WebSocket and call the session endpoints. "
 	  "When empty, only the server's own origin (the Host header) is accepted. Requests without an Origin header are not browsers and are accepted." },
-	{ "www_root", CT_STRING, OFF(www_root), 0, 0, DATADIR "/chatgrid/www", CF_RELOAD, "directory",
+	{ "www_root", CT_STRING, OFF(www_root), 0, 0, 0, DATADIR "/chatgrid/www", CF_RELOAD, "directory",
 	  "Directory of the web client served over HTTP." },
-	{ "max_message_bytes", CT_INT64, OFF(max_message_bytes), 1024, 64LL * 1024 * 1024, "2000000", CF_RELOAD, "bytes",
+	{ "max_message_bytes", CT_INT64, OFF(max_message_bytes), 0, 1024, 64LL * 1024 * 1024, "2000000", CF_RELOAD, "bytes",
 	  "Largest WebSocket message accepted from a client; a larger one closes the connection with code 1009." },
-	{ "max_connections", CT_INT, OFF(max_connections), 1, 1000000, "10000", CF_RELOAD, "number",
+	{ "max_connections", CT_INT, OFF(max_connections), 0, 1, 1000000, "10000", CF_RELOAD, "number",
 	  "Most simultaneous connections; past it a new connection gets 503 and is closed." },
-	{ "max_output_bytes", CT_INT64, OFF(max_output_bytes), 65536, 1LL << 30, "1048576", CF_RELOAD, "bytes",
+	{ "max_output_bytes", CT_INT64, OFF(max_output_bytes), 0, 65536, 1LL << 30, "1048576", CF_RELOAD, "bytes",
 	  "Most bytes queued for one client that is not reading; past it the client is dropped." },
-	{ "log_level", CT_LEVEL, OFF(log_level), 0, 0, "notice", CF_RELOAD, "error|warn|notice|info|debug",
+	{ "log_level", CT_LEVEL, OFF(log_level), 0, 0, 0, "notice", CF_RELOAD, "error|warn|notice|info|debug",
 	  "Least severe messages to log." },
-	{ "log_destination", CT_LOGDEST, OFF(log_syslog), 0, 0, "stderr", 0, "stderr|syslog",
+	{ "log_destination", CT_LOGDEST, OFF(log_syslog), 0, 0, 0, "stderr", 0, "stderr|syslog",
 	  "Where log lines go. A daemon that detaches (no -f) always logs to syslog." },
-	{ "trace", CT_TRACE, OFF(trace), 0, 0, "", CF_RELOAD, "category,...",
+	{ "trace", CT_TRACE, OFF(trace), 0, 0, 0, "", CF_RELOAD, "category,...",
 	  "Trace categories to log whatever the level: ws, http, db, plugin, tick, proto, or all." },
-	{ "pid_file", CT_STRING, OFF(pid_file), 0, 0, "", 0, "file",
+	{ "pid_file", CT_STRING, OFF(pid_file), 0, 0, 0, "", 0, "file",
 	  "Write the daemon's process id to this file." },
-	{ "tick_ms", CT_INT, OFF(tick_ms), 10, 1000, "50", 0, "milliseconds",
+	{ "tick_ms", CT_INT, OFF(tick_ms), 0, 10, 1000, "50", 0, "milliseconds",
 	  "Period of the timer that drives all periodic work." },
-	{ "handshake_timeout_ms", CT_INT, OFF(handshake_timeout_ms), 100, 600000, "10000", CF_RELOAD, "milliseconds",
+	{ "handshake_timeout_ms", CT_INT, OFF(handshake_timeout_ms), 0, 100, 600000, "10000", CF_RELOAD, "milliseconds",
 	  "Time a new connection has to send a complete HTTP request head." },
-	{ "idle_timeout_ms", CT_INT, OFF(idle_timeout_ms), 100, 3600000, "60000", CF_RELOAD, "milliseconds",
+	{ "idle_timeout_ms", CT_INT, OFF(idle_timeout_ms), 0, 100, 3600000, "60000", CF_RELOAD, "milliseconds",
 	  "Time an HTTP keep-alive connection may sit idle." },
-	{ "ws_ping_interval_ms", CT_INT, OFF(ws_ping_interval_ms), 100, 3600000, "20000", CF_RELOAD, "milliseconds",
+	{ "ws_ping_interval_ms", CT_INT, OFF(ws_ping_interval_ms), 0, 100, 3600000, "20000", CF_RELOAD, "milliseconds",
 	  "Silence after which the server pings a WebSocket client." },
-	{ "ws_pong_timeout_ms", CT_INT, OFF(ws_pong_timeout_ms), 100, 3600000, "20000", CF_RELOAD, "milliseconds",
+	{ "ws_pong_timeout_ms", CT_INT, OFF(ws_pong_timeout_ms), 0, 100, 3600000, "20000", CF_RELOAD, "milliseconds",
 	  "Time a pinged client has to answer before it is dropped as half-open." },
-	{ "json_max_depth", CT_INT, OFF(json_max_depth), 2, 64, "16", CF_RELOAD, "levels",
+	{ "json_max_depth", CT_INT, OFF(json_max_depth), 0, 2, 64, "16", CF_RELOAD, "levels",
 	  "Deepest nesting accepted in a client's JSON message." },
-	{ "msg_rate", CT_INT, OFF(msg_rate), 1, 1000000, "40", CF_RELOAD, "messages/s",
+	{ "msg_rate", CT_INT, OFF(msg_rate), 0, 1, 1000000, "40", CF_RELOAD, "messages/s",
 	  "Messages per second a client may send on average (token bucket refill)." },
-	{ "msg_burst", CT_INT, OFF(msg_burst), 1, 1000000, "80", CF_RELOAD, "messages",
+	{ "msg_burst", CT_INT, OFF(msg_burst), 0, 1, 1000000, "80", CF_RELOAD, "messages",
 	  "Messages a client may send at once (token bucket size)." },
-	{ "max_bad_messages", CT_INT, OFF(max_bad_messages), 1, 1000000, "20", CF_RELOAD, "number",
+	{ "max_bad_messages", CT_INT, OFF(max_bad_messages), 0, 1, 1000000, "20", CF_RELOAD, "number",
 	  "Malformed or refused messages after which a client is disconnected with code 1008." },
-	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, "", 0, "conninfo",
+	{ "username_min_length", CT_INT, OFF(username_min_length), 0, 1, 128, "2", CF_RELOAD, "characters",
+	  "Shortest username accepted at registration." },
+	{ "username_max_length", CT_INT, OFF(username_max_length), 0, 1, 128, "32", CF_RELOAD, "characters",
+	  "Longest username accepted at registration (raised to the minimum if lower)." },
+	{ "password_min_length", CT_INT, OFF(password_min_length), 0, 1, 256, "8", CF_RELOAD, "characters",
+	  "Shortest password accepted." },
+	{ "password_max_length", CT_INT, OFF(password_max_length), 0, 1, 256, "128", CF_RELOAD, "characters",
+	  "Longest password accepted (raised to the minimum if lower)." },
+	{ "argon2_time_cost", CT_INT, OFF(argon2_time_cost), 0, 1, 100, "3", CF_RELOAD, "iterations",
+	  "Argon2id iterations for new password hashes; older hashes are upgraded at the next login." },
+	{ "argon2_memory_kib", CT_INT, OFF(argon2_memory_kib), 0, 8, 4194304, "65536", CF_RELOAD, "KiB",
+	  "Argon2id memory per hash." },
+	{ "argon2_parallelism", CT_INT, OFF(argon2_parallelism), 0, 1, 16, "1", CF_RELOAD, "lanes",
+	  "Argon2id lanes per hash." },
+	{ "auth_workers", CT_INT, OFF(auth_workers), 0, 1, 64, "2", 0, "threads",
+	  "Threads hashing passwords, off the event loop." },
+	{ "auth_queue", CT_INT, OFF(auth_queue), 0, 1, 100000, "256", 0, "jobs",
+	  "Password hashes that may wait for a thread; past it a login is refused as a server error." },
+	{ "auth_memory_limit_mb", CT_INT, OFF(auth_memory_limit_mb), 0, 1, 65536, "512", CF_RELOAD, "MiB",
+	  "Ceiling on auth_workers x argon2_memory_kib, checked when the configuration is read." },
+	{ "session_lifetime_s", CT_INT, OFF(session_lifetime_s), 0, 60, 31536000, "1209600", CF_RELOAD, "seconds",
+	  "Life of a session after its last use (rolling); also the cookie's Max-Age." },
+	{ "auth_fail_window_s", CT_INT, OFF(auth_fail_window_s), 0, 1, 86400, "30", CF_RELOAD, "seconds",
+	  "Window in which failed authentications are counted." },
+	{ "auth_fail_ip_limit", CT_INT, OFF(auth_fail_ip_limit), 0, 1, 1000000, "20", CF_RELOAD, "failures",
+	  "Failures from one address in the window after which it must wait." },
+	{ "auth_fail_identity_limit", CT_INT, OFF(auth_fail_identity_limit), 0, 1, 1000000, "8", CF_RELOAD, "failures",
+	  "Failures from one address for one username (or for session resumes) after which they must wait." },
+	{ "auth_jitter_min_ms", CT_INT, OFF(auth_jitter_min_ms), 0, 0, 10000, "20", CF_RELOAD, "milliseconds",
+	  "Least random delay before a failed authentication is answered." },
+	{ "auth_jitter_max_ms", CT_INT, OFF(auth_jitter_max_ms), 0, 0, 10000, "80", CF_RELOAD, "milliseconds",
+	  "Most random delay before a failed authentication is answered." },
+	{ "trusted_proxies", CT_LIST, OFF(trusted_proxies), OFF(ntrusted_proxies), 0, 0, "", CF_RELOAD, "address ...",
+	  "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. "
+	  "The client's address is then the right-most X-Forwarded-For entry that is not a trusted proxy." },
+	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, 0, "", 0, "conninfo",
 	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
-	{ "db_pool_size", CT_INT, OFF(db_pool_size), 1, 64, "4", 0, "number",
+	{ "db_pool_size", CT_INT, OFF(db_pool_size), 0, 1, 64, "4", 0, "number",
 	  "Connections to PostgreSQL." },
-	{ "db_statement_timeout_ms", CT_INT, OFF(db_statement_timeout_ms), 100, 600000, "5000", 0, "milliseconds",
+	{ "db_statement_timeout_ms", CT_INT, OFF(db_statement_timeout_ms), 0, 100, 600000, "5000", 0, "milliseconds",
 	  "Longest a database statement may run." },
-	{ "db_connect_timeout_ms", CT_INT, OFF(db_connect_timeout_ms), 100, 600000, "5000", 0, "milliseconds",
+	{ "db_connect_timeout_ms", CT_INT, OFF(db_connect_timeout_ms), 0, 100, 600000, "5000", 0, "milliseconds",
 	  "Longest a database connection attempt may take." },
 };
 
@@ -242,12 +279,14 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 	case CT_LIST:
 		copy = xstrdup(v);
 		for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
-			if (c->nallowed_origins == CFG_MAX_LIST) {
+			int *count = (int *)((char *)c + k->off_n);
+
+			if (*count == CFG_MAX_LIST) {
 				cfg_error(x, file, line, "%s holds at most %d entries", k->name, CFG_MAX_LIST);
 				free(copy);
 				return -1;
 			}
-			c->allowed_origins[c->nallowed_origins++] = xstrdup(tok);
+			((char **)field)[(*count)++] = xstrdup(tok);
 		}
 		free(copy);
 		return 0;
@@ -295,12 +334,15 @@ cfg_clear_repeatable(struct config *c, const struct cfg_key *k)
 {
 	int i;
 
+	char **list = (char **)((char *)c + k->off);
+	int *count = (int *)((char *)c + k->off_n);
+
 	if (k->type == CT_LISTEN)
 		c->nlisten = 0;
 	else if (k->type == CT_LIST) {
-		for (i = 0; i < c->nallowed_origins; i++)
-			free(c->allowed_origins[i]);
-		c->nallowed_origins = 0;
+		for (i = 0; i < *count; i++)
+			free(list[i]);
+		*count = 0;
 	}
 }
 
@@ -467,6 +509,18 @@ cfg_check(const struct config *c, cfg_error_cb err, void *arg)
 		cfg_error(&x, f, 0, "www_root '%s' is not a directory", c->www_root);
 	if (c->nlisten == 0)
 		cfg_error(&x, f, 0, "no listen address");
+	if (c->auth_jitter_min_ms > c->auth_jitter_max_ms)
+		cfg_error(&x, f, 0, "auth_jitter_min_ms must not exceed auth_jitter_max_ms");
+	if ((long long)c->auth_workers * c->argon2_memory_kib > (long long)c->auth_memory_limit_mb * 1024)
+		cfg_error(&x, f, 0, "auth_workers x argon2_memory_kib (%lld MiB) exceeds auth_memory_limit_mb (%d)",
+		    (long long)c->auth_workers * c->argon2_memory_kib / 1024, c->auth_memory_limit_mb);
+	for (i = 0; i < c->ntrusted_proxies; i++) {
+		unsigned char buf[16];
+
+		if (inet_pton(AF_INET, c->trusted_proxies[i], buf) != 1 &&
+		    inet_pton(AF_INET6, c->trusted_proxies[i], buf) != 1)
+			cfg_error(&x, f, 0, "trusted_proxies entry '%s' is not an IP address", c->trusted_proxies[i]);
+	}
 	for (i = 0; i < c->nallowed_origins; i++)
 		if (strncmp(c->allowed_origins[i], "http://", 7) != 0 &&
 		    strncmp(c->allowed_origins[i], "https://", 8) != 0)
@@ -528,11 +582,13 @@ cfg_free(struct config *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < NKEYS; i++) {
 		if (cfg_keys[i].type == CT_STRING)
 			free(*(char **)((char *)c + cfg_keys[i].off));
-	for (j = 0; j < c->nallowed_origins; j++)
-		free(c->allowed_origins[j]);
+		if (cfg_keys[i].type == CT_LIST)
+			for (j = 0; j < *(int *)((char *)c + cfg_keys[i].off_n); j++)
+				free(((char **)((char *)c + cfg_keys[i].off))[j]);
+	}
 	free(c->path);
 	free(c);
 }

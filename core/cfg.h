@@ -42,6 +42,26 @@ struct config {
 	int msg_burst;
 	int max_bad_messages;
 
+	/* accounts and sessions */
+	int username_min_length;
+	int username_max_length;
+	int password_min_length;
+	int password_max_length;
+	int argon2_time_cost;
+	int argon2_memory_kib;
+	int argon2_parallelism;
+	int auth_workers;
+	int auth_queue;
+	int auth_memory_limit_mb;
+	int session_lifetime_s;
+	int auth_fail_window_s;
+	int auth_fail_ip_limit;
+	int auth_fail_identity_limit;
+	int auth_jitter_min_ms;
+	int auth_jitter_max_ms;
+	char *trusted_proxies[CFG_MAX_LIST];
+	int ntrusted_proxies;
+
 	char *db_conninfo;
 	int db_pool_size;
 	int db_statement_timeout_ms;
