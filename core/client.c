@@ -30,6 +30,7 @@
 
 #define CLOSING_GRACE_MS 2000
 #define LINGER_MS 1000
+#define PENDING_MAX 64
 
 struct client_list clients = TAILQ_HEAD_INITIALIZER(clients);
 int client_count;
@@ -73,6 +74,8 @@ client_new(struct bufferevent *bev, const char *addr, int tls)
 	c->last_rx_ms = now;
 	c->tokens = cfg->msg_burst;
 	c->tokens_ms = now;
+	snprintf(c->ip, sizeof c->ip, "%s", addr);
+	STAILQ_INIT(&c->pending);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	client_count++;
 	bufferevent_setcb(bev, client_read_cb, client_write_cb, client_event_cb, c);
@@ -115,12 +118,23 @@ static void
 client_free_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *c = arg;
+	struct pending_msg *p;
 
+	while ((p = STAILQ_FIRST(&c->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->pending, entry);
+		free(p);
+	}
 	free(c->msg);
 	free(c);
 }
 
-static void
+void
+client_ref(struct client *c)
+{
+	c->refs++;
+}
+
+void
 client_unref(struct client *c)
 {
 	static const struct timeval now = { 0, 0 };
@@ -312,6 +326,54 @@ ws_data_cb(void *arg, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* Keep a message for when the running asynchronous handler is done. */
+static void
+client_queue(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct pending_msg *p;
+
+	if (c->npending >= PENDING_MAX) {
+		client_send_error(c, "rate_limited", "Too many messages while the last one is handled.");
+		client_bad_message(c);
+		return;
+	}
+	p = xmalloc(sizeof *p + len);
+	p->len = len;
+	memcpy(p->data, buf, len);
+	STAILQ_INSERT_TAIL(&c->pending, p, entry);
+	c->npending++;
+}
+
+void
+client_pause(struct client *c)
+{
+	if (c->paused++ == 0 && c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+client_resume(struct client *c)
+{
+	struct pending_msg *p;
+
+	if (c->paused == 0 || --c->paused > 0 || c->state == CS_DEAD)
+		return;
+	c->refs++;
+	while (!c->paused && (c->state == CS_WS) && (p = STAILQ_FIRST(&c->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->pending, entry);
+		c->npending--;
+		proto_message(c, p->data, p->len);
+		free(p);
+	}
+	if (!c->paused && c->state != CS_DEAD) {
+		bufferevent_enable(c->bev, EV_READ);
+		/* Bytes that arrived meanwhile are waiting in the input buffer. */
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+			bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+	client_unref(c);
+}
+
 static int
 ws_message_cb(void *arg)
 {
@@ -322,6 +384,8 @@ ws_message_cb(void *arg)
 	if (!client_take_token(c, tick_mono_ms())) {
 		client_send_error(c, "rate_limited", "Too many messages; slow down.");
 		client_bad_message(c);
+	} else if (c->paused) {
+		client_queue(c, c->msg, len);
 	} else
 		proto_message(c, c->msg, len);
 	/* Keep big one-off buffers from living as long as the connection. */
@@ -392,7 +456,7 @@ client_read_http(struct client *c, struct evbuffer *in)
 	long n;
 	int st;
 
-	while (c->state == CS_HTTP) {
+	while (c->state == CS_HTTP && !c->paused) {
 		n = http_head_length(in);
 		if (n == 0)
 			return;
@@ -426,6 +490,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	c->refs++;
 	if (c->state == CS_HTTP)
 		client_read_http(c, in);
+	if (c->paused) {
+		client_unref(c);
+		return;
+	}
 	if (c->state == CS_WS)
 		client_read_ws(c, in);
 	/* Closing or closed: whatever else arrives is of no use. */

@@ -31,6 +31,12 @@ struct outmsg {
 	uint8_t data[];
 };
 
+struct pending_msg {
+	STAILQ_ENTRY(pending_msg) entry;
+	size_t len;
+	uint8_t data[];
+};
+
 struct client {
 	uint64_t serial;
 	char id[37];			/* connection id (UUID) on the wire */
@@ -54,7 +60,24 @@ struct client {
 	uint64_t tokens_ms;
 	int bad_messages;
 
-	void *user;			/* owned by the auth/world layers */
+	char ip[64];			/* client address (after trusted proxies) */
+
+	/* Authentication (auth.c). */
+	int authed;
+	int64_t account_id;
+	char username[129];
+	char role[33];
+	uint64_t perms;			/* PERM() bits */
+	char token_hash[65];		/* the session in use, for logout */
+	char saved_nickname[129];	/* restored at login */
+	int saved_x, saved_y, has_saved_pos;
+
+	/* An asynchronous handler is running: later messages wait in order. */
+	int paused;
+	STAILQ_HEAD(, pending_msg) pending;
+	int npending;
+
+	void *player;			/* owned by world.c */
 	int refs;
 	TAILQ_ENTRY(client) entry;
 };
@@ -84,6 +107,17 @@ void client_send_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Count a bad message; closes with 1008 past max_bad_messages. */
 void client_bad_message(struct client *);
+
+/* Hold c across an asynchronous operation; check c->state != CS_DEAD after. */
+void client_ref(struct client *);
+void client_unref(struct client *);
+/*
+ * Hold back c's later messages (and HTTP requests) while an asynchronous
+ * handler runs, so each connection's messages are handled in order; resume
+ * handles what waited. Pauses nest.
+ */
+void client_pause(struct client *);
+void client_resume(struct client *);
 
 /* Start a WebSocket close handshake (or close after the HTTP reply drains). */
 void client_close(struct client *, int code, const char *reason);

@@ -3,7 +3,18 @@ sbin_PROGRAMS += core/chatgridd
 
 # Everything but main.c, shared with unit tests and fuzzers.
 CORE_SOURCES = \
+	core/auth.c core/auth.h \
 	core/cfg.c core/cfg.h \
+	core/db.c core/db.h \
+	core/http-session.c core/http-session.h \
+	core/migrate.c core/migrate.h \
+	core/password.c core/password.h \
+	core/perm.c core/perm.h \
+	core/policy.c core/policy.h \
+	core/ratelimit.c core/ratelimit.h \
+	core/seed.c core/seed.h \
+	core/strmap.c core/strmap.h \
+	core/worker.c core/worker.h \
 	core/client.c core/client.h \
 	core/health.c core/health.h \
 	core/http.c core/http.h \
@@ -23,5 +34,7 @@ CORE_LIBS = $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(LIBPQ_LIBS) $(JSONC_LIBS) \
 	$(MSGPACK_LIBS) $(ARGON2_LIBS) -lpthread -lm
 
 core_chatgridd_SOURCES = core/main.c $(CORE_SOURCES)
+nodist_core_chatgridd_SOURCES = sql/migrations.c
+BUILT_SOURCES = sql/migrations.c
 core_chatgridd_CFLAGS = $(CORE_CFLAGS)
 core_chatgridd_LDADD = $(CORE_LIBS)

@@ -14,16 +14,23 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "auth.h"
 #include "cfg.h"
+#include "db.h"
 #include "client.h"
 #include "health.h"
+#include "http-session.h"
 #include "log.h"
 #include "main.h"
+#include "migrate.h"
 #include "net.h"
 #include "proto.h"
+#include "seed.h"
 #include "tick.h"
+#include "worker.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -216,6 +223,52 @@ write_pid_file(const char *path)
 	fclose(f);
 }
 
+/*
+ * Bring the database schema up to date and read the session secret, before
+ * anyone is served. Without db_conninfo chatgridd still serves the web
+ * client, but accounts are unavailable.
+ */
+static void
+database_start(void)
+{
+	char err[512];
+	uint8_t key[32];
+	const char *env = getenv("CHGRID_AUTH_SECRET");
+	unsigned len = 0;
+
+	if (cfg->db_conninfo[0] == '\0') {
+		log_warn("no db_conninfo: accounts and the world are unavailable until a database is configured");
+		if (RAND_bytes(key, sizeof key) != 1)
+			fatalx("no randomness available");
+		auth_set_secret(key);
+		return;
+	}
+	if (migrate_run(cfg->db_conninfo, err, sizeof err) != 0)
+		fatalx("database: %s", err);
+	if (seed_roles(cfg->db_conninfo, err, sizeof err) != 0)
+		fatalx("database: %s", err);
+	if (env != NULL && env[strspn(env, " \t")] != '\0') {
+		/* An operator-supplied secret (as the reference's CHGRID_AUTH_SECRET). */
+		EVP_Digest(env, strlen(env), key, &len, EVP_sha256(), NULL);
+	} else if (seed_secret(cfg->db_conninfo, "session_hmac", key, err, sizeof err) != 0)
+		fatalx("database: %s", err);
+	auth_set_secret(key);
+	log_notice("database schema at version %d", migrate_latest());
+}
+
+static void
+database_shutdown_done(void *arg)
+{
+	main_release();
+}
+
+static void
+database_shutdown(void)
+{
+	main_hold();
+	db_shutdown(database_shutdown_done, NULL);
+}
+
 static void
 make_instance_id(void)
 {
@@ -294,6 +347,16 @@ main(int argc, char **argv)
 
 	proto_init();
 	health_init();
+	auth_init();
+	http_session_init();
+	database_start();
+	if (cfg->db_conninfo[0] != '\0') {
+		if (db_start(cg_base, cfg->db_conninfo, cfg->db_pool_size) != 0)
+			fatalx("cannot start the database pool");
+		health_set_db_state(db_state);
+		main_on_shutdown(database_shutdown);
+	}
+	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)
 		fatalx("cannot listen; not starting");
 	if (!foreground) {
@@ -314,10 +377,13 @@ main(int argc, char **argv)
 	}
 	tick_start(cg_base, cfg->tick_ms);
 	client_init();
+	if (worker_init(cg_base, cfg->auth_workers, cfg->auth_queue) != 0)
+		fatalx("cannot start the password hashing threads");
 	log_notice("chatgridd %s started (instance %s)", PACKAGE_VERSION, cg_instance_id);
 
 	event_base_dispatch(cg_base);
 
+	worker_shutdown();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	tick_stop();

@@ -21,6 +21,7 @@
 
 static const struct proto_msg *const families[] = {
 	proto_sys_msgs,
+	proto_auth_msgs,
 };
 
 static const struct proto_msg **index_msgs;

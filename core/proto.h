@@ -37,12 +37,12 @@ struct proto_field {
 
 #define PM_PREAUTH 0x1		/* allowed before authentication */
 
-#define PERM_NONE (-1)
+#define PERM_NONE 0
 
 struct proto_msg {
 	const char *type;
 	const struct proto_field *fields;	/* terminated by a NULL name */
-	int perm;		/* permission needed, or PERM_NONE */
+	uint64_t perm;		/* needs any of these PERM() bits, or PERM_NONE */
 	unsigned flags;
 	void (*handle)(struct client *, struct json_object *msg);
 	/* Optional reply for a refused permission; a generic error otherwise. */
@@ -80,5 +80,6 @@ int proto_has(struct json_object *msg, const char *name);
 
 /* The message families. */
 extern const struct proto_msg proto_sys_msgs[];
+extern const struct proto_msg proto_auth_msgs[];
 
 #endif
