@@ -132,6 +132,33 @@ static const struct cfg_key cfg_keys[] = {
 	{ "trusted_proxies", CT_LIST, OFF(trusted_proxies), OFF(ntrusted_proxies), 0, 0, "", CF_RELOAD, "address ...",
 	  "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. "
 	  "The client's address is then the right-most X-Forwarded-For entry that is not a trusted proxy." },
+	{ "grid_size", CT_INT, OFF(grid_size), 0, 1, 10000, "41", 0, "cells",
+	  "Side of the square grid; cells run from 0 to grid_size - 1." },
+	{ "movement_tick_ms", CT_INT, OFF(movement_tick_ms), 0, 10, 10000, "200", 0, "milliseconds",
+	  "Length of a movement window (clients pace their steps by it)." },
+	{ "movement_max_steps_per_tick", CT_INT, OFF(movement_max_steps_per_tick), 0, 1, 100, "1", 0, "steps",
+	  "Steps (Chebyshev distance) a user may move in one movement window." },
+	{ "interest_radius", CT_INT, OFF(interest_radius), 0, 0, 10000, "0", 0, "cells",
+	  "Users farther apart than this (Chebyshev distance) do not see each other's moves, nicknames, "
+	  "teleports and sounds; 0 means the whole world, as the reference." },
+	{ "chat_burst", CT_INT, OFF(chat_burst), 0, 1, 1000, "8", CF_RELOAD, "messages",
+	  "Chat messages a user may send at once." },
+	{ "chat_per_minute", CT_INT, OFF(chat_per_minute), 0, 1, 60000, "60", CF_RELOAD, "messages",
+	  "Chat messages a user may send per minute on average." },
+	{ "max_signal_bytes", CT_INT, OFF(max_signal_bytes), 0, 256, 1048576, "65536", CF_RELOAD, "bytes",
+	  "Largest sdp or ice payload relayed in a signal message." },
+	{ "state_debounce_ms", CT_INT, OFF(state_debounce_ms), 0, 0, 600000, "1000", CF_RELOAD, "milliseconds",
+	  "A user's position and nickname are saved this long after their last change..." },
+	{ "state_max_delay_ms", CT_INT, OFF(state_max_delay_ms), 0, 0, 600000, "5000", CF_RELOAD, "milliseconds",
+	  "... or at the latest this long after the first unsaved change (and always at disconnect and shutdown)." },
+	{ "ice_server", CT_LIST, OFF(ice_servers), OFF(nice_servers), 0, 0, "", CF_RELOAD, "url ...",
+	  "STUN or TURN server URL handed to clients for WebRTC, as in stun:stun.example.org:3478 or "
+	  "turn:turn.example.org:3478?transport=udp. Repeat for several." },
+	{ "turn_secret", CT_STRING, OFF(turn_secret), 0, 0, 0, "", CF_RELOAD, "secret",
+	  "Shared secret of a TURN server using the REST API scheme (coturn's use-auth-secret): each welcome "
+	  "then carries short-lived credentials for the turn: URLs." },
+	{ "turn_ttl_s", CT_INT, OFF(turn_ttl_s), 0, 60, 604800, "86400", CF_RELOAD, "seconds",
+	  "Lifetime of TURN credentials." },
 	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, 0, "", 0, "conninfo",
 	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
 	{ "db_pool_size", CT_INT, OFF(db_pool_size), 0, 1, 64, "4", 0, "number",
@@ -521,6 +548,11 @@ cfg_check(const struct config *c, cfg_error_cb err, void *arg)
 		    inet_pton(AF_INET6, c->trusted_proxies[i], buf) != 1)
 			cfg_error(&x, f, 0, "trusted_proxies entry '%s' is not an IP address", c->trusted_proxies[i]);
 	}
+	for (i = 0; i < c->nice_servers; i++)
+		if (strncmp(c->ice_servers[i], "stun:", 5) != 0 && strncmp(c->ice_servers[i], "stuns:", 6) != 0 &&
+		    strncmp(c->ice_servers[i], "turn:", 5) != 0 && strncmp(c->ice_servers[i], "turns:", 6) != 0)
+			cfg_error(&x, f, 0, "ice_server '%s' must be a stun:, stuns:, turn: or turns: URL",
+			    c->ice_servers[i]);
 	for (i = 0; i < c->nallowed_origins; i++)
 		if (strncmp(c->allowed_origins[i], "http://", 7) != 0 &&
 		    strncmp(c->allowed_origins[i], "https://", 8) != 0)

@@ -62,6 +62,21 @@ struct config {
 	char *trusted_proxies[CFG_MAX_LIST];
 	int ntrusted_proxies;
 
+	/* the world */
+	int grid_size;
+	int movement_tick_ms;
+	int movement_max_steps_per_tick;
+	int interest_radius;
+	int chat_burst;
+	int chat_per_minute;
+	int max_signal_bytes;
+	int state_debounce_ms;
+	int state_max_delay_ms;
+	char *ice_servers[CFG_MAX_LIST];
+	int nice_servers;
+	char *turn_secret;
+	int turn_ttl_s;
+
 	char *db_conninfo;
 	int db_pool_size;
 	int db_statement_timeout_ms;

@@ -574,12 +574,21 @@ db_setup_send(struct db_conn *c)
 static void
 db_conn_ready(struct db_conn *c)
 {
+	int i;
+
 	evtimer_del(c->timer);
 	c->state = DBC_READY;
 	c->backoff_ms = 0;
-	if (c->attempts_failed > 0)
+	if (c->attempts_failed > 0) {
 		log_notice("database connection %d up again", c->idx);
-	else
+		/* The server is back: the others need not sit out their backoff. */
+		for (i = 0; i < db_nconns; i++) {
+			if (db_conns[i].state == DBC_WAIT) {
+				db_conns[i].backoff_ms = 0;
+				db_conn_arm(&db_conns[i], 0);
+			}
+		}
+	} else
 		log_debug("database connection %d up", c->idx);
 	c->attempts_failed = 0;
 	db_set_up(1);
@@ -638,14 +647,14 @@ db_conn_poll(struct db_conn *c)
 		if (db_conn_watch(c, EV_READ, 1) == -1)
 			db_conn_fail(c, "no socket while connecting");
 		return;
-	case PGRES_POLLING_WRITING:
+	case PGRES_POLLING_OK:
+		break;
+	default:	/* PGRES_POLLING_WRITING, or the obsolete ACTIVE: poll again */
 		if (db_conn_watch(c, EV_WRITE, 1) == -1)
 			db_conn_fail(c, "no socket while connecting");
 		return;
-	default:
-		break;
 	}
-	/* PGRES_POLLING_OK: connected; the connect timeout keeps running over set-up. */
+	/* Connected; the connect timeout keeps running over set-up. */
 	if (PQsetnonblocking(c->pg, 1) != 0) {
 		db_conn_fail(c, "cannot make the connection non-blocking");
 		return;

@@ -22,9 +22,15 @@ CORE_SOURCES = \
 	core/main.h \
 	core/net.c core/net.h \
 	core/proto.c core/proto.h \
+	core/proto-chat.c \
+	core/proto-signal.c \
 	core/proto-sys.c \
+	core/proto-world.c \
+	core/state.c core/state.h \
 	core/tick.c core/tick.h \
+	core/turn.c core/turn.h \
 	core/upgrade.c core/upgrade.h \
+	core/world.c core/world.h \
 	core/ws.c core/ws.h \
 	core/xmalloc.c core/xmalloc.h
 

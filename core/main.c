@@ -31,6 +31,7 @@
 #include "seed.h"
 #include "tick.h"
 #include "worker.h"
+#include "world.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -349,6 +350,7 @@ main(int argc, char **argv)
 	health_init();
 	auth_init();
 	http_session_init();
+	world_init();	/* before the database, so its shutdown saves run first */
 	database_start();
 	if (cfg->db_conninfo[0] != '\0') {
 		if (db_start(cg_base, cfg->db_conninfo, cfg->db_pool_size) != 0)

@@ -22,6 +22,9 @@
 static const struct proto_msg *const families[] = {
 	proto_sys_msgs,
 	proto_auth_msgs,
+	proto_world_msgs,
+	proto_chat_msgs,
+	proto_signal_msgs,
 };
 
 static const struct proto_msg **index_msgs;

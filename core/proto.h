@@ -81,5 +81,8 @@ int proto_has(struct json_object *msg, const char *name);
 /* The message families. */
 extern const struct proto_msg proto_sys_msgs[];
 extern const struct proto_msg proto_auth_msgs[];
+extern const struct proto_msg proto_world_msgs[];
+extern const struct proto_msg proto_chat_msgs[];
+extern const struct proto_msg proto_signal_msgs[];
 
 #endif

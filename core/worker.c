@@ -117,7 +117,12 @@ worker_main(void *unused)
 	return NULL;
 }
 
-/* Loop side: run the done callbacks of every finished job, in finish order. */
+/*
+ * Loop side: run the done callbacks of every finished job, in finish order.
+ * The wake flag is cleared in the same critical section that takes the
+ * list: a job finishing after it finds the flag clear and writes a new byte,
+ * so none is left behind without a wake-up.
+ */
 static void
 worker_run_done(void)
 {
@@ -125,6 +130,7 @@ worker_run_done(void)
 
 	pthread_mutex_lock(&worker_mtx);
 	j = worker_list_take_all(&worker_finished);
+	worker_woken = 0;
 	pthread_mutex_unlock(&worker_mtx);
 
 	/* Unlocked: a done callback may submit again. */
@@ -141,13 +147,7 @@ worker_pipe_cb(evutil_socket_t fd, short what, void *unused)
 	char buf[64];
 	ssize_t n;
 
-	/*
-	 * Clear the flag before draining: a thread finishing after this point
-	 * writes a new byte, so no finished job is left without a wake-up.
-	 */
-	pthread_mutex_lock(&worker_mtx);
-	worker_woken = 0;
-	pthread_mutex_unlock(&worker_mtx);
+	/* Drain first; worker_run_done then re-arms the wake-up. */
 	do
 		n = read(fd, buf, sizeof buf);
 	while (n > 0 || (n == -1 && errno == EINTR));

@@ -1,0 +1,88 @@
+/*
+ * world.h: the grid and who is on it. A player is an authenticated
+ * connection that has been welcomed (the roster). Presence, movement,
+ * nicknames and interest management live here; message handlers are in
+ * proto-world.c, proto-chat.c and proto-signal.c.
+ */
+#ifndef CG_WORLD_H
+#define CG_WORLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+struct client;
+struct json_object;
+struct outmsg;
+
+struct player {
+	struct client *c;		/* not owned; c->player points back */
+	int x, y;
+	char nickname[129];		/* at most 32 code points */
+	char fold[257];			/* case-folded nickname, for uniqueness */
+	int64_t window;			/* movement window index */
+	int window_steps;		/* steps used in it */
+
+	double chat_tokens;
+	uint64_t chat_ms;
+	uint64_t mute_chat_until_ms;	/* wall clock; 0 = not muted */
+	uint64_t mute_voice_until_ms;
+
+	/* Account state write-behind (state.c). */
+	uint64_t dirty_since_ms, dirty_last_ms;
+
+	int bucket;			/* spatial bucket index, -1 without interest */
+	TAILQ_ENTRY(player) roster_entry;
+	TAILQ_ENTRY(player) bucket_entry;
+};
+
+TAILQ_HEAD(player_list, player);
+extern struct player_list roster;
+extern int roster_count;
+
+void world_init(void);
+struct player *world_player(const struct client *);
+/* A roster member by connection id, or NULL. */
+struct player *world_find(const char *conn_id);
+int world_grid_size(void);
+int world_in_bounds(int x, int y);
+/* Chebyshev distance. */
+int world_distance(int x0, int y0, int x1, int y1);
+/* Can someone at (ox, oy) perceive what happens at (x, y)? */
+int world_perceives(int ox, int oy, int x, int y);
+
+/* Send to every roster member but except (may be NULL). */
+void world_send_all(struct outmsg *, const struct client *except);
+/* Send to the roster members who perceive (x, y), but except. */
+void world_send_near(int x, int y, struct outmsg *, const struct client *except);
+/* A system chat line to one client, or to everyone but except. */
+void world_system_chat(struct client *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void world_system_chat_others(const struct client *except, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Move p to (x, y) and tell everyone concerned, as an accepted move. */
+void world_move(struct player *p, int x, int y);
+/* Set p's nickname (already validated); updates the fold. */
+void world_set_nickname(struct player *p, const char *nick);
+/* Is a folded nickname held by a roster member other than except? */
+int world_nickname_taken(const char *fold, const struct player *except);
+/* Unicode simple case folding of a UTF-8 string into out. */
+void world_fold(const char *in, char *out, size_t outlen);
+/* Does a user stand on (x, y)? */
+int world_user_at(int x, int y, const struct player *except);
+
+/* Hooks for the item layer. */
+void world_on_leave(void (*fn)(struct player *));
+void world_on_move(void (*fn)(struct player *));
+void world_set_items_json(struct json_object *(*fn)(void));
+void world_set_ui_json(struct json_object *(*fn)(const struct client *));
+void world_set_item_at(int (*fn)(int x, int y));
+int world_item_at(int x, int y);
+
+/* {"type":"user_joined", ...} for a player. */
+struct json_object *world_user_json(const struct player *, const char *type);
+
+/* Teleport a player (after the rule check in proto-world.c). */
+void world_teleport(struct player *p, int x, int y);
+
+#endif
