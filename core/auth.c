@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ struct auth_req {
 	char perms[1024];
 	char nickname[129];
 	int x, y, has_pos;
+	uint64_t mute_chat_ms, mute_voice_ms;
 	char message[256];
 };
 
@@ -179,9 +181,18 @@ auth_send_permissions(struct client *c)
 
 	json_object_object_add(o, "type", json_object_new_string("auth_permissions"));
 	json_object_object_add(o, "role", json_object_new_string(c->role));
-	json_object_object_add(o, "permissions", perm_json_array(c->perms));
+	json_object_object_add(o, "permissions", perm_json_array(auth_effective_perms(c)));
 	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->perms));
 	client_send_json(c, o);
+}
+
+uint64_t
+auth_effective_perms(const struct client *c)
+{
+	/* A voice mute takes voice.send away for its duration, so the client mutes itself. */
+	if (c->mute_voice_until_ms > tick_wall_ms())
+		return c->perms & ~PERM(P_VOICE_SEND);
+	return c->perms;
 }
 
 /* --- request life --- */
@@ -283,6 +294,8 @@ req_succeed(struct auth_req *r)
 	c->saved_y = r->y;
 	c->has_saved_pos = r->has_pos;
 	c->account_id = r->account_id;
+	c->mute_chat_until_ms = r->mute_chat_ms;
+	c->mute_voice_until_ms = r->mute_voice_ms;
 	log_notice("%s (%s): authenticated as %s (%s) by %s", c->id, c->ip, c->username, c->role,
 	    r->kind == AK_LOGIN ? "password" : r->kind == AK_REGISTER ? "registration" :
 	    r->kind == AK_COOKIE ? "cookie" : "session token");
@@ -291,7 +304,7 @@ req_succeed(struct auth_req *r)
 	json_object_object_add(o, "sessionToken", json_object_new_string(r->token));
 	json_object_object_add(o, "username", json_object_new_string(c->username));
 	json_object_object_add(o, "role", json_object_new_string(c->role));
-	json_object_object_add(o, "permissions", perm_json_array(c->perms));
+	json_object_object_add(o, "permissions", perm_json_array(auth_effective_perms(c)));
 	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->perms));
 	json_object_object_add(o, "nickname", json_object_new_string(c->saved_nickname));
 	json_object_object_add(o, "authPolicy", policy_json(cfg));
@@ -316,6 +329,13 @@ copy_state(struct auth_req *r, const PGresult *res, int nick, int x, int y)
 		r->x = atoi(PQgetvalue(res, 0, x));
 		r->y = atoi(PQgetvalue(res, 0, y));
 	}
+}
+
+static void
+copy_mutes(struct auth_req *r, const PGresult *res, int col)
+{
+	r->mute_chat_ms = strtoull(PQgetvalue(res, 0, col), NULL, 10);
+	r->mute_voice_ms = strtoull(PQgetvalue(res, 0, col + 1), NULL, 10);
 }
 
 /* --- preamble shared by login, register and resume --- */
@@ -404,6 +424,7 @@ login_session_cb(const PGresult *res, const char *error, void *arg)
 	copy_col(res, 0, r->role, sizeof r->role);
 	copy_col(res, 1, r->perms, sizeof r->perms);
 	copy_state(r, res, 2, 3, 4);
+	copy_mutes(r, res, 5);
 	req_succeed(r);
 }
 
@@ -566,7 +587,7 @@ resume_cb(const PGresult *res, const char *error, void *arg)
 	if (req_dead(r))
 		return;
 	if (error != NULL) {
-		req_fail_db(r, error, "Session check failed due to a server error. Please log in again.");
+		req_fail_db(r, error, "Authentication failed due to a server error. Please try again.");
 		return;
 	}
 	if (PQntuples(res) != 1) {
@@ -591,6 +612,7 @@ resume_cb(const PGresult *res, const char *error, void *arg)
 	copy_col(res, 5, r->role, sizeof r->role);
 	copy_col(res, 6, r->perms, sizeof r->perms);
 	copy_state(r, res, 7, 8, 9);
+	copy_mutes(r, res, 10);
 	req_succeed(r);
 }
 
@@ -717,6 +739,14 @@ ip_trusted(const char *ip)
 	return 0;
 }
 
+static int
+ip_valid(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
 void
 auth_client_ip(const struct client *c, const struct http_req *r, char *out, size_t len)
 {
@@ -733,7 +763,7 @@ auth_client_ip(const struct client *c, const struct http_req *r, char *out, size
 		while (isspace((unsigned char)*tok))
 			tok++;
 		tok[strcspn(tok, " \t")] = '\0';
-		if (*tok != '\0' && !ip_trusted(tok)) {
+		if (*tok != '\0' && !ip_trusted(tok) && ip_valid(tok)) {
 			snprintf(out, len, "%s", tok);
 			return;
 		}
@@ -822,6 +852,10 @@ const struct proto_msg proto_auth_msgs[] = {
 #define PERMS_OF(role) "(SELECT string_agg(permission_key, ',' ORDER BY permission_key) " \
 	"FROM role_permissions WHERE role_id = " role ")"
 
+/* Mute deadlines as epoch milliseconds (0 when none). */
+#define MUTES "COALESCE((extract(epoch FROM a.mute_chat_until) * 1000)::bigint, 0), " \
+	"COALESCE((extract(epoch FROM a.mute_voice_until) * 1000)::bigint, 0) "
+
 void
 auth_init(void)
 {
@@ -839,8 +873,8 @@ auth_init(void)
 	    "  ON CONFLICT (account_id) DO UPDATE SET last_nickname = "
 	    "  COALESCE(account_state.last_nickname, EXCLUDED.last_nickname) "
 	    "  RETURNING last_nickname, last_x, last_y) "
-	    "SELECT r.name, " PERMS_OF("r.id") ", st.last_nickname, st.last_x, st.last_y "
-	    "FROM accounts a JOIN roles r ON r.id = a.role_id, st WHERE a.id = $1", 5);
+	    "SELECT r.name, " PERMS_OF("r.id") ", st.last_nickname, st.last_x, st.last_y, "
+	    MUTES "FROM accounts a JOIN roles r ON r.id = a.role_id, st WHERE a.id = $1", 5);
 	db_register("auth_register",
 	    "WITH a AS (INSERT INTO accounts (username, email, password_hash, role_id, last_login_at) "
 	    "  VALUES ($1, $2, $3, (SELECT id FROM roles WHERE name = 'user'), now()) "
@@ -859,7 +893,7 @@ auth_init(void)
 	    "rev AS (UPDATE sessions SET revoked_at = now() "
 	    "  WHERE id = (SELECT id FROM s WHERE NOT revoked AND expired)) "
 	    "SELECT s.account_id, s.revoked, s.expired, a.username, a.status, r.name, "
-	    PERMS_OF("a.role_id") ", st.last_nickname, st.last_x, st.last_y "
+	    PERMS_OF("a.role_id") ", st.last_nickname, st.last_x, st.last_y, " MUTES
 	    "FROM s JOIN accounts a ON a.id = s.account_id JOIN roles r ON r.id = a.role_id "
 	    "LEFT JOIN account_state st ON st.account_id = a.id", 2);
 	db_register("auth_revoke",

@@ -25,6 +25,8 @@ void auth_prepare_dummy(void);
 void auth_token_hash(const char *token, char out[65]);
 /* Run after a successful authentication (the world sends welcome). */
 void auth_on_activate(void (*fn)(struct client *));
+/* The connection's permissions less what a mute takes away. */
+uint64_t auth_effective_perms(const struct client *);
 /* Send auth_permissions with the connection's current role and keys. */
 void auth_send_permissions(struct client *);
 /* The value of a cookie in a request, copied into out; NULL if absent. */

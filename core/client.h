@@ -71,6 +71,8 @@ struct client {
 	char token_hash[65];		/* the session in use, for logout */
 	char saved_nickname[129];	/* restored at login */
 	int saved_x, saved_y, has_saved_pos;
+	uint64_t mute_chat_until_ms;	/* wall clock; 0 = not muted */
+	uint64_t mute_voice_until_ms;
 
 	/* An asynchronous handler is running: later messages wait in order. */
 	int paused;

@@ -194,6 +194,15 @@ db_req_name(const struct db_req *r)
 	return r->nsteps > 0 && r->steps[0].prep != NULL ? r->steps[0].prep->name : "?";
 }
 
+static void db_deliver(struct db_req *);
+
+/* Outside db_start..db_shutdown: one request, delivered by event_base_once. */
+static void
+db_once_cb(evutil_socket_t fd, short what, void *arg)
+{
+	db_deliver(arg);
+}
+
 /* Hand r to the done list; its callback runs from db_done_cb. */
 static void
 db_complete(struct db_req *r)
@@ -204,6 +213,11 @@ db_complete(struct db_req *r)
 		log_trace(TRACE_DB, "%s%s finished in %llu ms: %s", r->txn ? "txn " : "",
 		    db_req_name(r), (unsigned long long)(now - r->queued_ms),
 		    r->error != NULL ? r->error : "ok");
+	}
+	if (db_done_ev == NULL) {
+		if (event_base_once(db_base, -1, EV_TIMEOUT, db_once_cb, r, NULL) != 0)
+			fatalx("cannot schedule a database callback");
+		return;
 	}
 	db_list_push(&db_done, r);
 	event_active(db_done_ev, EV_TIMEOUT, 0);
@@ -267,7 +281,7 @@ db_req_new(db_cb cb, void *arg, int nsteps, int txn)
 	struct db_req *r;
 
 	/* Without a loop there is nowhere to run the callback later: a bug. */
-	if (db_done_ev == NULL)
+	if (db_base == NULL)
 		fatalx("database query before db_start");
 	r = xcalloc(1, sizeof *r);
 
@@ -922,17 +936,22 @@ db_register(const char *name, const char *sql, int nparams)
 static void db_finish(void);
 
 static void
+db_deliver(struct db_req *r)
+{
+	db_cur = r;
+	r->cb(r->error == NULL ? r->res : NULL, r->error, r->arg);
+	db_cur = NULL;
+	db_req_free(r);
+}
+
+static void
 db_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_req *r;
 
 	/* Requests completed by these callbacks re-activate the event for next time. */
-	while ((r = db_list_pop(&db_done)) != NULL) {
-		db_cur = r;
-		r->cb(r->error == NULL ? r->res : NULL, r->error, r->arg);
-		db_cur = NULL;
-		db_req_free(r);
-	}
+	while ((r = db_list_pop(&db_done)) != NULL)
+		db_deliver(r);
 	if (db_stopping)
 		db_finish();
 }
@@ -950,13 +969,7 @@ db_start(struct event_base *base, const char *conninfo, int pool_size)
 		log_error("bad database pool size %d", pool_size);
 		return -1;
 	}
-	/* The completion event outlives a shutdown, for queries that come late. */
-	if (db_done_ev != NULL && base != db_base) {
-		event_free(db_done_ev);
-		db_done_ev = NULL;
-	}
-	if (db_done_ev == NULL &&
-	    (db_done_ev = event_new(base, -1, 0, db_done_cb, NULL)) == NULL) {
+	if ((db_done_ev = event_new(base, -1, 0, db_done_cb, NULL)) == NULL) {
 		log_error("cannot make the database completion event");
 		return -1;
 	}
@@ -1069,6 +1082,12 @@ db_finish(void)
 	if (db_stop_timer != NULL)
 		event_free(db_stop_timer);
 	db_stop_timer = NULL;
+	/*
+	 * Safe inside its own callback (libevent does not touch it after); late
+	 * queries are answered through event_base_once on db_base instead.
+	 */
+	event_free(db_done_ev);
+	db_done_ev = NULL;
 	db_running = 0;
 	db_stopping = 0;
 	db_stop_done = NULL;

@@ -6,6 +6,7 @@
  * name (db_query, db_txn); the callback always runs later, on the loop,
  * exactly once. When PostgreSQL goes away the daemon keeps running: queries
  * fail at once with DB_ERR_UNAVAILABLE while the pool reconnects with backoff.
+ * Everything here is for the loop thread only (not for worker jobs).
  */
 #ifndef CG_DB_H
 #define CG_DB_H
@@ -49,9 +50,11 @@ void db_register(const char *name, const char *sql, int nparams);
 /*
  * Start pool_size connections to conninfo (key=value string or URI) in the
  * background; statement_timeout and the connect timeout come from cfg when
- * each connection is made. Returns 0, or -1 (logged) for bad arguments or a
- * pool already running. It does not wait for PostgreSQL: db_state() says
- * "connecting" until a connection is ready and queries wait for it.
+ * each connection is made (so a reload applies to new connections), and
+ * every session runs with TimeZone UTC. Returns 0, or -1 (logged) for bad
+ * arguments or a pool already running. It does not wait for PostgreSQL:
+ * db_state() says "connecting" until a connection is ready, and queries
+ * wait for it (until the first failed attempt).
  */
 int db_start(struct event_base *, const char *conninfo, int pool_size);
 

@@ -1,6 +1,6 @@
-# core/db.mk: the database pool, the worker threads and the migrations.
-# Include from Makefile.am (or core/local.mk) before core/local.mk and
-# tests/db.mk use these; sql/local.mk generates sql/migrations.c.
+# core/db.mk: the database pool, the worker threads and the migrations, for
+# core/local.mk to use (CORE_SOURCES += $(DB_SOURCES), and so on) if it
+# includes this file; sql/local.mk generates sql/migrations.c.
 DB_SOURCES = \
 	core/db.c core/db.h \
 	core/migrate.c core/migrate.h \

@@ -58,12 +58,12 @@ sess_precheck(struct client *c, struct http_req *r)
 	while (h != NULL && isspace((unsigned char)*h))
 		h++;
 	if (h == NULL || strncmp(h, "1", 1) != 0 || h[1 + strspn(h + 1, " \t")] != '\0') {
-		text_reply(c, r, 400, NULL, "missing client header\n");
+		text_reply(c, r, 400, NULL, "missing client header");
 		return -1;
 	}
 	if (!http_origin_allowed(r)) {
 		log_notice("%s: %s from origin %s refused", c->addr, r->path, http_header(r, "Origin"));
-		text_reply(c, r, 403, NULL, "origin not allowed\n");
+		text_reply(c, r, 403, NULL, "origin not allowed");
 		return -1;
 	}
 	return 0;
@@ -81,18 +81,18 @@ sess_done(const PGresult *res, const char *error, void *arg)
 		if (error != NULL) {
 			log_warn("%s: session check failed: %s", c->addr, error);
 			text_reply(c, &s->req, 503, "Retry-After: 5\r\n",
-			    db_error_unavailable() ? DB_USER_MESSAGE "\n" : "server error\n");
+			    db_error_unavailable() ? DB_USER_MESSAGE : "server error");
 		} else {
 			valid = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "f") == 0 &&
 			    strcmp(PQgetvalue(res, 0, 2), "f") == 0 &&
 			    strcmp(PQgetvalue(res, 0, 4), "active") == 0;
 			if (s->op == SO_SET && valid) {
 				cookie_header(cookie, sizeof cookie, s->token, cfg->session_lifetime_s, s->secure);
-				text_reply(c, &s->req, 200, cookie, "ok\n");
+				text_reply(c, &s->req, 200, cookie, "ok");
 			} else if (s->op == SO_CHECK && valid)
 				http_respond(c, &s->req, 204, NULL, "Cache-Control: no-store\r\n", NULL, 0);
 			else
-				text_reply(c, &s->req, 401, NULL, "invalid session\n");
+				text_reply(c, &s->req, 401, NULL, "invalid session");
 		}
 	}
 	OPENSSL_cleanse(s->token, sizeof s->token);
@@ -110,7 +110,7 @@ sess_lookup(struct client *c, struct http_req *r, enum sess_op op, const char *t
 	const char *v[2];
 
 	if (s == NULL) {
-		text_reply(c, r, 500, NULL, "server error\n");
+		text_reply(c, r, 500, NULL, "server error");
 		return;
 	}
 	s->c = c;
@@ -122,7 +122,7 @@ sess_lookup(struct client *c, struct http_req *r, enum sess_op op, const char *t
 	s->req.keep_alive = r->keep_alive;
 	if (s->req.method == NULL) {
 		free(s);
-		text_reply(c, r, 500, NULL, "server error\n");
+		text_reply(c, r, 500, NULL, "server error");
 		return;
 	}
 	snprintf(s->token, sizeof s->token, "%s", token);
@@ -147,7 +147,7 @@ sess_set(struct client *c, struct http_req *r)
 	if (sess_precheck(c, r) != 0)
 		return;
 	if (a == NULL || strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\t')) {
-		text_reply(c, r, 400, NULL, "missing bearer token\n");
+		text_reply(c, r, 400, NULL, "missing bearer token");
 		return;
 	}
 	for (t = a + 6; isspace((unsigned char)*t); t++)
@@ -156,13 +156,13 @@ sess_set(struct client *c, struct http_req *r)
 	while (n > 0 && isspace((unsigned char)t[n - 1]))
 		n--;
 	if (n == 0 || n >= sizeof token) {
-		text_reply(c, r, 400, NULL, "missing bearer token\n");
+		text_reply(c, r, 400, NULL, "missing bearer token");
 		return;
 	}
 	/* A cookie value must not carry separators. */
 	snprintf(token, sizeof token, "%.*s", (int)n, t);
 	if (strpbrk(token, ";, \t\"\\") != NULL) {
-		text_reply(c, r, 401, NULL, "invalid session\n");
+		text_reply(c, r, 401, NULL, "invalid session");
 		return;
 	}
 	sess_lookup(c, r, SO_SET, token);
@@ -177,7 +177,7 @@ sess_clear(struct client *c, struct http_req *r)
 	if (sess_precheck(c, r) != 0)
 		return;
 	cookie_header(cookie, sizeof cookie, "", 0, auth_request_secure(c, r));
-	text_reply(c, r, 200, cookie, "cleared\n");
+	text_reply(c, r, 200, cookie, "cleared");
 }
 
 static void
@@ -188,7 +188,7 @@ sess_check(struct client *c, struct http_req *r)
 	if (sess_precheck(c, r) != 0)
 		return;
 	if (auth_cookie(r, AUTH_COOKIE, token, sizeof token) == NULL || token[0] == '\0') {
-		text_reply(c, r, 401, NULL, "missing session\n");
+		text_reply(c, r, 401, NULL, "missing session");
 		return;
 	}
 	sess_lookup(c, r, SO_CHECK, token);

@@ -357,7 +357,7 @@ http_respond(struct client *c, const struct http_req *r, int status,
 	if (extra != NULL)
 		evbuffer_add(out, extra, strlen(extra));
 	evbuffer_add(out, "\r\n", 2);
-	if (len > 0 && (r == NULL || strcmp(r->method, "HEAD") != 0))
+	if (len > 0 && (r == NULL || r->method == NULL || strcmp(r->method, "HEAD") != 0))
 		evbuffer_add(out, body, len);
 	log_trace(TRACE_HTTP, "%s %s %s -> %d", c->addr, r != NULL ? r->method : "-",
 	    r != NULL ? r->target : "-", status);

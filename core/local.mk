@@ -22,6 +22,7 @@ CORE_SOURCES = \
 	core/main.h \
 	core/net.c core/net.h \
 	core/proto.c core/proto.h \
+	core/proto-admin.c \
 	core/proto-chat.c \
 	core/proto-signal.c \
 	core/proto-sys.c \
@@ -30,6 +31,7 @@ CORE_SOURCES = \
 	core/tick.c core/tick.h \
 	core/turn.c core/turn.h \
 	core/upgrade.c core/upgrade.h \
+	core/utf8.c core/utf8.h \
 	core/world.c core/world.h \
 	core/ws.c core/ws.h \
 	core/xmalloc.c core/xmalloc.h
@@ -44,3 +46,5 @@ nodist_core_chatgridd_SOURCES = sql/migrations.c
 BUILT_SOURCES = sql/migrations.c
 core_chatgridd_CFLAGS = $(CORE_CFLAGS)
 core_chatgridd_LDADD = $(CORE_LIBS)
+
+include $(srcdir)/core/ctl.mk

@@ -350,14 +350,9 @@ main(int argc, char **argv)
 	health_init();
 	auth_init();
 	http_session_init();
+	admin_init();
 	world_init();	/* before the database, so its shutdown saves run first */
 	database_start();
-	if (cfg->db_conninfo[0] != '\0') {
-		if (db_start(cg_base, cfg->db_conninfo, cfg->db_pool_size) != 0)
-			fatalx("cannot start the database pool");
-		health_set_db_state(db_state);
-		main_on_shutdown(database_shutdown);
-	}
 	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)
 		fatalx("cannot listen; not starting");
@@ -381,11 +376,18 @@ main(int argc, char **argv)
 	client_init();
 	if (worker_init(cg_base, cfg->auth_workers, cfg->auth_queue) != 0)
 		fatalx("cannot start the password hashing threads");
+	main_on_shutdown(worker_shutdown);
+	/* The pool starts after daemon(): its sockets belong to this process. */
+	if (cfg->db_conninfo[0] != '\0') {
+		if (db_start(cg_base, cfg->db_conninfo, cfg->db_pool_size) != 0)
+			fatalx("cannot start the database pool");
+		health_set_db_state(db_state);
+		main_on_shutdown(database_shutdown);
+	}
 	log_notice("chatgridd %s started (instance %s)", PACKAGE_VERSION, cg_instance_id);
 
 	event_base_dispatch(cg_base);
 
-	worker_shutdown();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	tick_stop();

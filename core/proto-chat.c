@@ -142,9 +142,9 @@ chat_message(struct client *c, struct json_object *msg)
 
 	if (p == NULL)
 		return;
-	if (p->mute_chat_until_ms > now) {
+	if (c->mute_chat_until_ms > now) {
 		world_system_chat(c, "You are muted for %llu more seconds.",
-		    (unsigned long long)((p->mute_chat_until_ms - now + 999) / 1000));
+		    (unsigned long long)((c->mute_chat_until_ms - now + 999) / 1000));
 		return;
 	}
 	if (!chat_allowed(p)) {

@@ -44,7 +44,7 @@ signal_relay(struct client *c, struct json_object *msg)
 
 	if (p == NULL)
 		return;
-	if (p->mute_voice_until_ms > tick_wall_ms()) {
+	if (c->mute_voice_until_ms > tick_wall_ms()) {
 		client_send_error(c, "muted", "Your voice is muted for now.");
 		return;
 	}

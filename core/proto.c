@@ -25,6 +25,7 @@ static const struct proto_msg *const families[] = {
 	proto_world_msgs,
 	proto_chat_msgs,
 	proto_signal_msgs,
+	proto_admin_msgs,
 };
 
 static const struct proto_msg **index_msgs;
@@ -108,16 +109,6 @@ proto_find(const char *type)
 	return NULL;
 }
 
-size_t
-proto_utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 static const char *
 type_word(enum proto_ftype t)
@@ -191,6 +182,12 @@ proto_validate(const struct proto_msg *def, struct json_object *msg, char *err, 
 				}
 				break;
 			}
+			/* A NUL inside the string would cut it short in C. */
+			if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v))) {
+				snprintf(err, errlen, "%s: field %s must not contain NUL characters",
+				    def->type, f->name);
+				return -1;
+			}
 			len = proto_utf8_len(json_object_get_string(v));
 			if ((long long)len < f->min || (f->max > 0 && (long long)len > f->max)) {
 				snprintf(err, errlen, "%s: field %s must be %lld to %lld characters long",
@@ -256,6 +253,13 @@ proto_message(struct client *c, const uint8_t *buf, size_t len)
 	json_tokener_reset(tok);
 	msg = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (msg == NULL && jerr == json_tokener_continue) {
+		/* A bare number ends only at a delimiter: give it one. */
+		msg = json_tokener_parse_ex(tok, " ", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
 	if (msg == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
 			jerr = json_tokener_error_parse_eof;
@@ -267,7 +271,7 @@ proto_message(struct client *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	/* One value per message: only white space may follow it. */
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+	for (; end < len; end++)
 		if (buf[end] != ' ' && buf[end] != '\t' && buf[end] != '\n' && buf[end] != '\r')
 			break;
 	if (end < len) {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "utf8.h"
+
 struct client;
 struct http_req;
 struct json_object;
@@ -70,8 +72,8 @@ const struct proto_msg *proto_find(const char *type);
  * the client in err.
  */
 int proto_validate(const struct proto_msg *def, struct json_object *msg, char *err, size_t errlen);
-/* Length of a UTF-8 string in code points. */
-size_t proto_utf8_len(const char *);
+/* Length of a UTF-8 string in code points (utf8.h). */
+#define proto_utf8_len(s) utf8_len(s)
 
 /* Field accessors for handlers (the field was validated). */
 const char *proto_str(struct json_object *msg, const char *name);
@@ -84,5 +86,7 @@ extern const struct proto_msg proto_auth_msgs[];
 extern const struct proto_msg proto_world_msgs[];
 extern const struct proto_msg proto_chat_msgs[];
 extern const struct proto_msg proto_signal_msgs[];
+extern const struct proto_msg proto_admin_msgs[];
+void admin_init(void);
 
 #endif

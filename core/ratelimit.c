@@ -12,7 +12,7 @@
 #include "xmalloc.h"
 
 /* A ring of the most recent failure times; limits are small. */
-#define RING 64
+#define RING 256	/* the largest limit the configuration accepts */
 
 struct window {
 	uint64_t t[RING];

@@ -536,7 +536,7 @@ welcome_json(struct player *p)
 	json_object_object_add(auth, "userId", json_object_new_string(id));
 	json_object_object_add(auth, "username", json_object_new_string(c->username));
 	json_object_object_add(auth, "role", json_object_new_string(c->role));
-	json_object_object_add(auth, "permissions", perm_json_array(c->perms));
+	json_object_object_add(auth, "permissions", perm_json_array(auth_effective_perms(c)));
 	json_object_object_add(auth, "policy", policy_json(cfg));
 	json_object_object_add(o, "auth", auth);
 	return o;
@@ -567,13 +567,15 @@ world_activate(struct client *c)
 		next = TAILQ_NEXT(q, roster_entry);
 		if (q->c->account_id != c->account_id)
 			continue;
+		struct client *old = q->c;
+
 		log_notice("%s: %s connected again from %s; closing the older connection %s",
-		    c->id, c->username, c->ip, q->c->id);
-		client_send_json(q->c, json_tokener_parse(
+		    c->id, c->username, c->ip, old->id);
+		client_send_json(old, json_tokener_parse(
 		    "{\"type\":\"auth_result\",\"ok\":false,"
 		    "\"message\":\"You connected from another window; this one is closed.\"}"));
-		world_leave(q, "replaced");
-		client_close(q->c, WS_CLOSE_NORMAL, "Connected elsewhere");
+		world_leave(q, "replaced");	/* frees q */
+		client_close(old, WS_CLOSE_NORMAL, "Connected elsewhere");
 	}
 
 	p = xcalloc(1, sizeof *p);

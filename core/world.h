@@ -25,8 +25,6 @@ struct player {
 
 	double chat_tokens;
 	uint64_t chat_ms;
-	uint64_t mute_chat_until_ms;	/* wall clock; 0 = not muted */
-	uint64_t mute_voice_until_ms;
 
 	/* Account state write-behind (state.c). */
 	uint64_t dirty_since_ms, dirty_last_ms;

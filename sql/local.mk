@@ -4,7 +4,8 @@
 # Add new files at the end of the list; never edit a released one.
 SQL_MIGRATIONS = \
 	sql/001_accounts.sql \
-	sql/002_seed_marks.sql
+	sql/002_seed_marks.sql \
+	sql/003_mutes.sql
 
 EXTRA_DIST += $(SQL_MIGRATIONS)
 CLEANFILES += sql/migrations.c sql/migrations.c-t

@@ -15,3 +15,5 @@ include $(srcdir)/tests/lib/local.mk
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/db.mk
+include $(srcdir)/tests/ctl.mk

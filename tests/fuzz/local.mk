@@ -1,1 +1,36 @@
-# tests/fuzz
+# tests/fuzz: libFuzzer targets for the parsers of network input, built
+# with ./configure CC=clang --enable-fuzzing; smoke.sh runs each briefly.
+EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/corpus tests/fuzz/fuzz_http.dict \
+	tests/fuzz/fuzz_proto.dict
+
+if ENABLE_FUZZING
+FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g
+
+# The core instrumented for coverage, as an archive: each target links only
+# the objects it uses; tests/unit/stubs.c stands in for main.c.
+noinst_LTLIBRARIES += tests/fuzz/libcgfuzz.la
+tests_fuzz_libcgfuzz_la_SOURCES = $(CORE_SOURCES) tests/unit/stubs.c
+nodist_tests_fuzz_libcgfuzz_la_SOURCES = sql/migrations.c
+tests_fuzz_libcgfuzz_la_CFLAGS = $(CORE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+
+FUZZ_LDADD = tests/fuzz/libcgfuzz.la $(CORE_LIBS)
+
+noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto
+
+tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
+tests_fuzz_fuzz_ws_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_ws_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_ws_LDADD = $(FUZZ_LDADD)
+
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_http_LDADD = $(FUZZ_LDADD)
+
+tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c
+tests_fuzz_fuzz_proto_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_proto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_proto_LDADD = $(FUZZ_LDADD)
+endif

@@ -452,6 +452,12 @@ tc_connect(const char *host, int port, int tls, int timeout_ms)
 		return NULL;
 	c->fd = -1;
 	c->auto_pong = 1;
+	/* Never NULL, so buf + off is always a valid pointer. */
+	c->cap = 16384;
+	if ((c->buf = malloc(c->cap)) == NULL) {
+		free(c);
+		return NULL;
+	}
 	if (strchr(host, ':') != NULL)
 		snprintf(c->hosthdr, sizeof c->hosthdr, "[%s]:%d", host, port);
 	else
@@ -1170,11 +1176,17 @@ tc_ws_recv_json(struct tc_conn *c, int timeout_ms)
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, m.data, (int)m.len);
-	if (o == NULL || json_tokener_get_parse_end(tok) != m.len) {
-		tc_set_err(c, "server sent bad JSON (%s): %.200s",
-		    json_tokener_error_desc(json_tokener_get_error(tok)), m.data);
+	/* A bare number could go on: an empty chunk with its NUL says it ends here. */
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, "", 1);
+	else if (o != NULL && json_tokener_get_parse_end(tok) != m.len) {
 		json_object_put(o);
 		o = NULL;
+	}
+	if (o == NULL) {
+		/* JSON null parses to NULL too: no message is null. */
+		tc_set_err(c, "server sent bad JSON (%s): %.200s",
+		    json_tokener_error_desc(json_tokener_get_error(tok)), m.data);
 	}
 	json_tokener_free(tok);
 	tc_ws_msg_free(&m);

@@ -48,6 +48,7 @@ struct td {
 	int tls;
 	pid_t pid;		/* 0 once reaped */
 	int status;		/* decoded exit status once reaped */
+	int expect_exit;	/* the test asked it to stop */
 	struct td *next;	/* the registry the exit handler walks */
 };
 
@@ -468,9 +469,14 @@ static void
 td_exit_handler(void)
 {
 	struct td *td;
+	char why[64];
 	int st;
 
 	for (td = td_registry; td != NULL; td = td->next) {
+		if (!td_alive(td) && !td->expect_exit) {
+			snprintf(why, sizeof why, "chatgridd had exited with status %d", td->status);
+			td_print_tail(stderr, td, why);
+		}
 		if (td->pid > 0) {
 			td_print_tail(stderr, td, "chatgridd still running when the test ended");
 			kill(td->pid, SIGKILL);
@@ -635,6 +641,7 @@ td_start(const char *extra_config_lines, int tls)
 	deadline = tc_now_ms() + td_ms(TD_START_MS);
 	for (;;) {
 		if (!td_alive(td)) {
+			td->expect_exit = 1;	/* reported here, not again at exit */
 			td_print_tail(stderr, td, "chatgridd exited at start");
 			td_tail_oneline(td, tail, sizeof tail);
 			ck_abort_msg("chatgridd exited with status %d before listening on port %d: %s",
@@ -693,8 +700,8 @@ td_connect(struct td *td)
 {
 	struct tc_conn *c = tc_connect("127.0.0.1", td->port, td->tls, td_ms(5000));
 
-	ck_assert_msg(c != NULL, "cannot connect to chatgridd on port %d (%s; alive: %d)",
-	    td->port, td->tls ? "tls" : "tcp", td_alive(td));
+	ck_assert_msg(c != NULL, "cannot connect to chatgridd on port %d (%s)%s",
+	    td->port, td->tls ? "tls" : "tcp", td_health());
 	return c;
 }
 
@@ -706,8 +713,8 @@ td_ws(struct td *td)
 	int r;
 
 	r = tc_ws_handshake(c, "/ws", NULL, &resp, td_ms(5000));
-	ck_assert_msg(r == TC_OK, "WebSocket handshake to /ws failed (%s): %s",
-	    tc_strerror(r), tc_error(c));
+	ck_assert_msg(r == TC_OK, "WebSocket handshake to /ws failed (%s): %s%s",
+	    tc_strerror(r), tc_error(c), td_health());
 	tc_http_resp_free(&resp);
 	return c;
 }
@@ -778,9 +785,39 @@ td_alive(struct td *td)
 	return 0;
 }
 
+const char *
+td_health(void)
+{
+	static char msg[800];
+	char tail[600];
+	struct td *td;
+
+	int64_t deadline = tc_now_ms() + 200;
+
+	for (td = td_registry; td != NULL; td = td->next) {
+		if (td->expect_exit)
+			continue;
+		/*
+		 * A crash resets the connections before the parent can reap the
+		 * process: give a dying daemon a moment to be seen as dead.
+		 */
+		while (td_alive(td) && tc_now_ms() < deadline)
+			td_sleep_ms(10);
+		if (td_alive(td))
+			continue;
+		td_tail_oneline(td, tail, sizeof tail);
+		snprintf(msg, sizeof msg, " [chatgridd on port %d exited with status %d; log: %s]",
+		    td->port, td->status, tail);
+		return msg;
+	}
+	return "";
+}
+
 int
 td_signal(struct td *td, int sig)
 {
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGKILL)
+		td->expect_exit = 1;
 	if (td->pid <= 0) {
 		errno = ESRCH;
 		return -1;
@@ -809,6 +846,7 @@ td_stop(struct td *td)
 
 	if (!td_alive(td))
 		return td->status;
+	td->expect_exit = 1;
 	if (td_signal(td, SIGTERM) != 0)
 		ck_abort_msg("kill %d: %s", (int)td->pid, strerror(errno));
 	if ((st = td_wait(td, td_ms(TD_STOP_MS))) >= 0)
@@ -827,6 +865,7 @@ td_free(struct td *td)
 {
 	if (td == NULL)
 		return;
+	td->expect_exit = 1;
 	if (td_alive(td)) {
 		kill(td->pid, SIGKILL);
 		(void)td_wait(td, td_ms(TD_STOP_MS));

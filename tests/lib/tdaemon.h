@@ -59,7 +59,15 @@ char *td_log_tail(struct td *, size_t max);
 
 /* 1 while the daemon runs (reaping it if it has exited). */
 int td_alive(struct td *);
-/* Send a signal; 0 or -1 with errno. */
+/*
+ * "" while every daemon of this test process runs or was asked to stop;
+ * otherwise " [chatgridd on port P exited with status S; log: ...]" for
+ * one that died on its own, to append to failure messages. Waits up to
+ * 200 ms for a dying daemon, so call it only once a test has failed (as an
+ * argument of ck_assert_msg, which evaluates it only then). Static storage.
+ */
+const char *td_health(void);
+/* Send a signal (SIGTERM, SIGINT, SIGQUIT or SIGKILL mark the exit as expected); 0 or -1. */
 int td_signal(struct td *, int sig);
 /*
  * Wait up to timeout_ms for the daemon to exit. Returns its exit status,

@@ -1,0 +1,99 @@
+/* itest.c: fixtures shared by the integration test programs. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+
+static char *it_www_dir;
+
+static void
+it_www_cleanup(void)
+{
+	td_rmtree(it_www_dir);
+	free(it_www_dir);
+	it_www_dir = NULL;
+}
+
+const char *
+it_www(void)
+{
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+	    0, 0, 0, 0x0d, 'I', 'H', 'D', 'R' };
+	static const unsigned char ogg[] = { 'O', 'g', 'g', 'S', 0, 2, 0, 0 };
+	static const unsigned char wav[] = { 'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'A', 'V', 'E' };
+	const char *d;
+	int r = 0;
+
+	if (it_www_dir != NULL)
+		return it_www_dir;
+	if ((it_www_dir = td_mkdtemp()) == NULL)
+		ck_abort_msg("mkdtemp: %s", strerror(errno));
+	/* The directory outlives single tests in CK_NOFORK mode: clean at exit. */
+	if (atexit(it_www_cleanup) != 0)
+		ck_abort_msg("atexit failed");
+	d = it_www_dir;
+	r |= td_write_text(d, "index.html", IT_INDEX_HTML);
+	r |= td_write_text(d, "app.js", IT_APP_JS);
+	r |= td_write_text(d, "style.css", "body { color: black; }\n");
+	r |= td_write_file(d, "sound.ogg", ogg, sizeof ogg);
+	r |= td_write_file(d, "sound.wav", wav, sizeof wav);
+	r |= td_write_text(d, "data.json", "{\"a\":1}\n");
+	r |= td_write_text(d, "icon.svg",
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>\n");
+	r |= td_write_file(d, "img.png", png, sizeof png);
+	r |= td_mkdir(d, "sub");
+	r |= td_write_text(d, "sub/index.html", IT_SUB_INDEX_HTML);
+	r |= td_mkdir(d, "empty");
+	r |= td_write_text(d, "empty/listing-canary.txt", "canary\n");
+	r |= td_mkdir(d, ".git");
+	r |= td_write_text(d, ".git/config", "[core]\n\tsecret = leaked\n");
+	if (r != 0)
+		ck_abort_msg("cannot fill the test web root %s: %s", d, strerror(errno));
+	return d;
+}
+
+struct td *
+it_start(const char *extra_config_lines, int tls)
+{
+	char *extra;
+	struct td *td;
+
+	if (asprintf(&extra, "www_root %s\n%s", it_www(),
+	    extra_config_lines != NULL ? extra_config_lines : "") < 0)
+		ck_abort_msg("out of memory");
+	td = td_start(extra, tls);
+	free(extra);
+	return td;
+}
+
+void
+it_stop(struct td *td)
+{
+	char *tail;
+	int st = td_stop(td);
+
+	if (st != 0) {
+		tail = td_log_tail(td, 600);
+		ck_abort_msg("chatgridd exited with status %d after SIGTERM; log tail: %s", st,
+		    tail != NULL ? tail : "(none)");
+	}
+	td_free(td);
+}
+
+int
+it_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int nf;
+
+	srunner_run_all(sr, CK_ENV);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

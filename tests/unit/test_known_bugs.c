@@ -1,0 +1,247 @@
+/*
+ * test_known_bugs.c: core bugs found by the unit tests and not fixed yet,
+ * one test each, stating the expected behaviour. This program is in
+ * XFAIL_TESTS: each failing check counts as an expected failure, and a
+ * check that starts to pass shows as XPASS (a failure of the suite), the
+ * sign to move it into the module's own test file.
+ */
+#include "config.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/buffer.h>
+#include <json-c/json.h>
+
+#include "cfg.h"
+#include "http.h"
+#include "proto.h"
+#include "ws.h"
+
+/* ws.c ws_key_valid: EVP_DecodeBlock takes '=' anywhere as a zero digit. */
+START_TEST(test_ws_key_valid_padding_inside)
+{
+	ck_assert(!ws_key_valid("========================"));
+	ck_assert(!ws_key_valid("AAAA=AAAAAAAAAAAAAAAAA=="));
+	ck_assert(!ws_key_valid("AAAAAAAAAAAAAAAAAAAAA==="));
+}
+END_TEST
+
+static long
+head_length(const char *s)
+{
+	struct evbuffer *b = evbuffer_new();
+	long n;
+
+	ck_assert_ptr_nonnull(b);
+	evbuffer_add(b, s, strlen(s));
+	n = http_head_length(b);
+	evbuffer_free(b);
+	return n;
+}
+
+/*
+ * http.c http_head_length searches the whole buffer for CRLFCRLF before
+ * LFLF: an LF-only head followed by a pipelined CRLF head is taken as one
+ * head of both, and the second request is silently lost.
+ */
+START_TEST(test_head_length_first_end_wins)
+{
+	ck_assert_int_eq(head_length("GET /1 HTTP/1.1\nHost: a\n\n"
+	    "GET /2 HTTP/1.1\r\nHost: b\r\n\r\n"), 24);
+}
+END_TEST
+
+/*
+ * http.c http_head_length: http_parse skips empty lines before the request
+ * line, but two leading CRLFs look like a complete 4-byte head (400).
+ */
+START_TEST(test_head_length_leading_empty_lines)
+{
+	static const char req[] = "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+	ck_assert_int_eq(head_length(req), (long)strlen(req));
+}
+END_TEST
+
+/* http.c http_head_length: a head ending in LF CRLF is never found. */
+START_TEST(test_head_length_lf_crlf_end)
+{
+	static const char req[] = "GET / HTTP/1.1\nHost: a\n\r\n";
+
+	ck_assert_int_eq(head_length(req), (long)strlen(req));
+}
+END_TEST
+
+/*
+ * http.c http_parse: a header line starting with a bare CR ends the header
+ * block, and every header after it is dropped without an error.
+ */
+START_TEST(test_parse_bare_cr_line)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\rX-After: y\r\n\r\n";
+	struct http_req r;
+	int st = http_parse(req, strlen(req), &r);
+
+	http_req_free(&r);
+	ck_assert_int_eq(st, 400);
+}
+END_TEST
+
+static char tmp[256];
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int err_line;
+static char err_msg[1024];
+
+static void
+on_error(const char *file, int line, const char *msg, void *arg)
+{
+	(void)file;
+	(void)arg;
+	err_line = line;
+	snprintf(err_msg, sizeof err_msg, "%s", msg);
+}
+
+/* Load "allow_insecure yes", "www_root <tmp>", then text, from tmp/main.conf. */
+static struct config *
+load(const char *text)
+{
+	char path[300];
+	FILE *f;
+	struct config *c;
+
+	snprintf(tmp, sizeof tmp, "/tmp/cgbug.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof path, "%s/main.conf", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "allow_insecure yes\nwww_root %s\n%s", tmp, text);
+	fclose(f);
+	err_line = -1;
+	err_msg[0] = '\0';
+	c = cfg_load(path, on_error, NULL);
+	nftw(tmp, rm_entry, 4, FTW_DEPTH | FTW_PHYS);
+	return c;
+}
+
+/*
+ * cfg.c cfg_check: an allowed_origins entry without http(s):// is reported
+ * at line 0 of the top file, not at the line that holds it.
+ */
+START_TEST(test_cfg_origin_error_line)
+{
+	struct config *c = load("tick_ms 20\nallowed_origins chat.example.org\n");
+
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err_msg, "must start with http://"));
+	ck_assert_int_eq(err_line, 4);
+}
+END_TEST
+
+/*
+ * cfg.c cfg_line: comments are cut before quotes are looked at, so a " #"
+ * inside a quoted value (a libpq password, a file name) truncates it and
+ * leaves the opening quote in the value.
+ */
+START_TEST(test_cfg_hash_in_quotes)
+{
+	struct config *c = load("db_conninfo \"dbname=x password=a #b\"\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->db_conninfo, "dbname=x password=a #b");
+	cfg_free(c);
+}
+END_TEST
+
+static const char *const colors[] = { "red", "green", NULL };
+static const struct proto_field fields[] = {
+	{ "name", FT_STRING, 0, 1, 3, NULL },
+	{ "color", FT_ENUM, 0, 0, 0, colors },
+	{ "note", FT_STRING, 0, 1, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+static const struct proto_msg msg = { "t", fields, PERM_NONE, 0, NULL, NULL };
+
+static int
+validate(const char *text, char *err, size_t errlen)
+{
+	struct json_object *o = json_tokener_parse(text);
+	int rc;
+
+	ck_assert_ptr_nonnull(o);
+	err[0] = '\0';
+	rc = proto_validate(&msg, o, err, errlen);
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * proto.c proto_validate: string length and enum membership are checked on
+ * the C string, so a \u0000 hides the rest: a 10-character name passes a
+ * maximum of 3, and "red\u0000..." passes as "red". The whole value stays
+ * in the JSON object a handler may store or forward.
+ */
+START_TEST(test_proto_nul_in_string)
+{
+	char err[256];
+
+	ck_assert_int_eq(validate("{\"name\":\"ab\\u0000cdefgh\"}", err, sizeof err), -1);
+	ck_assert_int_eq(validate("{\"color\":\"red\\u0000junk\"}", err, sizeof err), -1);
+}
+END_TEST
+
+/*
+ * proto.c proto_validate: with no maximum (max 0) the length error reads
+ * "must be 1 to 0 characters long".
+ */
+START_TEST(test_proto_min_only_message)
+{
+	char err[256];
+
+	ck_assert_int_eq(validate("{\"note\":\"\"}", err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "1 to 0") == NULL, "%s", err);
+}
+END_TEST
+
+static Suite *
+bugs_suite(void)
+{
+	Suite *s = suite_create("known bugs");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_ws_key_valid_padding_inside);
+	tcase_add_test(tc, test_head_length_first_end_wins);
+	tcase_add_test(tc, test_head_length_leading_empty_lines);
+	tcase_add_test(tc, test_head_length_lf_crlf_end);
+	tcase_add_test(tc, test_parse_bare_cr_line);
+	tcase_add_test(tc, test_cfg_origin_error_line);
+	tcase_add_test(tc, test_cfg_hash_in_quotes);
+	tcase_add_test(tc, test_proto_nul_in_string);
+	tcase_add_test(tc, test_proto_min_only_message);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(bugs_suite());
+
+	/* Failures are the expected result here: the TAP lines carry them. */
+	srunner_run_all(sr, CK_ENV);
+	srunner_free(sr);
+	return EXIT_SUCCESS;
+}
