@@ -1,4 +1,4 @@
-/* ratelimit.c: sliding windows of failure times, pruned on use and by the tick. */
+/* ratelimit.c: sliding windows of failure counts; empty keys are swept by the tick. */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,58 +11,64 @@
 #include "tick.h"
 #include "xmalloc.h"
 
-/* A ring of the most recent failure times; limits are small. */
-#define RING 256	/* the largest limit the configuration accepts */
-
-struct window {
-	uint64_t t[RING];
-	int head, n;
-};
+/*
+ * A sliding window kept as SLICES counters of window/SLICES each: constant
+ * memory per key whatever the limit, accurate to one slice.
+ */
+#define SLICES 16
 
 static struct strmap *windows;
 
+struct window {
+	uint64_t slice[SLICES];		/* slice number each counter belongs to */
+	uint32_t count[SLICES];
+};
+
 static uint64_t
-window_ms(void)
+slice_ms(void)
 {
-	return (uint64_t)cfg->auth_fail_window_s * 1000;
+	uint64_t ms = (uint64_t)cfg->auth_fail_window_s * 1000 / SLICES;
+
+	return ms > 0 ? ms : 1;
 }
 
-static void
-prune(struct window *w, uint64_t now)
+static uint32_t
+total(const struct window *w, uint64_t now)
 {
-	while (w->n > 0 && now - w->t[w->head] >= window_ms()) {
-		w->head = (w->head + 1) % RING;
-		w->n--;
-	}
+	uint64_t cur = now / slice_ms();
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < SLICES; i++)
+		if (w->count[i] > 0 && w->slice[i] + SLICES > cur)
+			n += w->count[i];
+	return n;
 }
 
-static int
+static uint32_t
 count(const char *key, uint64_t now)
 {
 	struct window *w = strmap_get(windows, key);
 
-	if (w == NULL)
-		return 0;
-	prune(w, now);
-	return w->n;
+	return w != NULL ? total(w, now) : 0;
 }
 
 static void
 add(const char *key, uint64_t now)
 {
 	struct window *w = strmap_get(windows, key);
+	uint64_t cur = now / slice_ms();
+	int i = (int)(cur % SLICES);
 
 	if (w == NULL) {
 		w = xcalloc(1, sizeof *w);
 		strmap_put(windows, key, w);
 	}
-	prune(w, now);
-	if (w->n == RING) {
-		w->head = (w->head + 1) % RING;
-		w->n--;
+	if (w->slice[i] != cur) {
+		w->slice[i] = cur;
+		w->count[i] = 0;
 	}
-	w->t[(w->head + w->n) % RING] = now;
-	w->n++;
+	w->count[i]++;
 }
 
 static void
@@ -75,11 +81,10 @@ int
 ratelimit_blocked(const char *ip, const char *identity, uint64_t now)
 {
 	char key[512];
-	int ilim = cfg->auth_fail_identity_limit < RING ? cfg->auth_fail_identity_limit : RING;
-	int alim = cfg->auth_fail_ip_limit < RING ? cfg->auth_fail_ip_limit : RING;
 
 	ident_key(key, sizeof key, ip, identity);
-	return count(ip, now) >= alim || count(key, now) >= ilim;
+	return count(ip, now) >= (uint32_t)cfg->auth_fail_ip_limit ||
+	    count(key, now) >= (uint32_t)cfg->auth_fail_identity_limit;
 }
 
 void
@@ -106,8 +111,7 @@ expired(const char *key, void *value, void *arg)
 {
 	struct window *w = value;
 
-	prune(w, *(uint64_t *)arg);
-	if (w->n > 0)
+	if (total(w, *(uint64_t *)arg) > 0)
 		return 0;
 	free(w);
 	return 1;
