@@ -17,3 +17,4 @@ include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/db.mk
 include $(srcdir)/tests/ctl.mk
+include $(srcdir)/tests/auth.mk
