@@ -133,6 +133,16 @@ START_TEST(test_string_length)
 }
 END_TEST
 
+START_TEST(test_string_nul)
+{
+	/* A \u0000 would cut the string short in C: refused, not measured short. */
+	refuses("{\"s\":\"a\\u0000b\"}", "field s must not contain NUL characters");
+	refuses("{\"s\":\"ab\\u0000cdefghij\"}", "field s must not contain NUL characters");
+	refuses("{\"s\":\"a\",\"text\":\"\\u0000\"}", "field text must not contain NUL characters");
+	accepts("{\"s\":\"a\",\"text\":\"\\u0001\"}");
+}
+END_TEST
+
 START_TEST(test_int)
 {
 	accepts("{\"s\":\"a\",\"i\":-5}");
@@ -310,6 +320,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_required_and_null);
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_string_length);
+	tcase_add_test(tc, test_string_nul);
 	tcase_add_test(tc, test_int);
 	tcase_add_test(tc, test_enum);
 	tcase_add_test(tc, test_array);
