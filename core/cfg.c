@@ -46,7 +46,13 @@ struct cfg_key {
 	int flags;
 	const char *arg;	/* argument name for the man page */
 	const char *help;
+	/* CT_LIST: checks one entry; returns NULL or what is wrong with it. */
+	const char *(*check)(const char *entry);
 };
+
+static const char *check_origin(const char *);
+static const char *check_ip(const char *);
+static const char *check_ice(const char *);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -62,7 +68,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "Serve plain http and ws when no certificate is configured. Without it chatgridd refuses to start without TLS." },
 	{ "allowed_origins", CT_LIST, OFF(allowed_origins), OFF(nallowed_origins), 0, 0, "", CF_RELOAD, "origin ...",
 	  "Origins (scheme://host[:port]) whose pages may open the WebSocket and call the session endpoints. "
-	  "When empty, only the server's own origin (the Host header) is accepted. Requests without an Origin header are not browsers and are accepted." },
+	  "When empty, only the server's own origin (the Host header) is accepted. Requests without an Origin header are not browsers and are accepted.",
+	  check_origin },
 	{ "www_root", CT_STRING, OFF(www_root), 0, 0, 0, DATADIR "/chatgrid/www", CF_RELOAD, "directory",
 	  "Directory of the web client served over HTTP." },
 	{ "max_message_bytes", CT_INT64, OFF(max_message_bytes), 0, 1024, 64LL * 1024 * 1024, "2000000", CF_RELOAD, "bytes",
@@ -131,7 +138,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "Most random delay before a failed authentication is answered." },
 	{ "trusted_proxies", CT_LIST, OFF(trusted_proxies), OFF(ntrusted_proxies), 0, 0, "", CF_RELOAD, "address ...",
 	  "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. "
-	  "The client's address is then the right-most X-Forwarded-For entry that is not a trusted proxy." },
+	  "The client's address is then the right-most X-Forwarded-For entry that is not a trusted proxy.",
+	  check_ip },
 	{ "grid_size", CT_INT, OFF(grid_size), 0, 1, 10000, "41", 0, "cells",
 	  "Side of the square grid; cells run from 0 to grid_size - 1." },
 	{ "movement_tick_ms", CT_INT, OFF(movement_tick_ms), 0, 10, 10000, "200", 0, "milliseconds",
@@ -153,7 +161,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "... or at the latest this long after the first unsaved change (and always at disconnect and shutdown)." },
 	{ "ice_server", CT_LIST, OFF(ice_servers), OFF(nice_servers), 0, 0, "", CF_RELOAD, "url ...",
 	  "STUN or TURN server URL handed to clients for WebRTC, as in stun:stun.example.org:3478 or "
-	  "turn:turn.example.org:3478?transport=udp. Repeat for several." },
+	  "turn:turn.example.org:3478?transport=udp. Repeat for several.",
+	  check_ice },
 	{ "turn_secret", CT_STRING, OFF(turn_secret), 0, 0, 0, "", CF_RELOAD, "secret",
 	  "Shared secret of a TURN server using the REST API scheme (coturn's use-auth-secret): each welcome "
 	  "then carries short-lived credentials for the turn: URLs." },
@@ -308,6 +317,12 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 		for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
 			int *count = (int *)((char *)c + k->off_n);
 
+			const char *why;
+
+			if (k->check != NULL && (why = k->check(tok)) != NULL) {
+				cfg_error(x, file, line, "%s entry '%s' %s", k->name, tok, why);
+				continue;
+			}
 			if (*count == CFG_MAX_LIST) {
 				cfg_error(x, file, line, "%s holds at most %d entries", k->name, CFG_MAX_LIST);
 				free(copy);
@@ -343,6 +358,33 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 		return 0;
 	}
 	return -1;
+}
+
+static const char *
+check_origin(const char *v)
+{
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return "must start with http:// or https://";
+	return NULL;
+}
+
+static const char *
+check_ip(const char *v)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1)
+		return "is not an IP address";
+	return NULL;
+}
+
+static const char *
+check_ice(const char *v)
+{
+	if (strncmp(v, "stun:", 5) != 0 && strncmp(v, "stuns:", 6) != 0 &&
+	    strncmp(v, "turn:", 5) != 0 && strncmp(v, "turns:", 6) != 0)
+		return "must be a stun:, stuns:, turn: or turns: URL";
+	return NULL;
 }
 
 static const struct cfg_key *
@@ -382,17 +424,24 @@ cfg_line(struct cfg_ctx *x, char *s, const char *file, int line)
 	const struct cfg_key *k;
 	char *dir, *inc;
 	const char *slash;
+	int inq;
 
 	while (isspace((unsigned char)*s))
 		s++;
 	if (*s == '\0' || *s == '#')
 		return;
-	/* A "#" after white space starts a comment; inside a word it is data (URLs). */
-	for (e = s; *e != '\0'; e++)
-		if (*e == '#' && isspace((unsigned char)e[-1])) {
+	/*
+	 * A "#" after white space starts a comment; inside a word it is data
+	 * (URLs), and so is anything between double quotes.
+	 */
+	for (e = s, inq = 0; *e != '\0'; e++) {
+		if (*e == '"')
+			inq = !inq;
+		else if (!inq && *e == '#' && isspace((unsigned char)e[-1])) {
 			*e = '\0';
 			break;
 		}
+	}
 	e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
@@ -519,7 +568,6 @@ cfg_check(const struct config *c, cfg_error_cb err, void *arg)
 	struct cfg_ctx x;
 	const char *f = c->path != NULL ? c->path : "default";
 	struct stat st;
-	int i;
 
 	memset(&x, 0, sizeof x);
 	x.err = err;
@@ -541,23 +589,6 @@ cfg_check(const struct config *c, cfg_error_cb err, void *arg)
 	if ((long long)c->auth_workers * c->argon2_memory_kib > (long long)c->auth_memory_limit_mb * 1024)
 		cfg_error(&x, f, 0, "auth_workers x argon2_memory_kib (%lld MiB) exceeds auth_memory_limit_mb (%d)",
 		    (long long)c->auth_workers * c->argon2_memory_kib / 1024, c->auth_memory_limit_mb);
-	for (i = 0; i < c->ntrusted_proxies; i++) {
-		unsigned char buf[16];
-
-		if (inet_pton(AF_INET, c->trusted_proxies[i], buf) != 1 &&
-		    inet_pton(AF_INET6, c->trusted_proxies[i], buf) != 1)
-			cfg_error(&x, f, 0, "trusted_proxies entry '%s' is not an IP address", c->trusted_proxies[i]);
-	}
-	for (i = 0; i < c->nice_servers; i++)
-		if (strncmp(c->ice_servers[i], "stun:", 5) != 0 && strncmp(c->ice_servers[i], "stuns:", 6) != 0 &&
-		    strncmp(c->ice_servers[i], "turn:", 5) != 0 && strncmp(c->ice_servers[i], "turns:", 6) != 0)
-			cfg_error(&x, f, 0, "ice_server '%s' must be a stun:, stuns:, turn: or turns: URL",
-			    c->ice_servers[i]);
-	for (i = 0; i < c->nallowed_origins; i++)
-		if (strncmp(c->allowed_origins[i], "http://", 7) != 0 &&
-		    strncmp(c->allowed_origins[i], "https://", 8) != 0)
-			cfg_error(&x, f, 0, "allowed_origins entry '%s' must start with http:// or https://",
-			    c->allowed_origins[i]);
 	return x.nerr;
 }
 

@@ -115,23 +115,43 @@ http_mime_type(const char *path)
 long
 http_head_length(struct evbuffer *in)
 {
-	struct evbuffer_ptr p;
-	size_t len = evbuffer_get_length(in);
+	struct evbuffer_ptr p, nl;
+	size_t len = evbuffer_get_length(in), start, linelen;
+	int first = 1;
+	char c;
 
-	p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-	if (p.pos >= 0)
-		return (long)p.pos + 4;
-	p = evbuffer_search(in, "\n\n", 2, NULL);
-	if (p.pos >= 0)
-		return (long)p.pos + 2;
-	if (len > HTTP_MAX_LINE) {
-		p = evbuffer_search(in, "\n", 1, NULL);
-		if (p.pos < 0 || p.pos > HTTP_MAX_LINE)
-			return -414;
+	/*
+	 * Walk line by line: leading empty lines are skipped (RFC 9112 2.2), and
+	 * the head ends at the first empty line, CRLF or bare LF alike.
+	 */
+	evbuffer_ptr_set(in, &p, 0, EVBUFFER_PTR_SET);
+	for (;;) {
+		start = (size_t)p.pos;
+		nl = evbuffer_search(in, "\n", 1, &p);
+		if (nl.pos < 0) {
+			if (first && len - start > HTTP_MAX_LINE)
+				return -414;
+			if (len > HTTP_MAX_LINE + HTTP_MAX_HEAD)
+				return -431;
+			return 0;
+		}
+		linelen = (size_t)nl.pos - start;
+		if (linelen == 1) {
+			evbuffer_copyout_from(in, &p, &c, 1);
+			if (c == '\r')
+				linelen = 0;
+		}
+		if (linelen == 0 && !first)
+			return (long)nl.pos + 1;
+		if (linelen > 0) {
+			if (first && linelen > HTTP_MAX_LINE)
+				return -414;
+			first = 0;
+		}
+		if ((size_t)nl.pos + 1 > HTTP_MAX_LINE + HTTP_MAX_HEAD)
+			return -431;
+		evbuffer_ptr_set(in, &p, (size_t)nl.pos + 1, EVBUFFER_PTR_SET);
 	}
-	if (len > HTTP_MAX_LINE + HTTP_MAX_HEAD)
-		return -431;
-	return 0;
 }
 
 static int
@@ -224,7 +244,9 @@ http_parse(const char *src, size_t len, struct http_req *r)
 	headers_len = len - (size_t)(next - r->buf);
 	if (headers_len > HTTP_MAX_HEAD)
 		return 431;
-	for (line = next; *line != '\0' && *line != '\r' && *line != '\n'; line = next) {
+	for (line = next; *line != '\0' && *line != '\n' && strncmp(line, "\r\n", 2) != 0; line = next) {
+		if (*line == '\r')
+			return 400;	/* a bare CR is not a line end */
 		if ((next = strchr(line, '\n')) == NULL)
 			return 400;
 		*next++ = '\0';

@@ -172,6 +172,12 @@ proto_validate(const struct proto_msg *def, struct json_object *msg, char *err, 
 		case FT_ENUM:
 			if (!json_object_is_type(v, json_type_string))
 				goto wrong_type;
+			/* A NUL inside the string would cut it short in C. */
+			if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v))) {
+				snprintf(err, errlen, "%s: field %s must not contain NUL characters",
+				    def->type, f->name);
+				return -1;
+			}
 			if (f->type == FT_ENUM) {
 				for (e = f->values; *e != NULL; e++)
 					if (strcmp(*e, json_object_get_string(v)) == 0)
@@ -182,16 +188,14 @@ proto_validate(const struct proto_msg *def, struct json_object *msg, char *err, 
 				}
 				break;
 			}
-			/* A NUL inside the string would cut it short in C. */
-			if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v))) {
-				snprintf(err, errlen, "%s: field %s must not contain NUL characters",
-				    def->type, f->name);
-				return -1;
-			}
 			len = proto_utf8_len(json_object_get_string(v));
 			if ((long long)len < f->min || (f->max > 0 && (long long)len > f->max)) {
-				snprintf(err, errlen, "%s: field %s must be %lld to %lld characters long",
-				    def->type, f->name, f->min, f->max);
+				if (f->max > 0)
+					snprintf(err, errlen, "%s: field %s must be %lld to %lld characters long",
+					    def->type, f->name, f->min, f->max);
+				else
+					snprintf(err, errlen, "%s: field %s must be at least %lld characters long",
+					    def->type, f->name, f->min);
 				return -1;
 			}
 			break;
@@ -259,6 +263,12 @@ proto_message(struct client *c, const uint8_t *buf, size_t len)
 		msg = json_tokener_parse_ex(tok, " ", 1);
 		jerr = json_tokener_get_error(tok);
 		end = len;
+	}
+	if (msg == NULL && jerr == json_tokener_success) {
+		/* The JSON value null: valid JSON, but not a message. */
+		client_send_error(c, "bad_message", "Message must be a JSON object with a string \"type\".");
+		client_bad_message(c);
+		return;
 	}
 	if (msg == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)

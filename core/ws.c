@@ -294,6 +294,9 @@ ws_key_valid(const char *key)
 
 	if (n != 24 || key[22] != '=' || key[23] != '=')
 		return 0;
+	/* The decoder takes '=' anywhere as a zero digit: check the alphabet first. */
+	if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != 22)
+		return 0;
 	len = EVP_DecodeBlock(raw, (const uint8_t *)key, 24);
 	return len == 18;	/* 16 bytes plus the two padding bytes EVP counts */
 }

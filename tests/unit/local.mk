@@ -10,9 +10,9 @@ tests_unit_libcgcore_la_CFLAGS = $(CORE_CFLAGS)
 UNIT_LDADD = tests/unit/libcgcore.la $(CHECK_LIBS) $(CORE_LIBS)
 
 check_PROGRAMS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_known_bugs
+	tests/unit/test_regressions
 TESTS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_known_bugs
+	tests/unit/test_regressions
 
 tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
 tests_unit_test_ws_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -35,9 +35,9 @@ tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proto_LDADD = $(UNIT_LDADD)
 
 # Core bugs not fixed yet: every check in it is expected to fail.
-XFAIL_TESTS = tests/unit/test_known_bugs
-tests_unit_test_known_bugs_SOURCES = tests/unit/test_known_bugs.c tests/unit/stubs.c
-tests_unit_test_known_bugs_CPPFLAGS = $(TEST_CPPFLAGS)
-tests_unit_test_known_bugs_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_known_bugs_LDADD = $(UNIT_LDADD)
+XFAIL_TESTS =
+tests_unit_test_regressions_SOURCES = tests/unit/test_regressions.c tests/unit/stubs.c
+tests_unit_test_regressions_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_regressions_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_regressions_LDADD = $(UNIT_LDADD)
 endif
