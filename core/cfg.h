@@ -77,6 +77,16 @@ struct config {
 	char *turn_secret;
 	int turn_ttl_s;
 
+	/* the media proxy and the stream fetcher */
+	int media_proxy;
+	int media_allow_private;
+	int media_max_streams;
+	int media_max_streams_per_account;
+	int media_connect_timeout_ms;
+	int media_idle_timeout_ms;
+	int media_max_redirects;
+	int media_buffer_bytes;
+
 	char *db_conninfo;
 	int db_pool_size;
 	int db_statement_timeout_ms;

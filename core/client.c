@@ -154,6 +154,8 @@ client_teardown(struct client *c, const char *why)
 	if (c->state == CS_DEAD)
 		return;
 	c->state = CS_DEAD;
+	if (c->stream_closed != NULL)
+		c->stream_closed(c, c->stream_arg);
 	log_debug("%s %s: closed: %s", c->addr, was_ws ? c->id : "http", why);
 	if (was_ws)
 		for (i = 0; i < nhooks; i++)
@@ -507,6 +509,8 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
 
+	if (c->stream_drained != NULL && c->state == CS_HTTP)
+		c->stream_drained(c, c->stream_arg);
 	if (c->state == CS_CLOSING && !c->lingering &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_linger(c);

@@ -80,6 +80,15 @@ struct client {
 	int npending;
 
 	void *player;			/* owned by world.c */
+
+	/*
+	 * An HTTP response streamed by another module (the media proxy):
+	 * stream_drained runs when the output buffer has drained below the
+	 * low-water mark, stream_closed once at teardown.
+	 */
+	void (*stream_drained)(struct client *, void *);
+	void (*stream_closed)(struct client *, void *);
+	void *stream_arg;
 	int refs;
 	TAILQ_ENTRY(client) entry;
 };

@@ -7,7 +7,9 @@ CORE_SOURCES = \
 	core/cfg.c core/cfg.h \
 	core/db.c core/db.h \
 	core/http-session.c core/http-session.h \
+	core/media.c core/media.h \
 	core/migrate.c core/migrate.h \
+	core/netaddr.c core/netaddr.h \
 	core/password.c core/password.h \
 	core/perm.c core/perm.h \
 	core/policy.c core/policy.h \

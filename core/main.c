@@ -25,6 +25,7 @@
 #include "http-session.h"
 #include "log.h"
 #include "main.h"
+#include "media.h"
 #include "migrate.h"
 #include "net.h"
 #include "proto.h"
@@ -350,6 +351,7 @@ main(int argc, char **argv)
 	health_init();
 	auth_init();
 	http_session_init();
+	media_init(cg_base);
 	admin_init();
 	world_init();	/* before the database, so its shutdown saves run first */
 	database_start();

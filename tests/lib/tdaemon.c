@@ -119,6 +119,114 @@ td_decode_status(int st)
 
 /* ---- files ---- */
 
+static int
+td_keep_tmp(void)
+{
+	const char *v = getenv("CG_KEEP_TMP");
+
+	return v != NULL && *v != '\0';
+}
+
+static int
+td_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * The janitor: a process of its own session (so Check's killpg after each
+ * test spares it) that reads "+dir" and "-dir" lines from a socket and, when
+ * the test process's end of it closes, removes every directory still listed.
+ * Check ends a failed test with _exit(), which runs no atexit handler; this
+ * cleans up after that, after a timeout's SIGKILL, and after a crash.
+ */
+static void
+td_janitor_run(int rfd)
+{
+	char line[PATH_MAX + 2], **dirs = NULL, **nd;
+	size_t n = 0, i;
+	FILE *in;
+
+	if ((in = fdopen(rfd, "r")) == NULL)
+		_exit(1);
+	while (fgets(line, sizeof line, in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '+' && (nd = realloc(dirs, (n + 1) * sizeof *dirs)) != NULL) {
+			dirs = nd;
+			if ((dirs[n] = strdup(line + 1)) != NULL)
+				n++;
+		} else if (line[0] == '-') {
+			for (i = 0; i < n; i++)
+				if (strcmp(dirs[i], line + 1) == 0) {
+					free(dirs[i]);
+					dirs[i] = dirs[--n];
+					break;
+				}
+		}
+	}
+	/* The test process is gone: give its daemons a moment to die first. */
+	if (n > 0)
+		td_sleep_ms(300);
+	for (i = 0; i < n; i++)
+		(void)nftw(dirs[i], td_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	_exit(0);
+}
+
+/* Tell the janitor (started on first use by this process) about dir. */
+static void
+td_janitor(char op, const char *dir)
+{
+	static int wfd = -1;
+	static pid_t owner;
+	char line[PATH_MAX + 2];
+	int p[2], fd, n;
+	pid_t pid;
+
+	if (td_keep_tmp())
+		return;
+	if (wfd < 0 || owner != getpid()) {
+		/* A forked test process gets its own janitor, not its parent's. */
+		if (wfd >= 0)
+			close(wfd);
+		wfd = -1;
+		/* A socket rather than a pipe: send() can refuse SIGPIPE. */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0)
+			return;
+		fflush(NULL);
+		if ((pid = fork()) < 0) {
+			close(p[0]);
+			close(p[1]);
+			return;
+		}
+		if (pid == 0) {
+			/*
+			 * Keep nothing of the test's: no sockets, and not the
+			 * output pipe the TAP driver waits to see closed.
+			 */
+			for (fd = 0; fd < 1024; fd++)
+				if (fd != p[0])
+					close(fd);
+			if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2 ||
+			    setsid() < 0)
+				_exit(1);
+			td_janitor_run(p[0]);
+		}
+		close(p[0]);
+		wfd = p[1];
+		owner = getpid();
+	}
+	/* One line per send, from one process: never interleaved. */
+	n = snprintf(line, sizeof line, "%c%s\n", op, dir);
+	if (n < 0 || (size_t)n >= sizeof line ||
+	    send(wfd, line, (size_t)n, MSG_NOSIGNAL) != (ssize_t)n) {
+		close(wfd);
+		wfd = -1;
+	}
+}
+
 char *
 td_mkdtemp(void)
 {
@@ -133,6 +241,7 @@ td_mkdtemp(void)
 		free(d);
 		return NULL;
 	}
+	td_janitor('+', d);
 	return d;
 }
 
@@ -181,22 +290,14 @@ td_mkdir(const char *dir, const char *name)
 	return mkdir(path, 0755);
 }
 
-static int
-td_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 void
 td_rmtree(const char *dir)
 {
-	if (dir == NULL || getenv("CG_KEEP_TMP") != NULL)
+	if (dir == NULL || td_keep_tmp())
 		return;
 	/* A leftover directory in /tmp is not worth failing a test over. */
 	(void)nftw(dir, td_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	td_janitor('-', dir);
 }
 
 /* The whole file, NUL-terminated; NULL if it cannot be read. */

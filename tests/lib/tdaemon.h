@@ -13,7 +13,9 @@
  * CG_SRCDIR (web root $CG_SRCDIR/www), both "." if unset. CG_VALGRIND set
  * runs the daemon under valgrind (its value, unless "1" or "yes", is extra
  * valgrind options) and stretches td_ms timeouts; CG_TIMEOUT_SCALE (an
- * integer) stretches them too. CG_KEEP_TMP keeps the temporary directories.
+ * integer) stretches them too. CG_KEEP_TMP (non-empty) keeps the temporary
+ * directories; otherwise every directory td_mkdtemp makes is removed when
+ * the test process ends, even by _exit or SIGKILL (a janitor process does it).
  */
 #ifndef TD_TDAEMON_H
 #define TD_TDAEMON_H
@@ -96,14 +98,17 @@ int td_run(const char *const args[], char **output);
  */
 int td_run_check(const char *config_text, char **output);
 
-/* A fresh temporary directory (caller frees the string, td_rmtree removes it). */
+/*
+ * A fresh temporary directory (caller frees the string). td_rmtree removes it;
+ * if the test process ends first, the janitor does.
+ */
 char *td_mkdtemp(void);
 /* Write a file dir/name (its parent directories must exist); 0 or -1. */
 int td_write_file(const char *dir, const char *name, const void *data, size_t len);
 int td_write_text(const char *dir, const char *name, const char *text);
 /* mkdir dir/name; 0 or -1. */
 int td_mkdir(const char *dir, const char *name);
-/* rm -rf dir, unless CG_KEEP_TMP is set. */
+/* rm -rf dir, unless CG_KEEP_TMP is set (non-empty). */
 void td_rmtree(const char *dir);
 /*
  * Write a self-signed certificate (CN and subjectAltName localhost and
