@@ -362,7 +362,7 @@ http_respond(struct client *c, const struct http_req *r, int status,
     const char *content_type, const char *extra, const void *body, size_t len)
 {
 	struct evbuffer *out = client_output(c);
-	int keep = r != NULL && r->keep_alive && status < 400;
+	int keep = r != NULL && r->keep_alive;	/* callers clear it for malformed requests */
 	char date[64];
 
 	evbuffer_add_printf(out,

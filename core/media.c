@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -381,6 +382,14 @@ resolved(int err, struct evutil_addrinfo *res, void *arg)
 	evutil_freeaddrinfo(res);
 }
 
+static int
+literal_address(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
 static void
 stream_resolve(struct stream *s)
 {
@@ -390,7 +399,8 @@ stream_resolve(struct stream *s)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	/* Literal addresses need no resolver (and must not depend on one). */
+	hints.ai_flags = literal_address(s->url.host) ? EVUTIL_AI_NUMERICHOST : EVUTIL_AI_ADDRCONFIG;
 	snprintf(port, sizeof port, "%d", s->url.port);
 	s->state = MS_RESOLVE;
 	s->deadline_ms = tick_mono_ms() + (uint64_t)cfg->media_connect_timeout_ms;

@@ -18,3 +18,4 @@ include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/db.mk
 include $(srcdir)/tests/ctl.mk
 include $(srcdir)/tests/auth.mk
+include $(srcdir)/tests/media.mk
