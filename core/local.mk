@@ -7,6 +7,7 @@ CORE_SOURCES = \
 	core/cfg.c core/cfg.h \
 	core/db.c core/db.h \
 	core/http-session.c core/http-session.h \
+	core/httpresp.c core/httpresp.h \
 	core/media.c core/media.h \
 	core/migrate.c core/migrate.h \
 	core/netaddr.c core/netaddr.h \

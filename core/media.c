@@ -37,6 +37,7 @@
 #include "client.h"
 #include "db.h"
 #include "http.h"
+#include "httpresp.h"
 #include "log.h"
 #include "media.h"
 #include "netaddr.h"
@@ -163,31 +164,11 @@ browser_drained(struct client *c, void *arg)
 
 static void stream_resolve(struct stream *);
 
-static const char *
-head_value(const char *head, const char *name, char *out, size_t len)
-{
-	const char *p = head;
-	size_t nl = strlen(name);
-
-	while ((p = strchr(p, '\n')) != NULL) {
-		p++;
-		if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-			p += nl + 1;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			snprintf(out, len, "%.*s", (int)strcspn(p, "\r\n"), p);
-			return out;
-		}
-	}
-	return NULL;
-}
-
 /* The source's response head is complete: forward it or follow a redirect. */
 static void
 stream_head(struct stream *s, const char *head)
 {
 	char v[2100], hdr[4096], type[256], status_text[64];
-	const char *sp;
 	struct url next;
 	const char *err;
 	int status;
@@ -198,13 +179,12 @@ stream_head(struct stream *s, const char *head)
 	};
 	size_t i;
 
-	if ((sp = strchr(head, ' ')) == NULL || (strncmp(head, "HTTP/1.", 7) != 0 && strncmp(head, "ICY", 3) != 0)) {
+	if ((status = httpresp_status(head)) < 0) {
 		stream_end(s, 502, "bad answer from the stream server");
 		return;
 	}
-	status = atoi(sp + 1);
 	if (status >= 300 && status < 400 && status != 304) {
-		if (head_value(head, "Location", v, sizeof v) == NULL) {
+		if (httpresp_header(head, "Location", v, sizeof v) == NULL) {
 			stream_end(s, 502, "redirect without a location");
 			return;
 		}
@@ -228,13 +208,13 @@ stream_head(struct stream *s, const char *head)
 		stream_end(s, 502, v);
 		return;
 	}
-	if (head_value(head, "Content-Type", type, sizeof type) == NULL)
+	if (httpresp_header(head, "Content-Type", type, sizeof type) == NULL)
 		snprintf(type, sizeof type, "application/octet-stream");
 	n += (size_t)snprintf(hdr + n, sizeof hdr - n, "Cache-Control: no-store\r\n");
 	for (i = 0; i < sizeof pass / sizeof pass[0]; i++) {
 		if (!s->icy && strncmp(pass[i], "icy-", 4) == 0)
 			continue;
-		if (head_value(head, pass[i], v, sizeof v) != NULL && n < sizeof hdr - 300)
+		if (httpresp_header(head, pass[i], v, sizeof v) != NULL && n < sizeof hdr - 300)
 			n += (size_t)snprintf(hdr + n, sizeof hdr - n, "%s: %.200s\r\n", pass[i], v);
 	}
 	snprintf(status_text, sizeof status_text, "%s", http_status_text(status));

@@ -17,7 +17,7 @@ tests_fuzz_libcgfuzz_la_CFLAGS = $(CORE_CFLAGS) -fsanitize=fuzzer-no-link,addres
 
 FUZZ_LDADD = tests/fuzz/libcgfuzz.la $(CORE_LIBS)
 
-noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto
+noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto tests/fuzz/fuzz_fetch
 
 tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
 tests_fuzz_fuzz_ws_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
@@ -33,4 +33,9 @@ tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c
 tests_fuzz_fuzz_proto_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_proto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_proto_LDADD = $(FUZZ_LDADD)
+
+tests_fuzz_fuzz_fetch_SOURCES = tests/fuzz/fuzz_fetch.c
+tests_fuzz_fuzz_fetch_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_fetch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_fetch_LDADD = $(FUZZ_LDADD)
 endif

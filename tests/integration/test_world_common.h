@@ -107,6 +107,8 @@ void wt_nick(struct wu *, const char *nick);
 	wt_wait_at(__FILE__, __LINE__, (c), (ms), (type), (key), (val))
 json_object *wt_wait_at(const char *file, int line, struct tc_conn *, int ms, const char *type,
     const char *key, const char *val);
+/* wt_wait, dropping the message. */
+#define wt_see(c, type, key, val) json_object_put(wt_wait((c), (type), (key), (val)))
 /* Fails if such a message arrives within ms (others are read and dropped). */
 #define wt_none(c, ms, type, key, val) \
 	wt_none_at(__FILE__, __LINE__, (c), (ms), (type), (key), (val))
