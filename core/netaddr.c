@@ -140,8 +140,15 @@ url_resolve(const struct url *base, const char *loc, struct url *out)
 	char buf[2400];
 	const char *slash;
 
-	if (strncasecmp(loc, "http://", 7) == 0 || strncasecmp(loc, "https://", 8) == 0)
-		return url_parse(loc, out);
+	const char *c = loc;
+
+	/* Any "scheme:" makes it absolute (RFC 3986 4.3); url_parse takes only http(s). */
+	if (isalpha((unsigned char)*c)) {
+		while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.')
+			c++;
+		if (*c == ':')
+			return url_parse(loc, out);
+	}
 	if (loc[0] == '/' && loc[1] == '/')
 		snprintf(buf, sizeof buf, "%s:%s", base->tls ? "https" : "http", loc);
 	else if (loc[0] == '/')

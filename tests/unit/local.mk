@@ -10,9 +10,14 @@ tests_unit_libcgcore_la_CFLAGS = $(CORE_CFLAGS)
 UNIT_LDADD = tests/unit/libcgcore.la $(CHECK_LIBS) $(CORE_LIBS)
 
 check_PROGRAMS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions
+	tests/unit/test_regressions tests/unit/test_fetch
 TESTS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions
+	tests/unit/test_regressions tests/unit/test_fetch
+
+tests_unit_test_fetch_SOURCES = tests/unit/test_fetch.c
+tests_unit_test_fetch_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_fetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_fetch_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
 tests_unit_test_ws_CPPFLAGS = $(TEST_CPPFLAGS)
