@@ -19,3 +19,4 @@ include $(srcdir)/tests/db.mk
 include $(srcdir)/tests/ctl.mk
 include $(srcdir)/tests/auth.mk
 include $(srcdir)/tests/media.mk
+include $(srcdir)/tests/admin.mk
