@@ -71,6 +71,7 @@ struct client {
 	char token_hash[65];		/* the session in use, for logout */
 	char saved_nickname[129];	/* restored at login */
 	int saved_x, saved_y, has_saved_pos;
+	int account_deleted;		/* nothing of it may be saved any more */
 	uint64_t mute_chat_until_ms;	/* wall clock; 0 = not muted */
 	uint64_t mute_voice_until_ms;
 

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "perm.h"
+#include "utf8.h"
 
 #define ALL (PR_ADMIN | PR_EDITOR | PR_USER | PR_GUEST)
 #define EDIT (PR_ADMIN | PR_EDITOR)
@@ -143,7 +144,7 @@ perm_role_name_error(const char *name)
 
 	if (*name == '\0')
 		return "Role name is required.";
-	if (strlen(name) > 32)
+	if (utf8_len(name) > 32)
 		return "Role name must be 32 characters or fewer.";
 	for (p = name; *p != '\0'; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '-'))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -37,6 +38,7 @@ struct admin_op {
 	int count;
 	int minutes;
 	int voice;
+	struct json_object *msg;	/* kept for a second step; owned */
 };
 
 static const struct {
@@ -102,6 +104,7 @@ finish(struct admin_op *op, int ok, const char *message)
 	if (c->state == CS_WS)
 		action_result(c, op->action, ok, message);
 	audit(c, op->action, op->a_sent[0] != '\0' ? op->a_sent : op->a, ok, message);
+	json_object_put(op->msg);
 	free(op);
 	client_resume(c);
 	client_unref(c);
@@ -150,9 +153,15 @@ deny_admin(struct client *c, struct json_object *msg)
 	const char *type = proto_str(msg, "type");
 	size_t i;
 
+	const char *target = proto_str(msg, "username");
+
+	if (target == NULL)
+		target = proto_str(msg, "role") != NULL ? proto_str(msg, "role") : proto_str(msg, "name");
 	for (i = 0; i < sizeof deny_actions / sizeof deny_actions[0]; i++)
 		if (strcmp(deny_actions[i].type, type) == 0) {
 			action_result(c, deny_actions[i].action, 0, "Not authorized.");
+			/* Attempts matter to moderators too. */
+			audit(c, deny_actions[i].action, target != NULL ? target : "", 0, "Not authorized.");
 			return;
 		}
 }
@@ -183,6 +192,12 @@ refuse_and_close(struct client *c, void *arg)
 	c->authed = 0;
 	c->perms = 0;
 	client_close(c, WS_CLOSE_POLICY, message);
+}
+
+static void
+mark_deleted(struct client *c, void *arg)
+{
+	c->account_deleted = 1;
 }
 
 static void
@@ -358,20 +373,40 @@ role_update_cb(const PGresult *res, const char *error, void *arg)
 	finishf(op, 1, "Updated permissions for %s.", op->a_sent);
 }
 
+static void role_exists_cb(const PGresult *, const char *, void *);
+
 static void
 admin_role_update_permissions(struct client *c, struct json_object *msg)
 {
 	struct admin_op *op = op_new(c, "role_update_permissions");
-	struct json_object *list, *k;
+	const char *v[1];
+
+	normalise_into(proto_str(msg, "role"), op->a, sizeof op->a, op->a_sent, sizeof op->a_sent);
+	if (strcmp(op->a, "admin") == 0) {
+		finish(op, 0, "Admin role permissions are locked on.");
+		return;
+	}
+	/* The keys are checked once the role is known to exist, as the reference does. */
+	op->msg = json_object_get(msg);
+	v[0] = op->a;
+	db_query("admin_role_exists", 1, v, role_exists_cb, op);
+}
+
+static void
+role_exists_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct admin_op *op = arg;
+	struct json_object *list, *k, *msg = op->msg;
 	struct db_stmt st[2];
 	const char *v1[1], *v2[2];
 	char key[64];
 	size_t i, n;
 	int p;
 
-	normalise_into(proto_str(msg, "role"), op->a, sizeof op->a, op->a_sent, sizeof op->a_sent);
-	if (strcmp(op->a, "admin") == 0) {
-		finish(op, 0, "Admin role permissions are locked on.");
+	if (db_failed(op, error))
+		return;
+	if (PQntuples(res) == 0) {
+		finish(op, 0, "Role not found.");
 		return;
 	}
 	json_object_object_get_ex(msg, "permissions", &list);
@@ -619,6 +654,7 @@ delete_cb(const PGresult *res, const char *error, void *arg)
 		return;
 	}
 	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	each_connection(id, mark_deleted, NULL);
 	/* Leaving the world drops what they carried where they stood. */
 	each_connection(id, refuse_and_close, "Account deleted.");
 	finishf(op, 1, "Deleted account %s.", op->a);
@@ -643,7 +679,7 @@ connected_by_name(const char *username, int64_t *id)
 	struct client *c;
 
 	TAILQ_FOREACH(c, &clients, entry)
-		if (c->state == CS_WS && c->authed && strcmp(c->username, username) == 0) {
+		if (c->state == CS_WS && c->authed && strcasecmp(c->username, username) == 0) {
 			*id = c->account_id;
 			return 1;
 		}
@@ -811,10 +847,11 @@ admin_init(void)
 	db_register("admin_roles_list",
 	    "SELECT r.id, r.name, r.is_system, (SELECT count(*) FROM accounts a WHERE a.role_id = r.id), "
 	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions WHERE role_id = r.id), '') "
-	    "FROM roles r ORDER BY r.name", 0);
+	    "FROM roles r ORDER BY r.name COLLATE \"C\"", 0);
 	db_register("admin_users_list",
 	    "SELECT a.id, a.username, r.name, a.status FROM accounts a JOIN roles r ON r.id = a.role_id "
-	    "WHERE $1 = '' OR a.status = $1 ORDER BY lower(a.username)", 1);
+	    "WHERE $1 = '' OR a.status = $1 ORDER BY lower(a.username) COLLATE \"C\"", 1);
+	db_register("admin_role_exists", "SELECT id FROM roles WHERE name = $1", 1);
 	db_register("admin_role_create",
 	    "INSERT INTO roles (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", 1);
 	db_register("admin_role_perm_clear",

@@ -46,6 +46,10 @@ save(struct player *p)
 	char id[24], x[16], y[16];
 	const char *v[4];
 
+	if (p->c->account_deleted) {
+		p->dirty_since_ms = 0;
+		return;
+	}
 	snprintf(id, sizeof id, "%lld", (long long)p->c->account_id);
 	snprintf(x, sizeof x, "%d", p->x);
 	snprintf(y, sizeof y, "%d", p->y);

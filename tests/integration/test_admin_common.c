@@ -73,6 +73,12 @@ const char *ad_js(json_object *o);
  */
 struct td *ad_start(const char *extra);
 struct td *ad_restart(struct td *);
+/*
+ * ad_start on a database whose default collation is ICU's en-US (as on a
+ * server whose locale is en_US), for ordering checks; NULL if the server
+ * cannot make one (then the caller skips).
+ */
+struct td *ad_start_icu(const char *extra);
 /* Stop (checking exit status 0) and free. */
 void ad_stop(struct td *);
 /* Conninfo of the current case's database. */
@@ -308,6 +314,35 @@ ad_start(const char *extra)
 		free(who);
 		return td;
 	}
+}
+
+struct td *
+ad_start_icu(const char *extra)
+{
+	const char *base = pgtest_conninfo(ag_pg), *p;
+	char name[48], *sql;
+	struct td *td;
+	int rc;
+
+	snprintf(name, sizeof name, "admicu_%d_%d", (int)getpid(), ++db_counter);
+	if (asprintf(&sql, "CREATE DATABASE %s LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+	    "LOCALE 'C' TEMPLATE template0", name) < 0)
+		ck_abort_msg("out of memory");
+	rc = pgtest_exec(ag_pg, "postgres", sql);
+	free(sql);
+	if (rc != 0)
+		return NULL;
+	p = strstr(base, "dbname=chatgrid");
+	ck_assert_msg(p != NULL, "unexpected conninfo %s", base);
+	free(cur_db);
+	if (asprintf(&cur_db, "%.*sdbname=%s%s", (int)(p - base), base, name,
+	    p + strlen("dbname=chatgrid")) < 0)
+		ck_abort_msg("out of memory");
+	free(cur_extra);
+	cur_extra = strdup(extra != NULL ? extra : "");
+	ck_assert_ptr_nonnull(cur_extra);
+	td = start_on_db();
+	return td;
 }
 
 struct td *
