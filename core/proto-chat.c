@@ -16,6 +16,7 @@
 #include "proto.h"
 #include "tick.h"
 #include "world.h"
+#include "xmalloc.h"
 
 /* Exit status asking the service manager for a restart (see chatgridd.service). */
 #define EXIT_RESTART 75
@@ -74,7 +75,7 @@ command(struct client *c, struct player *p, const char *text)
 	const char *sp = strchr(text, ' ');
 	size_t wl = sp != NULL ? (size_t)(sp - text - 1) : strlen(text) - 1;
 	const char *rest = sp != NULL ? sp + 1 : NULL;
-	char word[64], up[64], full[1200];
+	char word[64], up[64], *full;
 	struct timeval tv = { 5, 0 };
 
 	snprintf(word, sizeof word, "%.*s", (int)(wl < sizeof word - 1 ? wl : sizeof word - 1), text + 1);
@@ -83,8 +84,9 @@ command(struct client *c, struct player *p, const char *text)
 			world_system_chat(c, "Usage: /me <action>");
 			return;
 		}
-		snprintf(full, sizeof full, "%s %s", p->nickname, rest);
+		xasprintf(&full, "%s %s", p->nickname, rest);
 		chat_broadcast(c, p, full, 1);
+		free(full);
 	} else if (strcasecmp(word, "up") == 0) {
 		uptime_text(up, sizeof up);
 		world_system_chat(c, "Server uptime: %s", up);

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "casefold.h"
 #include "cfg.h"
 #include "client.h"
 #include "log.h"
@@ -108,25 +109,21 @@ static void
 world_update_nickname(struct client *c, struct json_object *msg)
 {
 	struct player *p = world_player(c);
-	const char *raw = proto_str(msg, "nickname"), *s, *e;
-	char nick[129], old[129], fold[257];
+	const char *raw = proto_str(msg, "nickname"), *s;
+	char nick[129], old[129], fold[300];
+	uint32_t cp;
 	struct json_object *o;
 	struct outmsg *m;
 
 	if (p == NULL)
 		return;
-	for (s = raw; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
-		;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		e--;
-	snprintf(nick, sizeof nick, "%.*s", (int)(e - s), s);
+	utf8_trim(raw, nick, sizeof nick);
 	if (nick[0] == '\0') {
 		nickname_result(c, 0, raw, p->nickname, "Nickname is required.");
 		return;
 	}
-	for (s = nick; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+	for (s = nick; *s != '\0'; s += utf8_decode(s, &cp))
+		if ((utf8_decode(s, &cp), unicode_control(cp))) {
 			nickname_result(c, 0, nick, p->nickname, "Nickname may not contain control characters.");
 			return;
 		}

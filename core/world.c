@@ -7,18 +7,16 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
-#include <wctype.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "casefold.h"
 #include "cfg.h"
 #include "client.h"
 #include "log.h"
@@ -235,13 +233,16 @@ system_chat_json(const char *text)
 void
 world_system_chat(struct client *to, const char *fmt, ...)
 {
-	char text[1024];
+	char *text;
 	va_list ap;
 
+	/* No fixed buffer: a cut could fall inside a character. */
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		fatalx("out of memory");
 	va_end(ap);
 	client_send_json(to, system_chat_json(text));
+	free(text);
 }
 
 void
@@ -249,13 +250,15 @@ world_system_chat_others(const struct client *except, const char *fmt, ...)
 {
 	struct json_object *o;
 	struct outmsg *m;
-	char text[1024];
+	char *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		fatalx("out of memory");
 	va_end(ap);
 	o = system_chat_json(text);
+	free(text);
 	m = outmsg_new_json(o);
 	json_object_put(o);
 	world_send_all(m, except);
@@ -397,37 +400,7 @@ world_user_at(int x, int y, const struct player *except)
 void
 world_fold(const char *in, char *out, size_t outlen)
 {
-	mbstate_t st;
-	wchar_t wc;
-	size_t n, o = 0;
-	char buf[MB_LEN_MAX];
-	int k;
-
-	memset(&st, 0, sizeof st);
-	while (*in != '\0' && o + MB_LEN_MAX + 2 < outlen) {
-		n = mbrtowc(&wc, in, strlen(in), &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			out[o++] = *in++;
-			memset(&st, 0, sizeof st);
-			continue;
-		}
-		in += n;
-		/* Simple case folding: lower of upper, plus the common multi-letter folds. */
-		if (wc == 0xdf || wc == 0x1e9e) {
-			out[o++] = 's';
-			out[o++] = 's';
-			continue;
-		}
-		if (wc == 0x3c2)
-			wc = 0x3c3;	/* final sigma */
-		wc = (wchar_t)towlower(towupper((wint_t)wc));
-		k = (int)wcrtomb(buf, wc, NULL);
-		if (k <= 0)
-			continue;
-		memcpy(out + o, buf, (size_t)k);
-		o += (size_t)k;
-	}
-	out[o] = '\0';
+	casefold(in, out, outlen);
 }
 
 int
@@ -444,8 +417,17 @@ world_nickname_taken(const char *fold, const struct player *except)
 void
 world_set_nickname(struct player *p, const char *nick)
 {
-	snprintf(p->nickname, sizeof p->nickname, "%s", nick);
-	world_fold(nick, p->fold, sizeof p->fold);
+	size_t n = strlen(nick);
+
+	/* Callers pass at most 32 characters; never cut inside one anyway. */
+	if (n >= sizeof p->nickname) {
+		n = sizeof p->nickname - 1;
+		while (n > 0 && ((unsigned char)nick[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(p->nickname, nick, n);
+	p->nickname[n] = '\0';
+	world_fold(p->nickname, p->fold, sizeof p->fold);
 	state_touch(p);
 }
 
@@ -453,7 +435,7 @@ world_set_nickname(struct player *p, const char *nick)
 static void
 unique_nickname(struct player *p, const char *want)
 {
-	char cand[129], fold[257];
+	char cand[160], fold[300];
 	int i;
 
 	world_fold(want, fold, sizeof fold);
@@ -463,7 +445,7 @@ unique_nickname(struct player *p, const char *want)
 	}
 	for (i = 2; i < 1000; i++) {
 		/* Keep it within 32 code points: trim the base if needed. */
-		char base[120];
+		char base[129];
 
 		snprintf(base, sizeof base, "%s", want);
 		while (proto_utf8_len(base) + 1 + (size_t)snprintf(NULL, 0, "%d", i) > 32 && base[0] != '\0') {
@@ -670,9 +652,6 @@ world_init(void)
 {
 	int i;
 
-	/* Case folding of nicknames needs a UTF-8 character type. */
-	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
-		log_warn("no C.UTF-8 locale: nickname case folding covers ASCII only");
 	grid = cfg->grid_size;
 	radius = cfg->interest_radius;
 	if (radius > 0) {

@@ -20,3 +20,4 @@ include $(srcdir)/tests/ctl.mk
 include $(srcdir)/tests/auth.mk
 include $(srcdir)/tests/media.mk
 include $(srcdir)/tests/admin.mk
+include $(srcdir)/tests/world.mk

@@ -172,6 +172,31 @@ wt_count(struct tc_conn *c, int ms, const char *type, const char *key, const cha
 	return n;
 }
 
+json_object *
+wt_collect(struct tc_conn *c, int ms)
+{
+	int64_t deadline = tc_now_ms() + ms, left;
+	json_object *a = json_object_new_array(), *o;
+
+	while ((left = deadline - tc_now_ms()) > 0) {
+		if ((o = tc_ws_recv_json(c, (int)left)) == NULL)
+			break;
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+json_object *
+wt_find_msg(json_object *a, const char *type, const char *key, const char *val)
+{
+	size_t i, n = json_object_array_length(a);
+
+	for (i = 0; i < n; i++)
+		if (matches(json_object_array_get_idx(a, i), type, key, val))
+			return json_object_array_get_idx(a, i);
+	return NULL;
+}
+
 void
 wt_drain(struct tc_conn *c, int ms)
 {

@@ -116,6 +116,10 @@ void wt_none_at(const char *file, int line, struct tc_conn *, int ms, const char
     const char *key, const char *val);
 /* How many such messages arrive within ms (all messages are dropped). */
 int wt_count(struct tc_conn *, int ms, const char *type, const char *key, const char *val);
+/* Every JSON message that arrives within ms, as an array (caller frees). */
+json_object *wt_collect(struct tc_conn *, int ms);
+/* The first message of array a matching as for wt_wait, or NULL (borrowed). */
+json_object *wt_find_msg(json_object *a, const char *type, const char *key, const char *val);
 /* Read and drop everything until ms pass without a message (at most 3 s). */
 void wt_drain(struct tc_conn *, int ms);
 

@@ -1,0 +1,605 @@
+/*
+ * test_world_move.c: server-authoritative movement (issue 5 items 3 and 4;
+ * reference §5.2, §5.3; docs/protocol.md §4.3): bounds, wall-clock movement
+ * windows and their step budget, the Chebyshev cost of a diagonal step,
+ * corrections that reach the sender only, 0-step moves, the chatgrid
+ * teleport rule (onto a user or an item, or anywhere with
+ * movement.teleport_free), and interest management with interest_radius
+ * on and off.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_world_common.h"
+
+/* Movement windows of a second, two steps each: slow enough to align on. */
+#define SLOW "movement_tick_ms 1000\nmovement_max_steps_per_tick 2\n"
+#define TICK 1000
+/* Start a burst of moves this far into a fresh window. */
+#define LEAD 30
+
+/* ---- bounds ---- */
+
+START_TEST(test_move_out_of_bounds)
+{
+	struct td *d = wt_start(SLOW);
+	struct wu *a, *b;
+	int bad[7][2];
+	size_t i;
+
+	a = wt_join(d, "bounds_a");
+	b = wt_join(d, "bounds_b");
+	wt_drain(a->c, 100);
+	bad[0][0] = -1, bad[0][1] = a->y;
+	bad[1][0] = 41, bad[1][1] = a->y;
+	bad[2][0] = a->x, bad[2][1] = -1;
+	bad[3][0] = a->x, bad[3][1] = 41;
+	bad[4][0] = 41, bad[4][1] = 41;
+	bad[5][0] = -2147483647, bad[5][1] = a->y;
+	bad[6][0] = a->x, bad[6][1] = 2147483647;
+	for (i = 0; i < 7; i++) {
+		wt_move(a, bad[i][0], bad[i][1]);
+		/* The correction: the sender's current position, to the sender alone. */
+		wt_pos_is(a->c, a->id, a->x, a->y);
+	}
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+
+	/* Coordinates must be integers: 1.5 and "5" are refused as bad_field. */
+	ck_assert_msg(tc_ws_sendf(a->c, "{\"type\":\"update_position\",\"x\":1.5,\"y\":%d}", a->y) ==
+	    TC_OK, "send: %s", tc_error(a->c));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	ck_assert_msg(tc_ws_sendf(a->c, "{\"type\":\"update_position\",\"x\":\"5\",\"y\":%d}", a->y) ==
+	    TC_OK, "send: %s", tc_error(a->c));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	wt_none(a->c, WT_QUIET_MS, "update_position", NULL, NULL);
+	wt_none(b->c, 50, "update_position", "id", a->id);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* ---- movement windows ---- */
+
+START_TEST(test_move_window_budget)
+{
+	struct td *d = wt_start(SLOW);
+	struct wu *a, *b;
+	int dx, x0;
+
+	a = wt_join(d, "budget_a");
+	b = wt_join(d, "budget_b");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, 4, 41);
+	x0 = a->x;
+
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + dx, a->y);
+	wt_move(a, x0 + 2 * dx, a->y);
+	wt_move(a, x0 + 3 * dx, a->y);
+	/* Two echoes, then a correction to where the second step left A. */
+	wt_pos_is(a->c, a->id, x0 + dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	/* B sees the two accepted steps and nothing of the refused one. */
+	wt_pos_is(b->c, a->id, x0 + dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_none(a->c, 50, "update_position", "id", a->id);
+
+	/* The next window has a fresh budget. */
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + 3 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 3 * dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 3 * dx, a->y);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* A diagonal step costs 1 (Chebyshev), so two fit in a budget of 2. */
+START_TEST(test_move_diagonal_costs_one)
+{
+	struct td *d = wt_start(SLOW);
+	struct wu *a, *b;
+	int dx, dy, x0, y0;
+
+	a = wt_join(d, "diag_a");
+	b = wt_join(d, "diag_b");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, 3, 41);
+	dy = wt_dir(a->y, 3, 41);
+	x0 = a->x;
+	y0 = a->y;
+
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + dx, y0 + dy);
+	wt_move(a, x0 + 2 * dx, y0 + 2 * dy);
+	wt_move(a, x0 + 3 * dx, y0 + 3 * dy);
+	wt_pos_is(a->c, a->id, x0 + dx, y0 + dy);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, y0 + 2 * dy);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, y0 + 2 * dy);	/* third: correction */
+	wt_pos_is(b->c, a->id, x0 + dx, y0 + dy);
+	wt_pos_is(b->c, a->id, x0 + 2 * dx, y0 + 2 * dy);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+
+	/* A diagonal jump of two cells costs 2: accepted with a whole budget. */
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0, y0);
+	wt_pos_is(a->c, a->id, x0, y0);
+	wt_pos_is(b->c, a->id, x0, y0);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* Over the remaining budget is refused and costs nothing; over the whole budget too. */
+START_TEST(test_move_jump_over_budget)
+{
+	struct td *d = wt_start(SLOW);
+	struct wu *a, *b;
+	int dx, x0;
+
+	a = wt_join(d, "jump_a");
+	b = wt_join(d, "jump_b");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, 8, 41);
+	x0 = a->x;
+
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + dx, a->y);		/* 1 step: budget 1 left */
+	wt_move(a, x0 + 3 * dx, a->y);		/* 2 cells with budget 1: refused */
+	wt_move(a, x0 + 2 * dx, a->y);		/* 1 step: still allowed */
+	wt_pos_is(a->c, a->id, x0 + dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+
+	/* A fresh window: 3 cells (over the maximum of 2) refused, 2 accepted. */
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + 5 * dx, a->y);
+	wt_move(a, x0 + 4 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 4 * dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 4 * dx, a->y);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* A 0-step move is accepted and echoed, even with the budget spent. */
+START_TEST(test_move_zero_step)
+{
+	struct td *d = wt_start(SLOW);
+	struct wu *a, *b;
+	int dx, x0;
+
+	a = wt_join(d, "zero_a");
+	b = wt_join(d, "zero_b");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, 3, 41);
+	x0 = a->x;
+
+	wt_move(a, a->x, a->y);
+	wt_pos_is(a->c, a->id, a->x, a->y);
+	wt_pos_is(b->c, a->id, a->x, a->y);
+
+	wt_align_window(TICK, LEAD);
+	wt_move(a, x0 + 2 * dx, a->y);		/* the whole budget */
+	wt_move(a, x0 + 2 * dx, a->y);		/* 0 steps */
+	wt_move(a, x0 + 3 * dx, a->y);		/* over: correction */
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
+	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* ---- teleport ---- */
+
+/*
+ * Three placed players: A at 2,2, B at 30,20, C at 10,35. Write-behind
+ * delays are ten minutes, so a prompt save proves a teleport's forced one.
+ */
+static struct td *
+teleport_world(struct wu **a, struct wu **b, struct wu **c, const char *role)
+{
+	struct td *d = wt_start("state_debounce_ms 600000\nstate_max_delay_ms 600000\n");
+	char ua[33], ub[33], uc[33];
+
+	wt_account(d, ua, "tp_a");
+	wt_account(d, ub, "tp_b");
+	wt_account(d, uc, "tp_c");
+	wt_place(ua, 2, 2);
+	wt_place(ub, 30, 20);
+	wt_place(uc, 10, 35);
+	if (role != NULL)
+		wt_set_role(ua, role);
+	*b = wt_login(d, ub);
+	*c = wt_login(d, uc);
+	*a = wt_login(d, ua);
+	ck_assert_msg((*a)->x == 2 && (*a)->y == 2 && (*b)->x == 30 && (*b)->y == 20,
+	    "placement failed: A %d,%d B %d,%d", (*a)->x, (*a)->y, (*b)->x, (*b)->y);
+	wt_drain((*b)->c, 100);
+	wt_drain((*c)->c, 50);
+	return d;
+}
+
+static void
+expect_teleport_seen(struct wu *obs, struct wu *a, int x, int y)
+{
+	json_object *o;
+
+	wt_pos_is(obs->c, a->id, x, y);
+	o = wt_wait(obs->c, "teleport_complete", "id", a->id);
+	ck_assert_int_eq(wt_int(o, "x"), x);
+	ck_assert_int_eq(wt_int(o, "y"), y);
+	json_object_put(o);
+}
+
+static void
+wait_saved(const char *user, int x, int y, int ms)
+{
+	int64_t end = tc_now_ms() + td_ms(ms);
+	int sx = -1, sy = -1;
+
+	while (!(wt_saved(user, &sx, &sy, NULL, 0) && sx == x && sy == y)) {
+		ck_assert_msg(tc_now_ms() < end, "saved %d,%d for %s within %d ms, want %d,%d", sx, sy,
+		    user, ms, x, y);
+		wt_sleep_ms(20);
+	}
+}
+
+START_TEST(test_teleport_onto_user)
+{
+	struct wu *a, *b, *c;
+	struct td *d = teleport_world(&a, &b, &c, NULL);
+
+	/* Far beyond one step, but onto B's cell: accepted. */
+	wt_teleport(a, 30, 20);
+	wt_pos_is(a->c, a->id, 30, 20);
+	expect_teleport_seen(b, a, 30, 20);
+	expect_teleport_seen(c, a, 30, 20);
+	wt_none(a->c, WT_QUIET_MS, "teleport_complete", NULL, NULL);
+	/* A teleport is saved at once. */
+	wait_saved(a->user, 30, 20, 2000);
+
+	/* Onto C's cell too; the step budget does not apply. */
+	wt_teleport(a, 10, 35);
+	wt_pos_is(a->c, a->id, 10, 35);
+	expect_teleport_seen(b, a, 10, 35);
+	expect_teleport_seen(c, a, 10, 35);
+	wt_close(a);
+	wt_close(b);
+	wt_close(c);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_teleport_empty_refused)
+{
+	struct wu *a, *b, *c;
+	struct td *d = teleport_world(&a, &b, &c, NULL);
+	json_object *o;
+	int sx, sy;
+
+	wt_teleport(a, 20, 20);
+	o = ta_ws_error(a->c, "teleport_refused");
+	json_object_put(o);
+	wt_pos_is(a->c, a->id, 2, 2);
+	/* Next to B is not on B. */
+	wt_teleport(a, 31, 20);
+	json_object_put(ta_ws_error(a->c, "teleport_refused"));
+	wt_pos_is(a->c, a->id, 2, 2);
+	/* Out of the grid: a correction. */
+	wt_teleport(a, -1, 20);
+	wt_pos_is(a->c, a->id, 2, 2);
+	wt_teleport(a, 30, 41);
+	wt_pos_is(a->c, a->id, 2, 2);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_none(b->c, 50, "teleport_complete", NULL, NULL);
+	wt_none(c->c, 50, "update_position", "id", a->id);
+	wt_none(c->c, 50, "teleport_complete", NULL, NULL);
+	/* Nothing was saved: A never moved. */
+	ck_assert_int_eq(wt_saved(a->user, &sx, &sy, NULL, 0), 1);
+	ck_assert_msg(sx == 2 && sy == 2, "refused teleports saved %d,%d", sx, sy);
+	wt_close(a);
+	wt_close(b);
+	wt_close(c);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_teleport_free_permission)
+{
+	struct wu *a, *b, *c;
+	char role[33];
+	struct td *d;
+
+	wt_role_like_user(role, "tpfree", "movement.teleport_free", NULL);
+	d = teleport_world(&a, &b, &c, role);
+	ck_assert_str_eq(wt_str(wt_obj(a->welcome, "auth"), "role"), role);
+	wt_teleport(a, 20, 20);
+	wt_pos_is(a->c, a->id, 20, 20);
+	expect_teleport_seen(b, a, 20, 20);
+	expect_teleport_seen(c, a, 20, 20);
+	wt_none(a->c, WT_QUIET_MS, "error", NULL, NULL);
+	wait_saved(a->user, 20, 20, 2000);
+	/* Still not out of the grid. */
+	wt_teleport(a, 41, 0);
+	wt_pos_is(a->c, a->id, 20, 20);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_close(a);
+	wt_close(b);
+	wt_close(c);
+	it_stop(d);
+}
+END_TEST
+
+/* ---- interest management ---- */
+
+/* Moves for the interest tests: any distance, windows of 10 ms. */
+#define FREE_MOVES "movement_tick_ms 10\nmovement_max_steps_per_tick 100\n"
+
+static void
+expect_presence(struct tc_conn *c, const char *type, struct wu *about, const char *reason,
+    int x, int y)
+{
+	json_object *o = wt_wait(c, type, "id", about->id);
+
+	ck_assert_str_eq(wt_str(o, "reason"), reason);
+	if (strcmp(type, "user_joined") == 0) {
+		ck_assert_int_eq(wt_int(o, "x"), x);
+		ck_assert_int_eq(wt_int(o, "y"), y);
+		ck_assert_str_eq(wt_str(o, "nickname"), about->nick);
+		ck_assert_str_eq(wt_str(o, "userId"), about->userid);
+	}
+	json_object_put(o);
+}
+
+START_TEST(test_interest_radius)
+{
+	struct td *d = wt_start(FREE_MOVES "interest_radius 3\n");
+	struct wu *f, *n, *m;
+	char uf[33], un[33], um[33], line[300], mid[80];
+	json_object *users, *all, *o;
+
+	wt_account(d, uf, "far");
+	wt_account(d, un, "near");
+	wt_account(d, um, "mover");
+	wt_place(uf, 35, 35);
+	wt_place(un, 5, 7);
+	wt_place(um, 5, 5);
+
+	f = wt_login(d, uf);
+	ck_assert_int_eq(wt_int(wt_obj(f->welcome, "worldConfig"), "interestRadius"), 3);
+	ck_assert_int_eq(json_object_array_length(wt_arr(f->welcome, "users")), 0);
+	n = wt_login(d, un);
+	ck_assert_int_eq(json_object_array_length(wt_arr(n->welcome, "users")), 0);
+	wt_none(f->c, WT_QUIET_MS, "user_joined", "id", n->id);
+	m = wt_login(d, um);
+
+	/* M's welcome lists N (2 away), not F (30 away). */
+	users = wt_arr(m->welcome, "users");
+	ck_assert_int_eq(json_object_array_length(users), 1);
+	ck_assert_ptr_nonnull(wt_find_id(users, n->id));
+	ck_assert_ptr_null(wt_find_id(users, f->id));
+	/* N is told M arrived; F only gets the system line. */
+	expect_presence(n->c, "user_joined", m, "login", 5, 5);
+	snprintf(line, sizeof line, "%s has logged in.", m->nick);
+	wt_sys(f->c, line);
+	wt_none(f->c, WT_QUIET_MS, "user_joined", "id", m->id);
+
+	/* A move near N: N hears it, F does not. */
+	wt_move(m, 6, 5);
+	wt_pos_is(m->c, m->id, 6, 5);
+	wt_pos_is(n->c, m->id, 6, 5);
+	wt_none(f->c, WT_QUIET_MS, "update_position", "id", m->id);
+
+	/* Into F's radius (exactly 3 away), out of N's. */
+	wt_move(m, 32, 35);
+	expect_presence(f->c, "user_joined", m, "in_range", 32, 35);
+	expect_presence(n->c, "user_left", m, "out_of_range", 0, 0);
+	/* M: its echo, F came into range, N went out of it (in any order). */
+	all = wt_collect(m->c, 400);
+	o = wt_find_msg(all, "update_position", "id", m->id);
+	ck_assert_msg(o != NULL && wt_int(o, "x") == 32 && wt_int(o, "y") == 35,
+	    "no echo at 32,35 among %s", json_object_to_json_string(all));
+	o = wt_find_msg(all, "user_joined", "id", f->id);
+	ck_assert_msg(o != NULL, "M not told F is in range: %s", json_object_to_json_string(all));
+	ck_assert_str_eq(wt_str(o, "reason"), "in_range");
+	ck_assert_int_eq(wt_int(o, "x"), 35);
+	ck_assert_int_eq(wt_int(o, "y"), 35);
+	ck_assert_str_eq(wt_str(o, "nickname"), f->nick);
+	o = wt_find_msg(all, "user_left", "id", n->id);
+	ck_assert_msg(o != NULL, "M not told N is out of range: %s", json_object_to_json_string(all));
+	ck_assert_str_eq(wt_str(o, "reason"), "out_of_range");
+	json_object_put(all);
+
+	/* Inside the radius: plain moves. */
+	wt_move(m, 33, 35);
+	wt_pos_is(m->c, m->id, 33, 35);
+	wt_pos_is(f->c, m->id, 33, 35);
+	wt_none(n->c, WT_QUIET_MS, "update_position", "id", m->id);
+
+	/* 4 away: F and M lose each other. */
+	wt_move(m, 31, 35);
+	wt_pos_is(m->c, m->id, 31, 35);
+	expect_presence(f->c, "user_left", m, "out_of_range", 0, 0);
+	expect_presence(m->c, "user_left", f, "out_of_range", 0, 0);
+	wt_none(f->c, WT_QUIET_MS, "update_position", "id", m->id);
+
+	/* Back in range, then a nickname change: F sees it, N only gets the line. */
+	wt_move(m, 32, 34);
+	expect_presence(f->c, "user_joined", m, "in_range", 32, 34);
+	wt_drain(n->c, 50);
+	wt_nick(m, "Mover Renamed");
+	json_object_put(wt_wait(m->c, "nickname_result", NULL, NULL));
+	o = wt_wait(f->c, "update_nickname", "id", m->id);
+	ck_assert_str_eq(wt_str(o, "nickname"), "Mover Renamed");
+	json_object_put(o);
+	snprintf(line, sizeof line, "%s is now known as Mover Renamed.", m->nick);
+	wt_sys(n->c, line);
+	wt_none(n->c, WT_QUIET_MS, "update_nickname", NULL, NULL);
+
+	/* M leaves: F (in range) gets user_left; N (out of range) only the line. */
+	snprintf(mid, sizeof mid, "%s", m->id);
+	wt_close(m);
+	o = wt_wait(f->c, "user_left", "id", mid);
+	ck_assert_str_eq(wt_str(o, "reason"), "logout");
+	json_object_put(o);
+	wt_sys(n->c, "Mover Renamed has logged out.");
+	wt_none(n->c, WT_QUIET_MS, "user_left", "id", mid);
+	wt_close(n);
+	wt_close(f);
+	it_stop(d);
+}
+END_TEST
+
+/* M's own view while crossing: it learns who came into and went out of its range. */
+START_TEST(test_interest_radius_mover_view)
+{
+	struct td *d = wt_start(FREE_MOVES "interest_radius 3\n");
+	struct wu *f, *n, *m;
+	char uf[33], un[33], um[33];
+
+	wt_account(d, uf, "far");
+	wt_account(d, un, "near");
+	wt_account(d, um, "mover");
+	wt_place(uf, 35, 35);
+	wt_place(un, 5, 7);
+	wt_place(um, 5, 5);
+	f = wt_login(d, uf);
+	n = wt_login(d, un);
+	m = wt_login(d, um);
+	expect_presence(n->c, "user_joined", m, "login", 5, 5);
+	wt_move(m, 34, 36);
+	expect_presence(m->c, "user_left", n, "out_of_range", 0, 0);
+	wt_move(m, 34, 38);
+	/* Still within 3 of F: a plain move for F, no presence change for M. */
+	wt_pos_is(f->c, m->id, 34, 38);
+	wt_none(m->c, WT_QUIET_MS, "user_left", NULL, NULL);
+	wt_move(m, 5, 9);
+	expect_presence(m->c, "user_left", f, "out_of_range", 0, 0);
+	expect_presence(n->c, "user_joined", m, "in_range", 5, 9);
+	wt_close(m);
+	wt_close(n);
+	wt_close(f);
+	it_stop(d);
+}
+END_TEST
+
+/* A teleport under interest management: the destination's players see it arrive. */
+START_TEST(test_interest_radius_teleport)
+{
+	struct td *d = wt_start(FREE_MOVES "interest_radius 3\n");
+	struct wu *f, *n, *m;
+	char uf[33], un[33], um[33];
+	json_object *o;
+
+	wt_account(d, uf, "tfar");
+	wt_account(d, un, "tnear");
+	wt_account(d, um, "tmover");
+	wt_place(uf, 35, 35);
+	wt_place(un, 5, 7);
+	wt_place(um, 5, 5);
+	f = wt_login(d, uf);
+	n = wt_login(d, un);
+	m = wt_login(d, um);
+	expect_presence(n->c, "user_joined", m, "login", 5, 5);
+	wt_teleport(m, 35, 35);
+	wt_pos_is(m->c, m->id, 35, 35);
+	expect_presence(f->c, "user_joined", m, "in_range", 35, 35);
+	o = wt_wait(f->c, "teleport_complete", "id", m->id);
+	ck_assert_int_eq(wt_int(o, "x"), 35);
+	ck_assert_int_eq(wt_int(o, "y"), 35);
+	json_object_put(o);
+	expect_presence(n->c, "user_left", m, "out_of_range", 0, 0);
+	wt_none(n->c, WT_QUIET_MS, "teleport_complete", NULL, NULL);
+	wt_close(m);
+	wt_close(n);
+	wt_close(f);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_interest_radius_zero)
+{
+	struct td *d = wt_start(FREE_MOVES);
+	struct wu *f, *m;
+	char uf[33], um[33];
+
+	wt_account(d, uf, "zfar");
+	wt_account(d, um, "zmover");
+	wt_place(uf, 40, 40);
+	wt_place(um, 0, 0);
+	f = wt_login(d, uf);
+	m = wt_login(d, um);
+	ck_assert_int_eq(wt_int(wt_obj(m->welcome, "worldConfig"), "interestRadius"), 0);
+	ck_assert_ptr_nonnull(wt_find_id(wt_arr(m->welcome, "users"), f->id));
+	expect_presence(f->c, "user_joined", m, "login", 0, 0);
+	wt_move(m, 1, 0);
+	wt_pos_is(m->c, m->id, 1, 0);
+	wt_pos_is(f->c, m->id, 1, 0);
+	wt_move(m, 20, 20);
+	wt_pos_is(f->c, m->id, 20, 20);
+	wt_none(f->c, WT_QUIET_MS, "user_left", NULL, NULL);
+	wt_none(f->c, 50, "user_joined", NULL, NULL);
+	wt_close(m);
+	wt_close(f);
+	it_stop(d);
+}
+END_TEST
+
+static Suite *
+move_suite(void)
+{
+	Suite *s = suite_create("world-move");
+	TCase *tc = tcase_create("movement");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_move_out_of_bounds);
+	tcase_add_test(tc, test_move_window_budget);
+	tcase_add_test(tc, test_move_diagonal_costs_one);
+	tcase_add_test(tc, test_move_jump_over_budget);
+	tcase_add_test(tc, test_move_zero_step);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("teleport");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_teleport_onto_user);
+	tcase_add_test(tc, test_teleport_empty_refused);
+	tcase_add_test(tc, test_teleport_free_permission);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interest");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_interest_radius);
+	tcase_add_test(tc, test_interest_radius_mover_view);
+	tcase_add_test(tc, test_interest_radius_teleport);
+	tcase_add_test(tc, test_interest_radius_zero);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return ag_main(move_suite());
+}

@@ -1,0 +1,374 @@
+/*
+ * test_world_signal.c: the WebRTC signalling relay and ICE configuration
+ * (issue 5 items 7 and 8; reference §5.9; docs/protocol.md §4.6, §4.7):
+ * relay to the target alone with the sender's id, nickname and position,
+ * in order; errors for a missing voice.send, an unknown target and an
+ * oversized payload; worldConfig.iceServers from ice_server, and TURN REST
+ * credentials recomputed here with OpenSSL.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "test_world_common.h"
+
+#define STUN_URL "stun:stun.example.org:3478"
+#define TURN_URL "turn:turn.example.org:3478?transport=udp"
+
+static json_object *
+signal_msg(const char *target, json_object *sdp, json_object *ice)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("signal"));
+	json_object_object_add(o, "targetId", json_object_new_string(target));
+	if (sdp != NULL)
+		json_object_object_add(o, "sdp", sdp);
+	if (ice != NULL)
+		json_object_object_add(o, "ice", ice);
+	return o;
+}
+
+static json_object *
+sdp_obj(const char *type, const char *text)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "sdp", json_object_new_string(text));
+	return o;
+}
+
+static json_object *
+ice_obj(int n)
+{
+	json_object *o = json_object_new_object();
+	char cand[120];
+
+	snprintf(cand, sizeof cand, "candidate:%d 1 udp 2122260223 10.99.0.1 %d typ host", n,
+	    40000 + n);
+	json_object_object_add(o, "candidate", json_object_new_string(cand));
+	json_object_object_add(o, "sdpMid", json_object_new_string("0"));
+	json_object_object_add(o, "sdpMLineIndex", json_object_new_int(0));
+	return o;
+}
+
+/* Wait for a signal at to from from; check the envelope; return it. */
+static json_object *
+expect_signal(struct wu *to, struct wu *from, int x, int y)
+{
+	json_object *o = wt_wait(to->c, "signal", "senderId", from->id);
+
+	ck_assert_str_eq(wt_str(o, "senderNickname"), from->nick);
+	ck_assert_int_eq(wt_int(o, "x"), x);
+	ck_assert_int_eq(wt_int(o, "y"), y);
+	ck_assert_msg(!wt_has(o, "targetId"), "targetId echoed: %s", json_object_to_json_string(o));
+	return o;
+}
+
+static struct td *
+three(const char *extra, struct wu **a, struct wu **b, struct wu **c)
+{
+	struct td *d = wt_start(extra);
+
+	*a = wt_join(d, "sig_a");
+	*b = wt_join(d, "sig_b");
+	*c = wt_join(d, "sig_c");
+	wt_drain((*a)->c, 100);
+	wt_drain((*b)->c, 50);
+	return d;
+}
+
+START_TEST(test_signal_relay)
+{
+	struct wu *a, *b, *c;
+	struct td *d = three(NULL, &a, &b, &c);
+	json_object *o, *sent, *v;
+	char want[100];
+	int i, nx;
+
+	/* An offer to B: B alone gets it, with A's id, nickname and position. */
+	sent = sdp_obj("offer", "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\n");
+	wt_send(a, signal_msg(b->id, json_object_get(sent), NULL));
+	o = expect_signal(b, a, a->x, a->y);
+	ck_assert_msg(json_object_object_get_ex(o, "sdp", &v) && json_object_equal(v, sent),
+	    "sdp changed in transit: %s", json_object_to_json_string(o));
+	ck_assert_msg(!wt_has(o, "ice"), "ice appeared: %s", json_object_to_json_string(o));
+	json_object_put(o);
+	json_object_put(sent);
+	wt_none(c->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_none(a->c, 50, "signal", NULL, NULL);
+	wt_none(a->c, 50, "error", NULL, NULL);
+
+	/* The answer back, and ICE candidates in the order sent. */
+	wt_send(b, signal_msg(a->id, sdp_obj("answer", "v=0\r\n"), NULL));
+	o = expect_signal(a, b, b->x, b->y);
+	json_object_put(o);
+	for (i = 1; i <= 6; i++)
+		wt_send(a, signal_msg(b->id, NULL, ice_obj(i)));
+	for (i = 1; i <= 6; i++) {
+		o = expect_signal(b, a, a->x, a->y);
+		snprintf(want, sizeof want, "candidate:%d ", i);
+		ck_assert_msg(json_object_object_get_ex(o, "ice", &v) &&
+		    strncmp(wt_str(v, "candidate"), want, strlen(want)) == 0,
+		    "signal %d out of order or altered: %s", i, json_object_to_json_string(o));
+		json_object_put(o);
+	}
+
+	/* The position is the sender's current one. */
+	nx = a->x + wt_dir(a->x, 1, 41);
+	wt_move(a, nx, a->y);
+	wt_pos_is(a->c, a->id, nx, a->y);
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(7)));
+	json_object_put(expect_signal(b, a, nx, a->y));
+	wt_none(c->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_without_voice)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a, *b;
+	char user[33], role[33];
+	json_object *o;
+
+	wt_account(d, user, "novoice");
+	wt_role_like_user(role, "novoice", NULL, "voice.send");
+	wt_set_role(user, role);
+	b = wt_join(d, "novoice_b");
+	a = wt_login(d, user);
+	wt_drain(b->c, 100);
+	wt_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	o = ta_ws_error(a->c, "forbidden");
+	json_object_put(o);
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	json_object_put(ta_ws_error(a->c, "forbidden"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	/* The other way round works: receiving needs no permission. */
+	wt_send(b, signal_msg(a->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	json_object_put(expect_signal(a, b, b->x, b->y));
+	wt_close(a);
+	wt_close(b);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_unknown_target)
+{
+	struct wu *a, *b, *c;
+	struct td *d = three(NULL, &a, &b, &c);
+	char gone[80];
+
+	wt_send(a, signal_msg("no-such-connection", sdp_obj("offer", "v=0\r\n"), NULL));
+	json_object_put(ta_ws_error(a->c, "unknown_target"));
+	/* A player who left is unknown too. */
+	snprintf(gone, sizeof gone, "%s", c->id);
+	wt_close(c);
+	wt_see(a->c, "user_left", "id", gone);
+	wt_send(a, signal_msg(gone, NULL, ice_obj(1)));
+	json_object_put(ta_ws_error(a->c, "unknown_target"));
+	/* The account id is not a connection id. */
+	wt_send(a, signal_msg(b->userid, NULL, ice_obj(2)));
+	json_object_put(ta_ws_error(a->c, "unknown_target"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_size_limit)
+{
+	struct wu *a, *b, *c;
+	struct td *d = three("max_signal_bytes 256\n", &a, &b, &c);
+	char big[400];
+	json_object *ice;
+
+	/* About 200 bytes serialised: relayed. */
+	memset(big, 'a', 150);
+	big[150] = '\0';
+	wt_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
+	json_object_put(expect_signal(b, a, a->x, a->y));
+
+	/* Over 256 bytes: bad_field, nothing relayed. */
+	memset(big, 'b', 300);
+	big[300] = '\0';
+	wt_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	ice = ice_obj(1);
+	json_object_object_add(ice, "usernameFragment", json_object_new_string(big));
+	wt_send(a, signal_msg(b->id, NULL, ice));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	/* Payloads must be objects. */
+	ck_assert_int_eq(tc_ws_sendf(a->c, "{\"type\":\"signal\",\"targetId\":\"%s\",\"sdp\":\"v=0\"}",
+	    b->id), TC_OK);
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* ---- ICE servers and TURN ---- */
+
+/* The iceServers entry whose urls hold url, or NULL. */
+static json_object *
+ice_entry(json_object *servers, const char *url)
+{
+	size_t i, j;
+	json_object *e, *urls;
+
+	for (i = 0; i < json_object_array_length(servers); i++) {
+		e = json_object_array_get_idx(servers, i);
+		urls = wt_arr(e, "urls");
+		for (j = 0; j < json_object_array_length(urls); j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(urls, j)), url) == 0)
+				return e;
+	}
+	return NULL;
+}
+
+static void
+check_turn_credential(json_object *turn, const char *secret, const char *userid, int ttl)
+{
+	const char *user = wt_str(turn, "username"), *cred = wt_str(turn, "credential");
+	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
+	unsigned int mdlen = 0;
+	long long expiry, now = (long long)time(NULL);
+	char *colon;
+
+	expiry = strtoll(user, &colon, 10);
+	ck_assert_msg(*colon == ':' && strcmp(colon + 1, userid) == 0,
+	    "TURN username \"%s\" is not <expiry>:%s", user, userid);
+	ck_assert_msg(expiry >= now + ttl - 10 && expiry <= now + ttl + 2,
+	    "TURN expiry %lld, want about now (%lld) + %d", expiry, now, ttl);
+	ck_assert_ptr_nonnull(HMAC(EVP_sha1(), secret, (int)strlen(secret),
+	    (const unsigned char *)user, strlen(user), md, &mdlen));
+	ck_assert_int_eq(mdlen, 20);
+	EVP_EncodeBlock(b64, md, (int)mdlen);
+	ck_assert_msg(strcmp(cred, (const char *)b64) == 0,
+	    "TURN credential %s, want base64(HMAC-SHA1(secret, \"%s\")) = %s", cred, user, b64);
+}
+
+START_TEST(test_turn_credentials)
+{
+	struct td *d = wt_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n"
+	    "turn_secret s3cret\nturn_ttl_s 600\n");
+	struct wu *a, *b;
+	json_object *servers, *stun, *turn;
+
+	a = wt_join(d, "turn_a");
+	b = wt_join(d, "turn_b");
+	servers = wt_arr(wt_obj(a->welcome, "worldConfig"), "iceServers");
+	ck_assert_int_eq(json_object_array_length(servers), 2);
+	stun = ice_entry(servers, STUN_URL);
+	ck_assert_msg(stun != NULL, "no STUN entry: %s", json_object_to_json_string(servers));
+	ck_assert_msg(!wt_has(stun, "username") && !wt_has(stun, "credential"),
+	    "STUN entry with credentials: %s", json_object_to_json_string(stun));
+	turn = ice_entry(servers, TURN_URL);
+	ck_assert_msg(turn != NULL && turn != stun, "no TURN entry: %s",
+	    json_object_to_json_string(servers));
+	ck_assert_str_eq(a->userid, wt_str(wt_obj(a->welcome, "auth"), "userId"));
+	check_turn_credential(turn, "s3cret", a->userid, 600);
+
+	/* Each account gets its own. */
+	turn = ice_entry(wt_arr(wt_obj(b->welcome, "worldConfig"), "iceServers"), TURN_URL);
+	ck_assert_ptr_nonnull(turn);
+	check_turn_credential(turn, "s3cret", b->userid, 600);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_turn_without_secret)
+{
+	struct td *d = wt_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n");
+	struct wu *a = wt_join(d, "noturn");
+	json_object *servers = wt_arr(wt_obj(a->welcome, "worldConfig"), "iceServers"), *e;
+
+	ck_assert_int_eq(json_object_array_length(servers), 2);
+	ck_assert_ptr_nonnull(ice_entry(servers, STUN_URL));
+	e = ice_entry(servers, TURN_URL);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_msg(!wt_has(e, "username") && !wt_has(e, "credential"),
+	    "credentials without turn_secret: %s", json_object_to_json_string(e));
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* ice_server and turn_secret are reloaded on SIGHUP; later welcomes carry them. */
+START_TEST(test_turn_reload)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a, *b;
+	json_object *servers, *turn;
+	char *cfgtext;
+
+	a = wt_join(d, "reload_a");
+	ck_assert_int_eq(json_object_array_length(wt_arr(wt_obj(a->welcome, "worldConfig"),
+	    "iceServers")), 0);
+	if (asprintf(&cfgtext, "www_root %s\n%sice_server " TURN_URL "\nturn_secret other\n"
+	    "turn_ttl_s 120\n", it_www(), ag_base_config()) < 0)
+		ck_abort_msg("out of memory");
+	ck_assert_int_eq(td_rewrite_config(d, cfgtext), 0);
+	free(cfgtext);
+	ck_assert_int_eq(td_signal(d, SIGHUP), 0);
+	ck_assert_msg(td_wait_log(d, "reloaded configuration", td_ms(5000)),
+	    "no \"reloaded configuration\" in the log 5 s after SIGHUP");
+	b = wt_join(d, "reload_b");
+	servers = wt_arr(wt_obj(b->welcome, "worldConfig"), "iceServers");
+	ck_assert_int_eq(json_object_array_length(servers), 1);
+	turn = ice_entry(servers, TURN_URL);
+	ck_assert_ptr_nonnull(turn);
+	check_turn_credential(turn, "other", b->userid, 120);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+static Suite *
+signal_suite(void)
+{
+	Suite *s = suite_create("world-signal");
+	TCase *tc = tcase_create("relay");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_signal_relay);
+	tcase_add_test(tc, test_signal_without_voice);
+	tcase_add_test(tc, test_signal_unknown_target);
+	tcase_add_test(tc, test_signal_size_limit);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("turn");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_turn_credentials);
+	tcase_add_test(tc, test_turn_without_secret);
+	tcase_add_test(tc, test_turn_reload);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return ag_main(signal_suite());
+}
