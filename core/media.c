@@ -63,6 +63,8 @@ struct stream {
 	int64_t account;
 	int redirects;
 	int db_pending;			/* the session query still holds s */
+	int busy;			/* inside a call that may end s */
+	int ended;			/* ended while busy: free when it returns */
 	struct evdns_getaddrinfo_request *dns;
 	struct bufferevent *up;		/* to the source; owned */
 	uint64_t deadline_ms;		/* connect deadline or idle deadline */
@@ -138,7 +140,9 @@ stream_end(struct stream *s, int status, const char *why)
 	nstreams--;
 	client_resume(c);
 	client_unref(c);
-	if (!s->db_pending)
+	if (s->busy)
+		s->ended = 1;
+	else if (!s->db_pending)
 		free(s);
 }
 
@@ -382,9 +386,21 @@ stream_resolve(struct stream *s)
 	/* Literal addresses need no resolver (and must not depend on one). */
 	hints.ai_flags = literal_address(s->url.host) ? EVUTIL_AI_NUMERICHOST : EVUTIL_AI_ADDRCONFIG;
 	snprintf(port, sizeof port, "%d", s->url.port);
+	struct evdns_getaddrinfo_request *req;
+
 	s->state = MS_RESOLVE;
 	s->deadline_ms = tick_mono_ms() + (uint64_t)cfg->media_connect_timeout_ms;
-	s->dns = evdns_getaddrinfo(dns, s->url.host, port, &hints, resolved, s);
+	/* The callback may run (and end the stream) before this returns. */
+	s->busy++;
+	req = evdns_getaddrinfo(dns, s->url.host, port, &hints, resolved, s);
+	s->busy--;
+	if (s->ended) {
+		if (!s->db_pending)
+			free(s);
+		return;
+	}
+	if (s->state == MS_RESOLVE)
+		s->dns = req;
 }
 
 static void

@@ -125,6 +125,9 @@ ctl_run(const struct env *e, const char *input, ...)
 		dup2(x, 2);
 		close(in[0]);
 		close(in[1]);
+		/* The product is held to leak checks even where the test programs are not. */
+		if (getenv("CG_PRODUCT_ASAN_OPTIONS") != NULL)
+			setenv("ASAN_OPTIONS", getenv("CG_PRODUCT_ASAN_OPTIONS"), 1);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

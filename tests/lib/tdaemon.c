@@ -464,6 +464,9 @@ td_spawn(const char *const *argv, int outfd)
 	    dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL);
+	/* The product is held to leak checks even where the test programs are not. */
+	if (getenv("CG_PRODUCT_ASAN_OPTIONS") != NULL)
+		setenv("ASAN_OPTIONS", getenv("CG_PRODUCT_ASAN_OPTIONS"), 1);
 	execvp(argv[0], (char *const *)argv);
 	dprintf(2, "tdaemon: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
