@@ -72,8 +72,7 @@ client_new(struct bufferevent *bev, const char *addr, int tls)
 	snprintf(c->addr, sizeof c->addr, "%s", addr);
 	c->deadline_ms = now + (uint64_t)cfg->handshake_timeout_ms;
 	c->last_rx_ms = now;
-	c->tokens = cfg->msg_burst;
-	c->tokens_ms = now;
+	bucket_init(&c->msgs, cfg->msg_burst, now);
 	snprintf(c->ip, sizeof c->ip, "%s", addr);
 	STAILQ_INIT(&c->pending);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
@@ -297,20 +296,6 @@ client_bad_message(struct client *c)
 	}
 }
 
-/* Token bucket: may this client send one more message now? */
-static int
-client_take_token(struct client *c, uint64_t now)
-{
-	c->tokens += (double)(now - c->tokens_ms) * cfg->msg_rate / 1000.0;
-	c->tokens_ms = now;
-	if (c->tokens > cfg->msg_burst)
-		c->tokens = cfg->msg_burst;
-	if (c->tokens < 1.0)
-		return 0;
-	c->tokens -= 1.0;
-	return 1;
-}
-
 static int
 ws_data_cb(void *arg, const uint8_t *buf, size_t len)
 {
@@ -383,7 +368,7 @@ ws_message_cb(void *arg)
 	size_t len = c->msg_len;
 
 	c->msg_len = 0;
-	if (!client_take_token(c, tick_mono_ms())) {
+	if (!bucket_take(&c->msgs, cfg->msg_rate, cfg->msg_burst, tick_mono_ms())) {
 		client_send_error(c, "rate_limited", "Too many messages; slow down.");
 		client_bad_message(c);
 	} else if (c->paused) {

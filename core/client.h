@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "bucket.h"
 #include "ws.h"
 
 struct bufferevent;
@@ -56,8 +57,7 @@ struct client {
 	uint8_t *msg;			/* text message being reassembled */
 	size_t msg_len, msg_cap;
 
-	double tokens;			/* inbound message token bucket */
-	uint64_t tokens_ms;
+	struct bucket msgs;		/* inbound messages (msg_rate, msg_burst) */
 	int bad_messages;
 
 	char ip[64];			/* client address (after trusted proxies) */

@@ -7,22 +7,14 @@
 #include <libpq-fe.h>
 
 #include "ctl-common.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Columns are apart by this many spaces. */
 #define TABLE_GAP 2
 
 /* Width in code points: names and keys are ASCII, messages rarely need more. */
-static size_t
-table_width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
+#define table_width(s) utf8_len(s)
 
 static const char *
 table_value(const PGresult *r, int row, int col)

@@ -113,22 +113,6 @@ command(struct client *c, struct player *p, const char *text)
 		world_system_chat(c, "Unknown command: /%.*s", (int)wl, text + 1);
 }
 
-/* Per-user chat token bucket: a flood gets a clear word, not silence. */
-static int
-chat_allowed(struct player *p)
-{
-	uint64_t now = tick_mono_ms();
-
-	p->chat_tokens += (double)(now - p->chat_ms) * cfg->chat_per_minute / 60000.0;
-	p->chat_ms = now;
-	if (p->chat_tokens > cfg->chat_burst)
-		p->chat_tokens = cfg->chat_burst;
-	if (p->chat_tokens < 1.0)
-		return 0;
-	p->chat_tokens -= 1.0;
-	return 1;
-}
-
 static void
 deny_chat(struct client *c, struct json_object *msg)
 {
@@ -149,7 +133,8 @@ chat_message(struct client *c, struct json_object *msg)
 		    (unsigned long long)((c->mute_chat_until_ms - now + 999) / 1000));
 		return;
 	}
-	if (!chat_allowed(p)) {
+	/* A flood gets a clear word, not silence. */
+	if (!bucket_take(&p->chat, cfg->chat_per_minute / 60.0, cfg->chat_burst, tick_mono_ms())) {
 		world_system_chat(c, "You are sending messages too quickly. Wait a moment.");
 		return;
 	}

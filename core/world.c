@@ -230,19 +230,28 @@ system_chat_json(const char *text)
 	return o;
 }
 
+/* A system line from a format; no fixed buffer, so no cut inside a character. */
+static struct json_object *
+system_chat_vjson(const char *fmt, va_list ap)
+{
+	struct json_object *o;
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		fatalx("out of memory");
+	o = system_chat_json(text);
+	free(text);
+	return o;
+}
+
 void
 world_system_chat(struct client *to, const char *fmt, ...)
 {
-	char *text;
 	va_list ap;
 
-	/* No fixed buffer: a cut could fall inside a character. */
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		fatalx("out of memory");
+	client_send_json(to, system_chat_vjson(fmt, ap));
 	va_end(ap);
-	client_send_json(to, system_chat_json(text));
-	free(text);
 }
 
 void
@@ -250,15 +259,11 @@ world_system_chat_others(const struct client *except, const char *fmt, ...)
 {
 	struct json_object *o;
 	struct outmsg *m;
-	char *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		fatalx("out of memory");
+	o = system_chat_vjson(fmt, ap);
 	va_end(ap);
-	o = system_chat_json(text);
-	free(text);
 	m = outmsg_new_json(o);
 	json_object_put(o);
 	world_send_all(m, except);
@@ -574,8 +579,7 @@ world_activate(struct client *c)
 	}
 	now = (int64_t)tick_wall_ms();
 	p->window = now / cfg->movement_tick_ms;
-	p->chat_tokens = cfg->chat_burst;
-	p->chat_ms = tick_mono_ms();
+	bucket_init(&p->chat, cfg->chat_burst, tick_mono_ms());
 	unique_nickname(p, c->saved_nickname[0] != '\0' ? c->saved_nickname : c->username);
 	p->dirty_since_ms = 0;
 

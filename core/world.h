@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "bucket.h"
+
 struct client;
 struct json_object;
 struct outmsg;
@@ -23,8 +25,7 @@ struct player {
 	int64_t window;			/* movement window index */
 	int window_steps;		/* steps used in it */
 
-	double chat_tokens;
-	uint64_t chat_ms;
+	struct bucket chat;		/* chat_burst, chat_per_minute */
 
 	/* Account state write-behind (state.c). */
 	uint64_t dirty_since_ms, dirty_last_ms;
