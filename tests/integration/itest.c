@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,4 +97,29 @@ it_run(Suite *s)
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void
+it_ws_probe_at(const char *file, int line, struct tc_conn *c, int n)
+{
+	char type[32];
+	json_object *o;
+	const char *code, *m, *at;
+	int r;
+
+	snprintf(type, sizeof type, "probe_%d", n);
+	r = tc_ws_sendf(c, "{\"type\":\"%s\"}", type);
+	ck_assert_msg(r == TC_OK, "%s:%d: sending %s: %s%s", file, line, type, tc_error(c),
+	    td_health());
+	o = tc_ws_expect(c, "error", td_ms(5000));
+	ck_assert_msg(o != NULL, "%s:%d: no error for %s: %s%s", file, line, type, tc_error(c),
+	    td_health());
+	code = tc_json_str(o, "code");
+	m = tc_json_str(o, "message");
+	/* The name, not a longer one (probe_1 is not probe_12). */
+	at = m != NULL ? strstr(m, type) : NULL;
+	ck_assert_msg(code != NULL && strcmp(code, "unknown_type") == 0 && at != NULL &&
+	    !isdigit((unsigned char)at[strlen(type)]), "%s:%d: reply to %s: %s", file, line,
+	    type, json_object_to_json_string(o));
+	json_object_put(o);
 }

@@ -27,4 +27,15 @@ void it_stop(struct td *);
 /* Run the suite with CK_ENV settings; the process exit status. */
 int it_run(Suite *);
 
+/*
+ * Proof that a WebSocket is open and its messages are handled, without
+ * logging in (ping needs authentication): send {"type":"probe_<n>"}, an
+ * unknown type, and fail unless an error with code unknown_type naming
+ * probe_<n> arrives (other messages, such as the auth_required greeting,
+ * are skipped). Each probe counts as one of the connection's
+ * max_bad_messages.
+ */
+#define it_ws_probe(c, n) it_ws_probe_at(__FILE__, __LINE__, (c), (n))
+void it_ws_probe_at(const char *file, int line, struct tc_conn *, int n);
+
 #endif

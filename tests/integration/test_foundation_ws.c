@@ -1,6 +1,13 @@
 /*
  * test_foundation_ws.c: the WebSocket endpoint: handshake and origin checks,
  * the foundation messages (ping, errors) and RFC 6455 frame rules.
+ *
+ * ping is a gameplay message: the daemon answers it with a pong only after
+ * login (issue 3; docs/protocol.md §3). Tests that need a pong to prove a
+ * message was handled, or in which order, run against the program's private
+ * PostgreSQL cluster (ag_main, ag_start) and log in first as a new user;
+ * tests of the handshake and of frames that fail the connection need only
+ * some reply, or none, and run without a database (it_start, it_ws_probe).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -11,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "itest.h"
+#include "test_auth_common.h"
 
 /* ---- helpers ---- */
 
@@ -71,6 +78,59 @@ expect_error_for(struct tc_conn *c, const char *sent, const char *code)
 	return o;
 }
 
+/*
+ * Log c in as a new user registered here (tag names the test, at most 14
+ * characters); the successful auth_result is checked and consumed.
+ */
+static void
+ws_register(struct tc_conn *c, const char *tag)
+{
+	char user[33];
+	json_object *o;
+
+	ag_uname(user, tag);
+	o = ag_register(c, user, AG_PASSWORD, NULL);
+	free(ag_expect_ok(o, user));
+	json_object_put(o);
+}
+
+/*
+ * A WebSocket on a daemon started with ag_start, whose auth_required greeting
+ * was checked, logged in with ws_register.
+ */
+static struct tc_conn *
+ws_login(struct td *d, const char *tag)
+{
+	struct tc_conn *c = ag_ws(d);
+
+	ws_register(c, tag);
+	return c;
+}
+
+/*
+ * Fail if anything but control frames (the server's keep-alive pings,
+ * answered) arrives within ms; after says what was sent last.
+ */
+static void
+expect_quiet(struct tc_conn *c, int ms, const char *after)
+{
+	int64_t end = tc_now_ms() + ms;
+	struct tc_ws_msg m;
+	int r;
+
+	for (;;) {
+		r = tc_ws_recv(c, &m, (int)(end - tc_now_ms()));
+		if (r == TC_TIMEOUT)
+			return;
+		ck_assert_msg(r == TC_OK, "after %s: connection ended (%s): %s%s", after,
+		    tc_strerror(r), tc_error(c), td_health());
+		ck_assert_msg(m.opcode == TC_WS_PING || m.opcode == TC_WS_PONG,
+		    "after %s: unexpected %s frame: %s", after, tc_ws_opcode_name(m.opcode),
+		    m.opcode == TC_WS_CLOSE ? m.close_reason : m.data);
+		tc_ws_msg_free(&m);
+	}
+}
+
 /* A handshake with extra headers; returns the status (101 only if the accept was right). */
 static int
 handshake_status(struct td *d, const char *extra)
@@ -84,7 +144,7 @@ handshake_status(struct td *d, const char *extra)
 	    tc_error(c));
 	st = r.status;
 	if (rc == TC_OK)
-		ta_ws_ping(c, 42);	/* an accepted socket really works */
+		it_ws_probe(c, 42);	/* an accepted socket really works */
 	tc_http_resp_free(&r);
 	tc_close(c);
 	return st;
@@ -121,7 +181,7 @@ START_TEST(test_handshake_ok)
 	ck_assert_msg(rc == TC_OK, "handshake: %s", tc_error(c));
 	ck_assert_int_eq(r.status, 101);
 	tc_http_resp_free(&r);
-	ta_ws_ping(c, 1);
+	it_ws_probe(c, 1);
 	tc_close(c);
 	it_stop(d);
 }
@@ -220,8 +280,8 @@ END_TEST
 START_TEST(test_ping_pong)
 {
 	static const int64_t values[] = { 123, -5, 0, 1732560000000LL, -1732560000000LL };
-	struct td *d = it_start(NULL, 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start(NULL, 0);
+	struct tc_conn *c = ws_login(d, "pingpong");
 	size_t i;
 
 	for (i = 0; i < sizeof values / sizeof values[0]; i++)
@@ -234,19 +294,107 @@ START_TEST(test_ping_pong)
 }
 END_TEST
 
+/* Fails unless o is exactly the gate's refusal: those three members, nothing more. */
+static void
+expect_gate(json_object *o, int64_t sent)
+{
+	json_object *v;
+
+	ck_assert_msg(tc_json_str(o, "type") != NULL &&
+	    strcmp(tc_json_str(o, "type"), "auth_result") == 0,
+	    "ping %" PRId64 " before login: %s, want the gate's auth_result", sent,
+	    json_object_to_json_string(o));
+	ck_assert_msg(json_object_object_get_ex(o, "ok", &v) &&
+	    json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v),
+	    "ping %" PRId64 " before login: ok is not false: %s", sent,
+	    json_object_to_json_string(o));
+	ck_assert_msg(tc_json_str(o, "message") != NULL &&
+	    strcmp(tc_json_str(o, "message"), AG_MSG_GATE) == 0,
+	    "ping %" PRId64 " before login: message is not \"" AG_MSG_GATE "\": %s", sent,
+	    json_object_to_json_string(o));
+	ck_assert_msg(json_object_object_length(o) == 3,
+	    "ping %" PRId64 " before login: members beyond type, ok and message: %s", sent,
+	    json_object_to_json_string(o));
+}
+
+/*
+ * Issue 3: auth_required is the first message on a new WebSocket, and until
+ * login a ping, whatever its clientSentAt, is answered with exactly
+ * {"type":"auth_result","ok":false,"message":"Authenticate before sending
+ * gameplay actions."} and nothing else: no pong (then or later), no error,
+ * no close, and it is not a bad message (max_bad_messages 3, four refusals).
+ * Login then makes the same connection's pings work.
+ */
+START_TEST(test_ping_before_login)
+{
+	static const int64_t values[] = { 1, -1, 0, -1732560000000LL };
+	struct td *d = ag_start("max_bad_messages 3\n", 0);
+	struct tc_conn *c;
+	char sent[64];
+	json_object *o;
+	size_t i;
+
+	/* ag_ws fails unless the first message is auth_required with its authPolicy. */
+	c = ag_ws(d);
+	for (i = 0; i < sizeof values / sizeof values[0]; i++) {
+		ck_assert(tc_ws_sendf(c, "{\"type\":\"ping\",\"clientSentAt\":%" PRId64 "}",
+		    values[i]) == TC_OK);
+		/* The very next message, not merely some later one. */
+		o = ag_next(c);
+		expect_gate(o, values[i]);
+		json_object_put(o);
+		snprintf(sent, sizeof sent, "ping %" PRId64 " before login", values[i]);
+		expect_quiet(c, 300, sent);
+	}
+	ws_register(c, "gate");
+	/* ta_ws_ping takes the first pong: a late one for a refused ping would fail it. */
+	ta_ws_ping(c, 2);
+	ta_ws_ping(c, -2);
+	tc_close(c);
+
+	/* A ping sent before reading anything: the greeting still comes first. */
+	c = ag_ws_raw(d, NULL);
+	ck_assert(tc_ws_sendf(c, "{\"type\":\"ping\",\"clientSentAt\":7}") == TC_OK);
+	o = ag_next(c);
+	ck_assert_msg(tc_json_str(o, "type") != NULL &&
+	    strcmp(tc_json_str(o, "type"), "auth_required") == 0 &&
+	    tc_json_str(o, "message") != NULL &&
+	    strcmp(tc_json_str(o, "message"), AG_MSG_REQUIRED) == 0,
+	    "first message on a new WebSocket: %s, want auth_required",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	o = ag_next(c);
+	expect_gate(o, 7);
+	json_object_put(o);
+	expect_quiet(c, 300, "ping 7 before login");
+	tc_close(c);
+	it_stop(d);
+}
+END_TEST
+
+/*
+ * The validation errors come before the gate (docs/protocol.md §2.1), so
+ * they are the same before and after login; after them the connection
+ * still logs in and answers pings.
+ */
 START_TEST(test_bad_json)
 {
 	static const char *const msgs[] = { "{not json", "", "{\"type\":\"ping\"",
 	    "{\"type\":\"ping\",}", "{\"type\":\"ping\"} trailing" };
-	struct td *d = it_start("max_bad_messages 100\n", 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start("max_bad_messages 100\n", 0);
+	struct tc_conn *c = ag_ws(d);
 	json_object *o;
 	size_t i;
+	int pass;
 
-	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
-		send_text(c, msgs[i]);
-		o = expect_error_for(c, msgs[i], "bad_json");
-		json_object_put(o);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+			send_text(c, msgs[i]);
+			o = expect_error_for(c, msgs[i], "bad_json");
+			json_object_put(o);
+		}
+		if (pass == 0)
+			ws_register(c, "badjson");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -258,15 +406,20 @@ START_TEST(test_bad_message)
 {
 	static const char *const msgs[] = { "[1,2]", "\"ping\"", "42", "null", "{}",
 	    "{\"type\":5}", "{\"type\":null}", "{\"type\":[\"ping\"]}" };
-	struct td *d = it_start("max_bad_messages 100\n", 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start("max_bad_messages 100\n", 0);
+	struct tc_conn *c = ag_ws(d);
 	json_object *o;
 	size_t i;
+	int pass;
 
-	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
-		send_text(c, msgs[i]);
-		o = expect_error_for(c, msgs[i], "bad_message");
-		json_object_put(o);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+			send_text(c, msgs[i]);
+			o = expect_error_for(c, msgs[i], "bad_message");
+			json_object_put(o);
+		}
+		if (pass == 0)
+			ws_register(c, "badmsg");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -276,16 +429,21 @@ END_TEST
 
 START_TEST(test_unknown_type)
 {
-	struct td *d = it_start(NULL, 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start(NULL, 0);
+	struct tc_conn *c = ag_ws(d);
 	json_object *o;
 	const char *m;
+	int pass;
 
-	send_text(c, "{\"type\":\"frobnicate\"}");
-	o = ta_ws_error(c, "unknown_type");
-	m = tc_json_str(o, "message");
-	ck_assert_msg(strstr(m, "frobnicate") != NULL, "message does not name the type: %s", m);
-	json_object_put(o);
+	for (pass = 0; pass < 2; pass++) {
+		send_text(c, "{\"type\":\"frobnicate\"}");
+		o = ta_ws_error(c, "unknown_type");
+		m = tc_json_str(o, "message");
+		ck_assert_msg(strstr(m, "frobnicate") != NULL, "message does not name the type: %s", m);
+		json_object_put(o);
+		if (pass == 0)
+			ws_register(c, "unknown");
+	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
 	it_stop(d);
@@ -296,19 +454,25 @@ START_TEST(test_bad_field)
 {
 	static const char *const msgs[] = { "{\"type\":\"ping\"}",
 	    "{\"type\":\"ping\",\"clientSentAt\":\"123\"}" };
-	struct td *d = it_start("max_bad_messages 100\n", 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start("max_bad_messages 100\n", 0);
+	struct tc_conn *c = ag_ws(d);
 	json_object *o;
 	const char *m;
 	size_t i;
+	int pass;
 
-	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
-		send_text(c, msgs[i]);
-		o = expect_error_for(c, msgs[i], "bad_field");
-		m = tc_json_str(o, "message");
-		ck_assert_msg(strstr(m, "clientSentAt") != NULL,
-		    "%s: message does not name clientSentAt: %s", msgs[i], m);
-		json_object_put(o);
+	/* Before login too: a malformed ping is a bad_field, not the gate's refusal. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+			send_text(c, msgs[i]);
+			o = expect_error_for(c, msgs[i], "bad_field");
+			m = tc_json_str(o, "message");
+			ck_assert_msg(strstr(m, "clientSentAt") != NULL,
+			    "%s: message does not name clientSentAt: %s", msgs[i], m);
+			json_object_put(o);
+		}
+		if (pass == 0)
+			ws_register(c, "badfield");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -344,9 +508,9 @@ END_TEST
 
 START_TEST(test_json_depth)
 {
-	struct td *d = it_start("json_max_depth 8\nmax_bad_messages 100\n"
+	struct td *d = ag_start("json_max_depth 8\nmax_bad_messages 100\n"
 	    "max_message_bytes 100000\n", 0);
-	struct tc_conn *c = td_ws(d);
+	struct tc_conn *c = ws_login(d, "depth");
 	json_object *o;
 	char *s;
 	size_t i, n;
@@ -376,10 +540,11 @@ END_TEST
 
 /* ---- frames ---- */
 
+/* A control ping between the fragments of a (logged-in) ping message. */
 START_TEST(test_fragments_with_ping)
 {
-	struct td *d = it_start(NULL, 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start(NULL, 0);
+	struct tc_conn *c = ws_login(d, "fragping");
 	int64_t deadline, v;
 	struct tc_ws_msg m;
 	json_object *o;
@@ -444,9 +609,9 @@ START_TEST(test_client_ping)
 		    "pong payload \"%s\", want \"%s\"", m.data, payloads[i]);
 		tc_ws_msg_free(&m);
 	}
-	/* An unsolicited pong is ignored. */
+	/* An unsolicited pong is ignored: the next message is still handled. */
 	send_frame(c, 1, TC_WS_PONG, 0, 1, "x", 1);
-	ta_ws_ping(c, 5);
+	it_ws_probe(c, 5);
 	tc_close(c);
 	it_stop(d);
 }
@@ -590,8 +755,8 @@ END_TEST
 /* Valid characters split across fragments are fine (é € 😀). */
 START_TEST(test_utf8_split_valid)
 {
-	struct td *d = it_start(NULL, 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start(NULL, 0);
+	struct tc_conn *c = ws_login(d, "utf8split");
 	static const char f1[] = "{\"type\":\"ping\",\"clientSentAt\":11,\"x\":\"\xc3";
 
 	send_frame(c, 0, TC_WS_TEXT, 0, 1, f1, sizeof f1 - 1);
@@ -618,13 +783,13 @@ END_TEST
 START_TEST(test_too_big)
 {
 	/* The brief said 1000; chatgridd's minimum is 1024, which tests the same. */
-	struct td *d = it_start("max_message_bytes 1024\n", 0);
+	struct td *d = ag_start("max_message_bytes 1024\n", 0);
 	struct tc_conn *c;
 	char *s;
 	int r;
 
-	/* Under the limit: fine. */
-	c = td_ws(d);
+	/* Under the limit: fine (answered, so logged in). */
+	c = ws_login(d, "toobig");
 	s = padded_ping(1, 900);
 	send_text(c, s);
 	free(s);
@@ -673,8 +838,8 @@ END_TEST
 START_TEST(test_frame_lengths)
 {
 	static const size_t lens[] = { 100, 300, 70000 };
-	struct td *d = it_start("max_message_bytes 100000\n", 0);
-	struct tc_conn *c = td_ws(d);
+	struct td *d = ag_start("max_message_bytes 100000\n", 0);
+	struct tc_conn *c = ws_login(d, "lengths");
 	size_t i;
 	char *s;
 
@@ -706,6 +871,7 @@ ws_suite(void)
 
 	tc = tcase_create("messages");
 	tcase_add_test(tc, test_ping_pong);
+	tcase_add_test(tc, test_ping_before_login);
 	tcase_add_test(tc, test_bad_json);
 	tcase_add_test(tc, test_bad_message);
 	tcase_add_test(tc, test_unknown_type);
@@ -736,5 +902,6 @@ ws_suite(void)
 int
 main(void)
 {
-	return it_run(ws_suite());
+	/* One private PostgreSQL cluster for the tests that log in. */
+	return ag_main(ws_suite());
 }
