@@ -1,1 +1,3 @@
-# docs: rules added by the issues that fill it
+# docs: installed in $(docdir) and shipped in the tarball.
+dist_doc_DATA += docs/protocol.md docs/decisions.md docs/coturn.md \
+	docs/controls.md docs/accessibility.md

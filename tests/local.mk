@@ -5,8 +5,8 @@ SH_LOG_DRIVER = $(LOG_DRIVER)
 TEST_EXTENSIONS = .sh
 AM_TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=-; CK_VERBOSITY=silent; CK_DEFAULT_TIMEOUT=60; \
-	CG_BUILDDIR='$(abs_top_builddir)'; CG_SRCDIR='$(abs_top_srcdir)'; \
-	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY CK_DEFAULT_TIMEOUT CG_BUILDDIR CG_SRCDIR;
+	CG_BUILDDIR='$(abs_top_builddir)'; CG_SRCDIR='$(abs_top_srcdir)'; CG_VERSION='$(PACKAGE_VERSION)'; \
+	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY CK_DEFAULT_TIMEOUT CG_BUILDDIR CG_SRCDIR CG_VERSION;
 
 TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
@@ -21,3 +21,9 @@ include $(srcdir)/tests/auth.mk
 include $(srcdir)/tests/media.mk
 include $(srcdir)/tests/admin.mk
 include $(srcdir)/tests/world.mk
+
+# The web client: its types and version, then the browser tests (real Chromium,
+# chatgridd and PostgreSQL in a private network namespace; they skip
+# themselves, with a reason, where Chromium, npm packages or root are missing).
+TESTS += tests/browser/typecheck.sh tests/browser/run.sh
+EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json

@@ -1,0 +1,180 @@
+// Normal-mode keys: each one's announcement, movement bounds, the text editor,
+// chat between two pages, settings read back after a reload, focus never trapped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launchBrowser, newPage, register, uniqueName, walkTo, waitForPeer, waitForAnnouncement, mark,
+  clientState, key, keyAndHear, closeAll,
+} from './lib/harness.mjs';
+
+test('normal-mode keys announce what they do', { timeout: 150000 }, async () => {
+  const browser = await launchBrowser();
+  try {
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    const an = uniqueName('ka');
+    const bn = uniqueName('kb');
+    await register(a, an);
+    let said = await keyAndHear(a, 'l');
+    assert.match(said, /^No users to locate\.$/);
+    await register(b, bn);
+    await walkTo(b, 10, 10);
+    await walkTo(a, 13, 14);
+    await waitForPeer(a, bn, [10, 10]);
+
+    const s = await clientState(a);
+    assert.equal(await keyAndHear(a, 'c'), `${s.x}, ${s.y}`);
+    const names = [an, bn].sort();
+    said = await keyAndHear(a, 'u');
+    assert.equal(said, `2 users: ${an}, ${bn}`);
+    assert.ok(names.includes(an));
+    assert.equal(await keyAndHear(a, 'l'), `${bn}, 5 squares southwest, 10, 10`);
+
+    // Shift+L: the list, per-user volume, and Enter teleports to the user.
+    assert.equal(await keyAndHear(a, 'Shift+L'), `1 user. ${bn}, volume 1, 5 squares southwest, 10, 10`);
+    assert.equal(await keyAndHear(a, 'ArrowRight'), `${bn} volume 1.05.`);
+    assert.equal(await keyAndHear(a, 'ArrowLeft'), `${bn} volume 1.`);
+    assert.equal(await keyAndHear(a, 'ArrowDown'), `${bn}, volume 1, 5 squares southwest, 10, 10`);
+    assert.equal(await keyAndHear(a, 'Escape'), 'Exit list mode.');
+    await keyAndHear(a, 'Shift+L');
+    assert.equal(await keyAndHear(a, 'Enter', /^Moved to /), `Moved to ${bn}.`);
+    await a.waitForFunction(() => window.__chatgrid.state.x === 10 && window.__chatgrid.state.y === 10);
+    assert.ok(!a.received.some((m) => m.type === 'error'), 'the server accepted the teleport');
+    await waitForPeer(b, an, [10, 10]);
+
+    // Walking onto someone's tile says who is there.
+    await walkTo(a, 11, 10);
+    assert.equal(await keyAndHear(a, 'ArrowLeft'), bn);
+
+    // Chat and the editor's spoken cursor.
+    assert.equal(await keyAndHear(a, '/'), 'Chat.');
+    await a.keyboard.type('hi!');
+    assert.equal(await keyAndHear(a, 'ArrowLeft'), 'exclamation mark');
+    assert.equal(await keyAndHear(a, 'Home'), 'h');
+    assert.equal(await keyAndHear(a, 'End'), 'blank');
+    assert.equal(await keyAndHear(a, 'Backspace'), 'exclamation mark');
+    await a.keyboard.type(' there');
+    const fromB = await mark(b);
+    await key(a, 'Enter');
+    await waitForAnnouncement(b, new RegExp(`^${an}: hi there$`), { from: fromB });
+    await waitForAnnouncement(a, new RegExp(`^${an}: hi there$`));
+    await key(a, '/');
+    await a.keyboard.type('/me waves');
+    await key(a, 'Enter');
+    await waitForAnnouncement(b, new RegExp(`^${an} waves$`), { from: fromB });
+    assert.equal(await keyAndHear(a, '/'), 'Chat.');
+    assert.equal(await keyAndHear(a, 'Escape'), 'Cancelled.');
+
+    // Chat history.
+    assert.equal(await keyAndHear(a, 'Shift+Comma'), (await a.evaluate(() => window.__chatgrid.state.chatHistory[0])));
+    assert.equal(await keyAndHear(a, 'Shift+Period'), `${an} waves`);
+    assert.equal(await keyAndHear(a, 'Comma'), `${an}: hi there`);
+    assert.equal(await keyAndHear(a, 'Period'), `${an} waves`);
+
+    // Nickname.
+    assert.equal(await keyAndHear(a, 'n'), `Nickname edit: ${an}`);
+    const nick = `${an}x`.slice(0, 32);
+    await a.keyboard.type(nick);
+    const fromB2 = await mark(b);
+    await key(a, 'Enter');
+    await waitForAnnouncement(a, new RegExp(`^You are now known as ${nick}\\.$`));
+    await waitForAnnouncement(b, new RegExp(`^${an} is now known as ${nick}\\.$`), { from: fromB2 });
+    await waitForPeer(b, nick);
+
+    // Ping, help.
+    assert.match(await keyAndHear(a, 'p'), /^Ping \d+ ms$/);
+    assert.equal(await keyAndHear(a, 'Shift+Slash'), 'Chat Grid Help');
+    assert.match(await keyAndHear(a, 'ArrowDown'), /^Arrow keys: Move one square/);
+    assert.match(await keyAndHear(a, 'End'), /^Enter and Escape: /);
+    assert.equal(await keyAndHear(a, 'Escape'), 'Closed help.');
+
+    // Audio keys.
+    assert.equal(await keyAndHear(a, 'm'), 'Muted.');
+    assert.deepEqual(await a.evaluate(() => window.__chatgrid.micEnabled()), [false]);
+    assert.equal(await keyAndHear(a, 'm'), 'Unmuted.');
+    assert.equal(await keyAndHear(a, 'Shift+M'), 'Mono output.');
+    assert.equal(await keyAndHear(a, '1'), 'Voice layer off.');
+    assert.equal(await keyAndHear(a, '1'), 'Voice layer on.');
+    assert.equal(await keyAndHear(a, 'Shift+Digit1'), 'Loopback on.');
+    assert.equal(await keyAndHear(a, 'Shift+Digit1'), 'Loopback off.');
+    assert.equal(await keyAndHear(a, 'Minus'), 'Master volume 45');
+    assert.equal(await keyAndHear(a, 'Equal'), 'Master volume 50');
+    assert.equal(await keyAndHear(a, 'Minus'), 'Master volume 45');
+    assert.equal(await keyAndHear(a, 'v'), 'Set microphone gain: 2');
+    assert.equal(await keyAndHear(a, 'ArrowUp'), '2.05');
+    assert.equal(await keyAndHear(a, 'Enter'), 'Microphone gain set to 2.05.');
+    assert.equal(await keyAndHear(a, 'v'), 'Set microphone gain: 2.05');
+    await a.keyboard.type('9');
+    assert.equal(await keyAndHear(a, 'Enter'), 'Volume must be between 0.5 and 4.');
+    assert.equal(await keyAndHear(a, 'Escape'), 'Cancelled.');
+    assert.equal(await keyAndHear(a, 'Shift+V'), 'Speak for 5 seconds to calibrate your microphone.');
+    const calibrated = await waitForAnnouncement(a, /^(Mic calibration set to [\d.]+x\.|No audio detected, please try again\.)$/, { timeout: 10000 });
+    const expectedGain = /set to ([\d.]+)x/.test(calibrated) ? Number(/set to ([\d.]+)x/.exec(calibrated)[1]) : 2.05;
+
+    // Tab leaves the grid: focus is never trapped.
+    await a.focus('#gameSurface');
+    await a.keyboard.press('Tab');
+    assert.notEqual(await a.evaluate(() => document.activeElement.id), 'gameSurface');
+
+    // Settings come back after a reload.
+    await a.reload();
+    await a.waitForFunction(() => window.__chatgrid && window.__chatgrid.state.masterVolume === 45);
+    const st = await a.evaluate(() => ({
+      mono: window.__chatgrid.state.monoOutput, gain: window.__chatgrid.state.micGain,
+      gains: window.__chatgrid.state.peerListenGains, layers: window.__chatgrid.state.layers,
+    }));
+    assert.equal(st.mono, true);
+    assert.equal(st.gain, expectedGain);
+    assert.equal(st.gains[bn], 1);
+    assert.deepEqual(st.layers, { voice: true, item: true, media: true, world: true });
+
+    // Double Escape disconnects (b is still connected).
+    await b.focus('#gameSurface');
+    assert.equal(await keyAndHear(b, 'Escape'), 'Press Escape again to disconnect.');
+    assert.equal(await keyAndHear(b, 'Escape'), 'Disconnected.');
+    assert.equal((await clientState(b)).running, false);
+    assert.equal(await b.isVisible('#connectButton'), true);
+  } finally {
+    await closeAll(browser);
+  }
+});
+
+test('movement stays inside the grid, bumps are announced, held arrows walk at the server\'s pace', { timeout: 90000 }, async () => {
+  const browser = await launchBrowser();
+  try {
+    const a = await newPage(browser);
+    await register(a, uniqueName('mv'));
+    await walkTo(a, 1, 0);
+    await key(a, 'ArrowLeft');
+    await a.waitForFunction(() => window.__chatgrid.state.x === 0);
+    assert.deepEqual(a.sent.filter((m) => m.type === 'update_position').at(-1), { type: 'update_position', x: 0, y: 0 });
+    const sent = a.sent.length;
+    assert.equal(await keyAndHear(a, 'ArrowLeft'), 'Wall to the west.');
+    assert.equal(await keyAndHear(a, 'ArrowDown'), 'Wall to the south.');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!a.sent.slice(sent).some((m) => m.type === 'update_position'), 'no move off the grid is sent');
+    assert.deepEqual([(await clientState(a)).x, (await clientState(a)).y], [0, 0]);
+
+    const { gridSize } = await clientState(a);
+    await walkTo(a, gridSize - 1, gridSize - 1);
+    assert.equal(await keyAndHear(a, 'ArrowUp'), 'Wall to the north.');
+    assert.equal(await keyAndHear(a, 'ArrowRight'), 'Wall to the east.');
+
+    // Hold Left for a second: about five steps at 200 ms, none refused by the server.
+    await walkTo(a, 20, 20);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = a.received.length;
+    await a.focus('#gameSurface');
+    await a.keyboard.down('ArrowLeft');
+    await new Promise((r) => setTimeout(r, 1000));
+    await a.keyboard.up('ArrowLeft');
+    await new Promise((r) => setTimeout(r, 400));
+    const s = await clientState(a);
+    assert.ok(s.x >= 14 && s.x <= 16, `about five steps in a second (at ${s.x})`);
+    const echoes = a.received.slice(before).filter((m) => m.type === 'update_position' && m.id === s.selfId);
+    assert.deepEqual([echoes.at(-1).x, echoes.at(-1).y], [s.x, s.y], 'the server agrees with the client');
+    assert.equal(new Set(echoes.map((m) => m.x)).size, echoes.length, 'no correction');
+  } finally {
+    await closeAll(browser);
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * The help shown on the page and read by the help viewer (?). docs/controls.md
+ * holds the same key map.
+ * @type {Array<{ title: string, entries: Array<[string, string]> }>}
+ */
+export const HELP = [
+  {
+    title: 'Chat Grid Help',
+    entries: [
+      ['Arrow keys', 'Move one square; hold to keep walking. What is on the new square is spoken.'],
+      ['C', 'Speak your coordinates.'],
+      ['U', 'Speak who is connected.'],
+      ['L', 'Locate the nearest user.'],
+      ['Shift+L', 'List users by name. Up and Down choose, Left and Right change that user\'s listening volume, Enter teleports to them, Escape leaves the list.'],
+      ['P', 'Ping the server.'],
+      ['Question mark', 'Open this help. Up, Down, Home and End read it; Escape closes it.'],
+      ['Escape twice', 'Disconnect.'],
+      ['Tab', 'Leave the grid for the page. The grid never keeps the focus.'],
+    ],
+  },
+  {
+    title: 'Users and Chat',
+    entries: [
+      ['Slash', 'Write a chat message; Enter sends, Escape cancels. Start with /me for an action.'],
+      ['Comma and Period', 'Previous and next chat message.'],
+      ['Shift+Comma and Shift+Period', 'First and last chat message.'],
+      ['N', 'Change your nickname.'],
+      ['Chat commands', '/me action, /up for server uptime, /version for the server version.'],
+    ],
+  },
+  {
+    title: 'Audio',
+    entries: [
+      ['M', 'Mute or unmute your microphone.'],
+      ['Shift+M', 'Switch between stereo and mono output.'],
+      ['1', 'Turn voices on or off.'],
+      ['Shift+1', 'Hear your own microphone (loopback) on or off.'],
+      ['4', 'Turn world sounds (others\' footsteps and teleports) on or off.'],
+      ['Minus and Equals', 'Master volume down and up.'],
+      ['V', 'Set microphone gain: Up and Down by 0.05, Page Up and Page Down by 0.5, or type a number; Enter keeps it.'],
+      ['Shift+V', 'Calibrate the microphone: speak for five seconds.'],
+    ],
+  },
+  {
+    title: 'Editing text',
+    entries: [
+      ['Left and Right', 'Move by character; the character is spoken.'],
+      ['Control+Left and Control+Right', 'Move by word.'],
+      ['Home and End', 'Start and end of the text.'],
+      ['Backspace and Delete', 'Delete; the deleted character is spoken.'],
+      ['Control+A', 'Select all; typing replaces it.'],
+      ['Control+C, Control+X, Control+V', 'Copy, cut and paste.'],
+      ['Enter and Escape', 'Accept and cancel.'],
+    ],
+  },
+];
+
+/** The help viewer's lines: section titles and "keys: description" rows. */
+export function helpLines() {
+  /** @type {string[]} */
+  const lines = [];
+  for (const section of HELP) {
+    lines.push(section.title);
+    for (const [keys, text] of section.entries) lines.push(`${keys}: ${text}`);
+  }
+  return lines;
+}

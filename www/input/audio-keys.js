@@ -1,0 +1,107 @@
+/** Audio commands of normal mode: mute, mono, layers, loopback, volume, mic gain, calibration. */
+import { state, hasPermission } from '../state.js';
+import { engine, media } from '../services.js';
+import { settings } from '../settings.js';
+import { say, tone } from '../feedback.js';
+import { applyMicEnabled } from '../session/permissions.js';
+import { calibrate } from '../audio/calibrate.js';
+import { TextEditor } from './editor.js';
+import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT } from '../constants.js';
+import { formatNumber } from '../text.js';
+
+const LAYER_NAMES = { voice: 'Voice', item: 'Item', media: 'Media', world: 'World' };
+
+function voiceRefused() {
+  if (hasPermission('voice.send')) return false;
+  say('Voice send is disabled for this account.', 'cancel');
+  return true;
+}
+
+export function toggleMute() {
+  if (voiceRefused()) return;
+  state.muted = !state.muted;
+  applyMicEnabled();
+  say(state.muted ? 'Muted.' : 'Unmuted.', state.muted ? 'cancel' : 'confirm');
+}
+
+export function toggleMono() {
+  state.monoOutput = !state.monoOutput;
+  engine.setMono(state.monoOutput);
+  settings.setMonoOutput(state.monoOutput);
+  say(state.monoOutput ? 'Mono output.' : 'Stereo output.', 'blip');
+}
+
+/** @param {'voice'|'item'|'media'|'world'} layer */
+export function toggleLayer(layer) {
+  state.layers[layer] = !state.layers[layer];
+  settings.setLayers(state.layers);
+  if (layer === 'voice') engine.setVoiceLayer(state.layers.voice);
+  say(`${LAYER_NAMES[layer]} layer ${state.layers[layer] ? 'on' : 'off'}.`, 'blip');
+}
+
+export function toggleLoopback() {
+  state.loopback = !state.loopback;
+  engine.setLoopback(state.loopback);
+  say(state.loopback ? 'Loopback on.' : 'Loopback off.', 'blip');
+}
+
+/** @param {number} direction +1 or -1 */
+export function stepMasterVolume(direction) {
+  const v = Math.min(100, Math.max(0, state.masterVolume + direction * MASTER_VOLUME_STEP));
+  state.masterVolume = v;
+  engine.setMasterVolume(v);
+  settings.setMasterVolume(v);
+  say(`Master volume ${v}`);
+  engine.tone(v === MASTER_VOLUME_DEFAULT ? 659.25 : 440, 0.1, 'sine', 0.35);
+}
+
+/** V: the gain editor, with loopback on so the user hears the result. */
+export function openMicGain() {
+  if (voiceRefused()) return;
+  state.mode = 'micGainEdit';
+  state.modeState.editor = new TextEditor(formatNumber(state.micGain), 8, true);
+  state.modeState.loopbackBefore = state.loopback;
+  state.modeState.gainBefore = state.micGain;
+  state.loopback = true;
+  engine.setLoopback(true);
+  say(`Set microphone gain: ${formatNumber(state.micGain)}`, 'blip');
+}
+
+/** Leave the gain editor, putting loopback back as it was. */
+export function closeMicGain() {
+  state.loopback = state.modeState.loopbackBefore;
+  engine.setLoopback(state.loopback);
+  state.mode = 'normal';
+  state.modeState.editor = null;
+}
+
+/** @param {number} gain */
+export function applyMicGain(gain) {
+  state.micGain = gain;
+  engine.setMicGain(gain);
+}
+
+export async function startCalibration() {
+  if (voiceRefused()) return;
+  if (state.calibrating) {
+    say('Mic calibration already running.', 'cancel');
+    return;
+  }
+  const track = media.track();
+  if (!track || track.readyState !== 'live') {
+    say('No active microphone track for calibration.', 'cancel');
+    return;
+  }
+  state.calibrating = true;
+  say('Speak for 5 seconds to calibrate your microphone.', 'blip');
+  const gain = await calibrate(engine.ensureContext(), track);
+  state.calibrating = false;
+  if (gain === null) {
+    say('No audio detected, please try again.', 'cancel');
+    return;
+  }
+  applyMicGain(gain);
+  settings.setMicGain(gain);
+  say(`Mic calibration set to ${formatNumber(gain)}x.`);
+  tone('confirm');
+}

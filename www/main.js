@@ -1,0 +1,116 @@
+/** Boot: read settings, wire the page, wait for Connect. */
+import { state } from './state.js';
+import { settings } from './settings.js';
+import { engine, media, peers, send } from './services.js';
+import { CLIENT_VERSION } from './version.js';
+import { checkSessionCookie } from './session/cookie.js';
+import { connect, userDisconnect, logout, switchMicrophone } from './session/connection.js';
+import { MediaSession } from './session/media.js';
+import { handleKeyDown, handleKeyUp, handlePaste, releaseAll } from './input/router.js';
+import { say } from './feedback.js';
+import { setConnectionStatus } from './ui/speech.js';
+import { setVersionText, focusSurface, showLogout } from './ui/dom.js';
+import { setAuthView, applyPolicy, setUsernames, installUsernameSanitizer, focusFirstField } from './ui/authform.js';
+import { renderHelp, toggleHelp } from './ui/help.js';
+import { installKeyboard } from './ui/keyboard.js';
+import { installControls, pageQuery } from './ui/controls.js';
+import { installAudioDialog, fillDevices, showDeviceSummary, setAudioDialogStatus } from './ui/audio-dialog.js';
+import { resumeMuted } from './ui/media-elements.js';
+import { installDiagnostics } from './ui/diagnostics.js';
+
+function loadSettings() {
+  settings.forgetLegacyToken();
+  state.masterVolume = settings.masterVolume();
+  state.micGain = settings.micGain();
+  state.monoOutput = settings.monoOutput();
+  state.layers = settings.layers();
+  state.peerListenGains = settings.peerListenGains();
+  state.authPolicy = settings.authPolicy();
+  engine.masterVolume = state.masterVolume;
+  engine.micGain = state.micGain;
+  engine.mono = state.monoOutput;
+  engine.voiceLayer = state.layers.voice;
+  engine.outputDeviceId = settings.outputDevice().id;
+}
+
+/** @param {'login'|'register'|'session'} mode */
+function setMode(mode) {
+  state.authMode = mode;
+  setAuthView(mode, settings.username());
+}
+
+async function refreshDevices() {
+  try {
+    // Labels need a permission, which a short capture grants.
+    if (!media.stream && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+      const s = await navigator.mediaDevices.getUserMedia({ audio: true });
+      for (const t of s.getTracks()) t.stop();
+    }
+    const devices = await MediaSession.listDevices();
+    fillDevices(devices, settings.inputDevice(), settings.outputDevice(), typeof (/** @type {any} */ (AudioContext.prototype)).setSinkId === 'function');
+    setAudioDialogStatus(devices.inputs.length ? '' : 'No microphone found. You can still listen.');
+  } catch {
+    setAudioDialogStatus('Could not list devices. Allow microphone access to choose one.');
+  }
+}
+
+async function boot() {
+  loadSettings();
+  setVersionText(CLIENT_VERSION);
+  renderHelp();
+  applyPolicy(state.authPolicy);
+  installUsernameSanitizer(state.authPolicy.usernameMaxLength);
+  const remembered = settings.username();
+  setUsernames(remembered);
+  showDeviceSummary(settings.inputDevice().name, settings.outputDevice().name);
+
+  installControls({
+    connect: () => { engine.ensureContext(); resumeMuted(); connect(); },
+    toggleMode: () => {
+      setMode(state.authMode === 'register' ? 'login' : 'register');
+      focusFirstField(/** @type {'login'|'register'} */ (state.authMode));
+    },
+    otherAccount: () => { setMode('login'); focusFirstField('login'); },
+    disconnect: () => userDisconnect(),
+    logout: () => { logout(); },
+    focusGrid: () => { focusSurface(); say('Chat Grid focused.', 'blip'); },
+    help: () => { toggleHelp(); },
+  });
+  installKeyboard({
+    onKeyDown: handleKeyDown,
+    onKeyUp: handleKeyUp,
+    onBlur: releaseAll,
+    onPaste: handlePaste,
+  });
+  installAudioDialog({
+    onOpen: () => { refreshDevices(); },
+    onInput: (id, name) => {
+      settings.setInputDevice(id, name);
+      showDeviceSummary(name, settings.outputDevice().name);
+      switchMicrophone(id).then(setAudioDialogStatus);
+    },
+    onOutput: (id, name) => {
+      settings.setOutputDevice(id, name);
+      engine.setOutputDevice(id);
+      showDeviceSummary(settings.inputDevice().name, name);
+      setAudioDialogStatus('Speakers saved.');
+    },
+  });
+  installDiagnostics({ state, engine, peers, send, media });
+
+  setMode('login');
+  const q = pageQuery();
+  setConnectionStatus(q.has('v') && q.has('t')
+    ? 'Client updated, please reconnect.'
+    : 'Welcome to Chat Grid. Log in or create an account, then press Connect.');
+  if (await checkSessionCookie()) {
+    state.hasSavedSession = true;
+    setMode('session');
+    showLogout(true);
+    if (!q.has('v')) setConnectionStatus(remembered
+      ? `Welcome back, ${remembered}. Press Connect to join.`
+      : 'Welcome back. Press Connect to join with your saved session.');
+  }
+}
+
+boot();

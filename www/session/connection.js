@@ -1,0 +1,443 @@
+/**
+ * The connect flow, welcome, stale-connection recovery and disconnect cleanup,
+ * in the order of docs/protocol.md and the runtime-flow contract.
+ */
+import { state, resetSessionState, hasPermission } from '../state.js';
+import { engine, media, peers, heartbeat, send, setSocket, getSocket, setStaleHandler } from '../services.js';
+import { SignalingClient, socketUrl } from '../net/signaling.js';
+import { setSessionCookie, clearSessionCookie } from './cookie.js';
+import { applyPermissions, applyMicEnabled } from './permissions.js';
+import { settings, isPolicy } from '../settings.js';
+import { CLIENT_VERSION } from '../version.js';
+import { WELCOME_TIMEOUT_MS, RECONNECT_DELAY_MS, RECONNECT_ATTEMPTS, RECONNECT_ATTEMPT_TIMEOUT_MS } from '../constants.js';
+import { sanitizeUsername } from '../text.js';
+import { say, pushChat, sample } from '../feedback.js';
+import { SAMPLES } from '../audio/sounds.js';
+import { setConnectionStatus } from '../ui/speech.js';
+import { showGame, showLogout, focusSurface, focusIsLost, setConnectBusy, pageLocation, replaceLocation } from '../ui/dom.js';
+import { setAuthView, applyPolicy as showPolicy, readForm, clearPasswords, setUsernames, markInvalid, focusFirstField } from '../ui/authform.js';
+import { applyUiDefinitions } from '../items/registry.js';
+import { handleWorldMessage, addPeer } from '../world/handlers.js';
+import { replaceItems } from '../world/items.js';
+import { cancelTeleport } from '../world/movement.js';
+import { startLoop, stopLoop } from '../world/loop.js';
+import { resetModes } from '../input/router.js';
+import { isInt } from '../net/protocol.js';
+
+/** The credentials packet to send when the server asks for authentication. */
+/** @type {Record<string, any> | null} */
+let pendingAuth = null;
+let welcomeTimer = 0;
+let reloadScheduled = false;
+let mediaProblem = '';
+/** @type {Array<(ok: boolean) => void>} */
+let waiters = [];
+
+/** @param {boolean} ok */
+function settle(ok) {
+  const w = waiters;
+  waiters = [];
+  for (const fn of w) fn(ok);
+}
+
+/** @param {any} p */
+function adoptPolicy(p) {
+  if (!isPolicy(p)) return;
+  state.authPolicy = p;
+  settings.setAuthPolicy(p);
+  showPolicy(p);
+}
+
+/**
+ * Check the form; the packet to authenticate with, or null for a saved session.
+ * @returns {{ error: string, field: string | null } | { packet: Record<string, any> | null }}
+ */
+function validateForm() {
+  const p = state.authPolicy;
+  const f = readForm(/** @type {'login'|'register'|'session'} */ (state.authMode));
+  if (f.mode === 'session') return { packet: null };
+  const username = sanitizeUsername(f.username, p.usernameMaxLength);
+  if (f.mode === 'login') {
+    if (!username && !f.password) return { packet: null };
+    if (!username) return { error: 'Enter your username, or leave both fields empty to use a saved session.', field: 'loginUsername' };
+    if (!f.password) return { error: 'Enter your password.', field: 'loginPassword' };
+    return { packet: { type: 'auth_login', username, password: f.password } };
+  }
+  if (username.length < p.usernameMinLength || username.length > p.usernameMaxLength) {
+    return { error: `Username must be between ${p.usernameMinLength} and ${p.usernameMaxLength} characters.`, field: 'registerUsername' };
+  }
+  if (f.password.length < p.passwordMinLength || f.password.length > p.passwordMaxLength) {
+    return { error: `Password must be between ${p.passwordMinLength} and ${p.passwordMaxLength} characters.`, field: 'registerPassword' };
+  }
+  if (f.password !== f.confirm) return { error: 'The two passwords differ.', field: 'registerConfirm' };
+  /** @type {Record<string, any>} */
+  const packet = { type: 'auth_register', username, password: f.password };
+  if (f.email) packet.email = f.email;
+  return { packet };
+}
+
+function armWelcomeTimer() {
+  clearTimeout(welcomeTimer);
+  welcomeTimer = window.setTimeout(() => {
+    if (!state.running && state.connecting) fail('Connect failed. Timed out waiting for the server.');
+  }, WELCOME_TIMEOUT_MS);
+}
+
+/** An attempt that did not reach the world: undo it and say why. @param {string} message */
+function fail(message) {
+  clearTimeout(welcomeTimer);
+  const s = getSocket();
+  if (s) s.close();
+  setSocket(null);
+  media.stop();
+  engine.setInputStream(null);
+  pendingAuth = null;
+  state.connecting = false;
+  setConnectBusy(false);
+  setConnectionStatus(message);
+  if (!state.reconnecting) say(message);
+  settle(false);
+}
+
+/**
+ * Connect: validate, set up local media, open /ws, authenticate, join.
+ * @param {{ reconnect?: boolean }} [opts]
+ * @returns {Promise<boolean>} whether welcome arrived
+ */
+export async function connect(opts = {}) {
+  if (state.connecting || state.running) return false;
+  let packet = null;
+  if (!opts.reconnect) {
+    const v = validateForm();
+    if ('error' in v) {
+      setConnectionStatus(v.error);
+      say(v.error);
+      markInvalid(v.field);
+      return false;
+    }
+    markInvalid(null);
+    packet = v.packet;
+  }
+  state.connecting = true;
+  setConnectBusy(true);
+  setConnectionStatus(opts.reconnect ? 'Reconnecting...' : 'Connecting...');
+  const done = new Promise((resolve) => waiters.push(resolve));
+
+  // Local media first (the contract's step 2); a refusal leaves a listener.
+  engine.ensureContext();
+  const captured = await media.start(settings.inputDevice().id);
+  mediaProblem = '';
+  if (captured.ok) engine.setInputStream(captured.stream);
+  else mediaProblem = /** @type {{ ok: false, message: string }} */ (captured).message;
+  applyMicEnabled();
+  if (!state.connecting) return done;
+
+  // Typed credentials mean that account, whatever an old cookie says.
+  if (packet) await clearSessionCookie();
+  pendingAuth = packet;
+  const client = new SignalingClient(socketUrl(pageLocation()), { onMessage: handleMessage, onUnexpectedClose });
+  setSocket(client);
+  try {
+    await client.open();
+  } catch {
+    if (getSocket() === client) fail('Connect failed. The server may be offline or unreachable.');
+    return done;
+  }
+  if (getSocket() !== client) return done;
+  setConnectionStatus(packet ? 'Connected. Authenticating...' : 'Connected. Resuming your saved session...');
+  armWelcomeTimer();
+  return done;
+}
+
+/** @param {any} msg */
+function handleMessage(msg) {
+  switch (msg.type) {
+    case 'auth_required':
+      adoptPolicy(msg.authPolicy);
+      if (pendingAuth) {
+        send(pendingAuth);
+        pendingAuth = null;
+        setConnectionStatus('Authenticating...');
+        armWelcomeTimer();
+        return;
+      }
+      forgetSavedSession();
+      fail(state.reconnecting
+        ? 'Your saved session is no longer valid. Log in again.'
+        : 'Authentication required. Enter your username and password, then press Connect.');
+      if (!state.running) focusFirstField('login');
+      return;
+    case 'auth_result':
+      adoptPolicy(msg.authPolicy);
+      if (msg.ok) authSucceeded(msg);
+      else authFailed(String(msg.message || 'Authentication failed.'));
+      return;
+    case 'welcome':
+      applyWelcome(msg);
+      return;
+    case 'pong':
+      if (msg.clientSentAt < 0) {
+        heartbeat.pong();
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  if (state.running) handleWorldMessage(msg);
+}
+
+function forgetSavedSession() {
+  state.hasSavedSession = false;
+  state.authMode = 'login';
+  setAuthView('login', '');
+}
+
+/** @param {any} msg */
+function authSucceeded(msg) {
+  if (typeof msg.sessionToken === 'string' && msg.sessionToken) {
+    setSessionCookie(msg.sessionToken).then((ok) => {
+      if (!ok) say('Session save failed. You may need to log in again after a reload.');
+    });
+  }
+  state.hasSavedSession = true;
+  if (typeof msg.username === 'string' && msg.username) {
+    state.username = msg.username;
+    settings.setUsername(msg.username);
+    setUsernames(msg.username);
+  }
+  if (typeof msg.nickname === 'string' && msg.nickname) state.nickname = msg.nickname;
+  applyPermissions(msg.role, msg.permissions, false);
+  clearPasswords();
+  setConnectionStatus('Authenticated. Joining world...');
+}
+
+/** @param {string} message */
+function authFailed(message) {
+  clearPasswords();
+  if (/session/i.test(message)) {
+    clearSessionCookie().then((ok) => {
+      if (!ok) say('Session clear failed. Your browser may keep an old login cookie.');
+    });
+    forgetSavedSession();
+  }
+  if (state.running) {
+    // Kicked, banned, deleted or replaced by a newer window: no reconnect.
+    disconnect(message);
+    say(message, 'cancel');
+    return;
+  }
+  fail(/session/i.test(message) ? `${message} Log in with your username and password.` : message);
+}
+
+/** @param {any} msg */
+function applyWelcome(msg) {
+  const info = msg.serverInfo && typeof msg.serverInfo === 'object' ? msg.serverInfo : {};
+  const version = typeof info.version === 'string' && info.version ? info.version : 'unknown';
+  const instanceId = typeof info.instanceId === 'string' ? info.instanceId : '';
+  if (version !== 'unknown' && version !== CLIENT_VERSION && !reloadScheduled) {
+    const here = new URL(pageLocation().href);
+    if (here.searchParams.get('v') !== version) {
+      reloadScheduled = true;
+      setConnectionStatus(`Server version ${version} detected. Reloading client...`);
+      say(`Server version ${version} detected. Reloading client...`);
+      here.searchParams.set('v', version);
+      here.searchParams.set('t', String(Date.now()));
+      window.setTimeout(() => replaceLocation(here.toString()), 50);
+      return;
+    }
+    // Already reloaded for this version and still different: go on, but say so.
+    say(`This page is client version ${CLIENT_VERSION}; the server is ${version}. Clear the browser cache if something misbehaves.`);
+  }
+  clearTimeout(welcomeTimer);
+  const reconnecting = state.reconnecting;
+  const restarted = !!state.lastInstanceId && !!instanceId && instanceId !== state.lastInstanceId;
+  if (instanceId) state.lastInstanceId = instanceId;
+  state.serverInfo = { instanceId, version };
+
+  const wc = msg.worldConfig && typeof msg.worldConfig === 'object' ? msg.worldConfig : {};
+  if (isInt(wc.gridSize) && wc.gridSize > 0) state.gridSize = wc.gridSize;
+  if (isInt(wc.movementTickMs) && wc.movementTickMs > 0) state.movementTickMs = Math.max(1, wc.movementTickMs);
+  if (isInt(wc.movementMaxStepsPerTick) && wc.movementMaxStepsPerTick > 0) state.movementMaxStepsPerTick = wc.movementMaxStepsPerTick;
+  state.interestRadius = isInt(wc.interestRadius) ? wc.interestRadius : 0;
+  state.iceServers = Array.isArray(wc.iceServers) ? wc.iceServers.filter((s) => s && s.urls) : [];
+  applyUiDefinitions(msg.uiDefinitions);
+  state.uiDefinitions = msg.uiDefinitions || null;
+  const auth = msg.auth && typeof msg.auth === 'object' ? msg.auth : null;
+  if (auth) {
+    adoptPolicy(auth.policy);
+    if (Array.isArray(auth.permissions)) applyPermissions(auth.role, auth.permissions, false);
+    if (typeof auth.userId === 'string') state.userId = auth.userId;
+  }
+
+  state.selfId = msg.id;
+  const player = msg.player;
+  const clamp = (/** @type {any} */ v) => Math.min(state.gridSize - 1, Math.max(0, isInt(v) ? v : 0));
+  state.x = state.drawX = clamp(player.x);
+  state.y = state.drawY = clamp(player.y);
+  if (typeof player.nickname === 'string' && player.nickname) state.nickname = player.nickname;
+  if (typeof player.userId === 'string') state.userId = player.userId;
+
+  state.peers.clear();
+  peers.reset();
+  for (const u of Array.isArray(msg.users) ? msg.users : []) {
+    if (!u || typeof u.id !== 'string' || u.id === state.selfId) continue;
+    addPeer(u);
+    peers.setOfferer(u.id, 'self'); // the newcomer offers
+  }
+  replaceItems(msg.items);
+
+  state.running = true;
+  state.connecting = false;
+  setConnectBusy(false);
+  showGame(true);
+  showLogout(true);
+  if (!reconnecting || focusIsLost()) focusSurface();
+
+  send({ type: 'update_position', x: state.x, y: state.y });
+  send({ type: 'update_nickname', nickname: state.nickname });
+  peers.iceServers = state.iceServers;
+  peers.activate();
+  engine.setVoiceLayer(state.layers.voice);
+  heartbeat.start();
+  startLoop();
+
+  if (!reconnecting) sample(SAMPLES.logon, { gain: 1 });
+  const text = `${reconnecting ? 'Reconnected to server' : 'Connected to server'}. Version ${version}.`;
+  if (restarted) pushChat('Server restarted.', 'confirm');
+  pushChat(text);
+  setConnectionStatus(restarted ? `Server restarted. ${text}` : text);
+  if (mediaProblem) pushChat(mediaProblem, 'cancel');
+  else if (!hasPermission('voice.send')) pushChat('Voice send is disabled for this account; others cannot hear you.');
+  settle(true);
+}
+
+/** @param {number} code */
+function onUnexpectedClose(code) {
+  if (state.running && !state.reconnecting) {
+    setConnectionStatus('Disconnected from server. Reconnecting...');
+    pushChat('Disconnected from server. Reconnecting...', 'cancel');
+    reconnect('close');
+    return;
+  }
+  if (state.connecting) fail(`Connect failed. The connection closed (code ${code}).`);
+}
+
+/**
+ * Disconnect cleanup, as the contract lists it: close signalling, stop the
+ * heartbeat, stop local media, clean up peers and audio runtimes, reset UI,
+ * modes and lists.
+ * @param {string} [status]
+ */
+export function disconnect(status = 'Disconnected.') {
+  const wasRunning = state.running;
+  clearTimeout(welcomeTimer);
+  const s = getSocket();
+  if (s) s.close();
+  setSocket(null);
+  heartbeat.stop();
+  media.stop();
+  peers.reset();
+  engine.cleanupVoices();
+  stopLoop();
+  cancelTeleport();
+  resetModes();
+  resetSessionState();
+  state.loopback = false;
+  pendingAuth = null;
+  showGame(false);
+  showLogout(state.hasSavedSession);
+  state.authMode = state.hasSavedSession ? 'session' : state.authMode === 'session' ? 'login' : state.authMode;
+  setAuthView(/** @type {'login'|'register'|'session'} */ (state.authMode), settings.username());
+  setConnectBusy(false);
+  setConnectionStatus(status);
+  if (wasRunning) sample(SAMPLES.logout);
+  settle(false);
+}
+
+/** The user's own disconnect (button, double Escape): no reconnect follows. */
+export function userDisconnect() {
+  state.reconnecting = false;
+  disconnect('Disconnected.');
+  say('Disconnected.');
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stale-connection recovery: clean up, then up to three attempts, five
+ * seconds apart, each resuming the saved session from the cookie.
+ * @param {'close'|'heartbeat'} reason
+ */
+export async function reconnect(reason) {
+  if (state.reconnecting) return;
+  state.reconnecting = true;
+  heartbeat.stop();
+  if (reason === 'heartbeat') {
+    setConnectionStatus('Connection stale. Reconnecting...');
+    pushChat('Connection stale. Reconnecting...', 'cancel');
+  }
+  disconnect(reason === 'heartbeat' ? 'Connection stale. Reconnecting...' : 'Disconnected from server. Reconnecting...');
+  for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS; attempt++) {
+    await sleep(RECONNECT_DELAY_MS);
+    if (!state.reconnecting) return;
+    const ok = await Promise.race([connect({ reconnect: true }), sleep(RECONNECT_ATTEMPT_TIMEOUT_MS).then(() => false)]);
+    if (!state.reconnecting) return;
+    if (ok) {
+      state.reconnecting = false;
+      return;
+    }
+    if (state.connecting) fail('Reconnect attempt timed out.');
+    if (!state.hasSavedSession) {
+      // The session itself was refused: trying again cannot help.
+      state.reconnecting = false;
+      say('Reconnect failed: log in again.', 'cancel');
+      return;
+    }
+    if (attempt < RECONNECT_ATTEMPTS) {
+      const text = `Reconnect attempt ${attempt} failed. Retrying in 5 seconds...`;
+      setConnectionStatus(text);
+      pushChat(text);
+    }
+  }
+  state.reconnecting = false;
+  const text = 'Reconnect failed after 3 attempts. Press Connect to retry.';
+  setConnectionStatus(text);
+  say(text, 'cancel');
+}
+
+setStaleHandler(() => {
+  if (state.running) reconnect('heartbeat');
+});
+
+/**
+ * Use another microphone now. Peers keep their connection: what they receive
+ * is the engine's outbound track, whose source is swapped underneath.
+ * @param {string} deviceId
+ * @returns {Promise<string>} what to tell the user
+ */
+export async function switchMicrophone(deviceId) {
+  if (!state.running) return 'Microphone saved.';
+  const captured = await media.start(deviceId);
+  if (!captured.ok) {
+    engine.setInputStream(null);
+    return /** @type {{ ok: false, message: string }} */ (captured).message;
+  }
+  engine.setInputStream(captured.stream);
+  applyMicEnabled();
+  return 'Microphone changed.';
+}
+
+/** Log out: end the session on the server, clear the cookie, forget the username. */
+export async function logout() {
+  state.reconnecting = false;
+  if (state.running) send({ type: 'auth_logout' });
+  settings.setUsername('');
+  state.hasSavedSession = false;
+  state.authMode = 'login';
+  const cleared = await clearSessionCookie();
+  disconnect('Logged out.');
+  setUsernames('');
+  say(cleared ? 'Logged out.' : 'Logged out. Session clear failed: your browser may keep an old login cookie.');
+}

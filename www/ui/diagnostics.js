@@ -1,0 +1,120 @@
+/**
+ * window.__chatgrid: a read-only window into the running client for the
+ * browser tests and for debugging from the console. It measures what the user
+ * hears (an AnalyserNode tap on the output), lists peer connections and can
+ * walk the player with the same held-arrow path the keyboard uses.
+ */
+
+/**
+ * @param {{
+ *   state: any, engine: import('../audio/engine.js').AudioEngine,
+ *   peers: import('../webrtc/peers.js').PeerManager, send: (msg: any) => boolean,
+ *   media: import('../session/media.js').MediaSession,
+ * }} deps
+ */
+export function installDiagnostics(deps) {
+  const { state, engine, peers } = deps;
+
+  /**
+   * Power at given frequencies in each ear, averaged over ms.
+   * @param {{ ms?: number, freqs?: number[] }} [opts]
+   */
+  async function measure(opts = {}) {
+    const ms = opts.ms ?? 1500;
+    const freqs = opts.freqs ?? [440, 660];
+    const ctx = engine.ensureContext();
+    const split = ctx.createChannelSplitter(2);
+    engine.master.connect(split);
+    const analysers = [0, 1].map((ch) => {
+      const a = ctx.createAnalyser();
+      a.fftSize = 8192;
+      a.smoothingTimeConstant = 0;
+      split.connect(a, ch);
+      return a;
+    });
+    const bins = analysers[0].frequencyBinCount;
+    const sums = analysers.map(() => new Float64Array(bins));
+    const rms = [0, 0];
+    let frames = 0;
+    const spec = new Float32Array(bins);
+    const time = new Float32Array(analysers[0].fftSize);
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      analysers.forEach((a, i) => {
+        a.getFloatFrequencyData(spec);
+        for (let b = 0; b < bins; b++) sums[i][b] += Math.pow(10, spec[b] / 10);
+        a.getFloatTimeDomainData(time);
+        let s = 0;
+        for (const v of time) s += v * v;
+        rms[i] += Math.sqrt(s / time.length);
+      });
+      frames++;
+    }
+    engine.master.disconnect(split);
+    const hzPerBin = ctx.sampleRate / analysers[0].fftSize;
+    const result = { sampleRate: ctx.sampleRate, frames, left: {}, right: {}, rmsLeft: rms[0] / frames, rmsRight: rms[1] / frames, peakHz: [0, 0] };
+    sums.forEach((sum, i) => {
+      const side = i === 0 ? result.left : result.right;
+      for (const f of freqs) {
+        const c = Math.round(f / hzPerBin);
+        let p = 0;
+        for (let b = Math.max(0, c - 4); b <= Math.min(bins - 1, c + 4); b++) p += sum[b] / frames;
+        side[f] = 10 * Math.log10(p + 1e-20);
+      }
+      let best = 1;
+      for (let b = 2; b < bins - 1; b++) if (sum[b] > sum[best]) best = b;
+      const a = sum[best - 1], m = sum[best], z = sum[best + 1];
+      const shift = (a - z) / (2 * (a - 2 * m + z) || 1);
+      result.peakHz[i] = (best + shift) * hzPerBin;
+    });
+    return result;
+  }
+
+  /**
+   * Walk to a tile by holding arrows, as a user would; resolves on arrival.
+   * @param {number} x @param {number} y @param {number} [timeoutMs]
+   */
+  function walkTo(x, y, timeoutMs = 30000) {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        state.pressed.delete('ArrowUp');
+        state.pressed.delete('ArrowDown');
+        state.pressed.delete('ArrowLeft');
+        state.pressed.delete('ArrowRight');
+        if (!state.running) {
+          clearInterval(timer);
+          reject(new Error('not running'));
+          return;
+        }
+        if (state.x === x && state.y === y) {
+          clearInterval(timer);
+          resolve({ x: state.x, y: state.y });
+          return;
+        }
+        if (Date.now() - started > timeoutMs) {
+          clearInterval(timer);
+          reject(new Error(`walkTo timed out at ${state.x}, ${state.y}`));
+          return;
+        }
+        if (x > state.x) state.pressed.add('ArrowRight');
+        if (x < state.x) state.pressed.add('ArrowLeft');
+        if (y > state.y) state.pressed.add('ArrowUp');
+        if (y < state.y) state.pressed.add('ArrowDown');
+      }, 20);
+    });
+  }
+
+  /** @type {any} */ (window).__chatgrid = {
+    state,
+    measure,
+    walkTo,
+    peers: () => peers.summary(),
+    micEnabled: () => {
+      const s = deps.media.stream;
+      return s ? s.getAudioTracks().map((t) => t.enabled) : [];
+    },
+    send: deps.send,
+  };
+}

@@ -1,0 +1,32 @@
+/** The on-page help section, built from help.js. */
+import { byId } from './dom.js';
+import { HELP } from '../help.js';
+
+export function renderHelp() {
+  const root = byId('helpContent');
+  root.textContent = '';
+  for (const section of HELP) {
+    const h = document.createElement('h3');
+    h.textContent = section.title;
+    const list = document.createElement('dl');
+    for (const [keys, text] of section.entries) {
+      const dt = document.createElement('dt');
+      dt.textContent = keys;
+      const dd = document.createElement('dd');
+      dd.textContent = text;
+      list.append(dt, dd);
+    }
+    root.append(h, list);
+  }
+}
+
+/** @param {boolean} [force] @returns {boolean} whether help is now shown */
+export function toggleHelp(force) {
+  const section = byId('helpSection');
+  const show = force === undefined ? section.hidden : force;
+  section.hidden = !show;
+  const button = byId('helpButton');
+  button.setAttribute('aria-expanded', show ? 'true' : 'false');
+  button.textContent = show ? 'Hide help' : 'Show help';
+  return show;
+}

@@ -1,0 +1,26 @@
+/** Keyboard and paste listeners on the game surface (and nowhere else). */
+import { byId } from './dom.js';
+import { normalizeKey } from '../input/keys.js';
+
+/**
+ * @param {{
+ *   onKeyDown: (k: import('../input/keys.js').KeyPress) => boolean,
+ *   onKeyUp: (code: string) => void,
+ *   onBlur: () => void,
+ *   onPaste: (text: string) => boolean,
+ * }} h
+ */
+export function installKeyboard(h) {
+  const surface = byId('gameSurface');
+  surface.addEventListener('keydown', (ev) => {
+    if (h.onKeyDown(normalizeKey(ev))) ev.preventDefault();
+  });
+  // Key-ups anywhere: a key released after focus moved must not keep walking.
+  window.addEventListener('keyup', (ev) => h.onKeyUp(normalizeKey(ev).code));
+  surface.addEventListener('blur', () => h.onBlur());
+  window.addEventListener('blur', () => h.onBlur());
+  surface.addEventListener('paste', (ev) => {
+    const text = ev.clipboardData ? ev.clipboardData.getData('text') : '';
+    if (h.onPaste(text)) ev.preventDefault();
+  });
+}

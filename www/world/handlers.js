@@ -1,0 +1,158 @@
+/** Messages that change the world while connected. */
+import { state } from '../state.js';
+import { peers } from '../services.js';
+import { say, pushChat, sample, tone } from '../feedback.js';
+import { SAMPLES, randomStep } from '../audio/sounds.js';
+import { applyPermissions } from '../session/permissions.js';
+import { teleportRefused } from './movement.js';
+import { applyItem, removeItem } from './items.js';
+import { isInt } from '../net/protocol.js';
+import { sanitizeNickname } from '../text.js';
+
+/** Errors about our own signalling are for the console, not the user. */
+const QUIET_ERRORS = new Set(['unknown_target', 'muted']);
+
+/** @param {any} msg */
+function chatSound(msg) {
+  const text = String(msg.message);
+  if (msg.action) return sample(SAMPLES.action);
+  if (!msg.system) return undefined;
+  if (/ has logged in\.$/.test(text) || /^welcome\. logged in as /i.test(text)) return sample(SAMPLES.logon);
+  if (/ has logged out\.$/.test(text)) return sample(SAMPLES.logout);
+  if (text === 'Server reboot already in progress.') return tone('blip');
+  if (/ is now known as /.test(text) || /^you are now known as /i.test(text) || /^server rebooting in /i.test(text)) {
+    return sample(SAMPLES.notify);
+  }
+  return undefined;
+}
+
+/** @param {any} p */
+function addPeer(p) {
+  state.peers.set(p.id, {
+    id: p.id,
+    userId: typeof p.userId === 'string' ? p.userId : '',
+    nickname: sanitizeNickname(p.nickname) || 'user',
+    x: isInt(p.x) ? p.x : 0,
+    y: isInt(p.y) ? p.y : 0,
+  });
+}
+
+/** @type {Record<string, (msg: any) => void>} */
+const HANDLERS = {
+  update_position(msg) {
+    if (msg.id === state.selfId) {
+      // The server's word on our own position: an echo or a correction.
+      if (!state.teleport) {
+        state.x = state.drawX = msg.x;
+        state.y = state.drawY = msg.y;
+      }
+      return;
+    }
+    const p = state.peers.get(msg.id);
+    if (!p) return;
+    const moved = Math.hypot(msg.x - p.x, msg.y - p.y);
+    p.x = msg.x;
+    p.y = msg.y;
+    if (state.layers.world && moved <= 1.5 && moved > 0) {
+      sample(randomStep(), { gain: 0.7, dx: p.x - state.x, dy: p.y - state.y });
+    }
+  },
+
+  teleport_complete(msg) {
+    const p = state.peers.get(msg.id);
+    if (p) {
+      p.x = msg.x;
+      p.y = msg.y;
+    }
+    if (msg.id !== state.selfId && state.layers.world) {
+      sample(SAMPLES.teleport, { gain: 0.7, dx: msg.x - state.x, dy: msg.y - state.y });
+    }
+  },
+
+  update_nickname(msg) {
+    const p = state.peers.get(msg.id);
+    if (p) p.nickname = sanitizeNickname(msg.nickname) || p.nickname;
+    if (msg.id === state.selfId) state.nickname = msg.nickname;
+  },
+
+  user_joined(msg) {
+    if (msg.id === state.selfId) return;
+    addPeer(msg);
+    // A newcomer offers; one that walked into range is offered to by the smaller id.
+    if (msg.reason === 'login') peers.setOfferer(msg.id, 'peer');
+    else peers.setOfferer(msg.id, state.selfId < msg.id ? 'self' : 'peer');
+    if (msg.reason === 'in_range') say(`${state.peers.get(msg.id).nickname} is in range.`);
+  },
+
+  user_left(msg) {
+    const p = state.peers.get(msg.id);
+    state.peers.delete(msg.id);
+    peers.close(msg.id);
+    peers.offerer.delete(msg.id);
+    // A logout is announced by the server's "has logged out." line.
+    if (p && msg.reason === 'out_of_range') say(`${p.nickname} is out of range.`);
+  },
+
+  chat_message(msg) {
+    const text = msg.system || msg.action ? msg.message : `${msg.senderNickname || 'Unknown'}: ${msg.message}`;
+    pushChat(text);
+    chatSound(msg);
+  },
+
+  nickname_result(msg) {
+    if (msg.accepted) {
+      state.nickname = msg.effectiveNickname;
+      return;
+    }
+    say(msg.reason || 'Nickname unavailable.', 'cancel');
+  },
+
+  pong(msg) {
+    const ms = Math.max(0, Date.now() - msg.clientSentAt);
+    say(`Ping ${ms} ms`);
+    sample(SAMPLES.ping);
+  },
+
+  error(msg) {
+    if (msg.code === 'teleport_refused') {
+      teleportRefused();
+      say(msg.message);
+      return;
+    }
+    if (QUIET_ERRORS.has(msg.code) || (msg.code === 'forbidden' && /voice/i.test(msg.message))) {
+      console.info(`chatgrid: server: ${msg.code}: ${msg.message}`);
+      return;
+    }
+    say(msg.message, 'cancel');
+  },
+
+  auth_permissions(msg) {
+    applyPermissions(msg.role, msg.permissions, true);
+  },
+
+  admin_action_result(msg) {
+    say(msg.message, msg.ok ? 'confirm' : 'cancel');
+  },
+
+  signal(msg) {
+    peers.handleSignal(msg);
+  },
+
+  item_upsert(msg) {
+    applyItem(msg.item);
+  },
+
+  item_remove(msg) {
+    removeItem(msg.itemId);
+  },
+};
+
+/** @param {any} msg @returns {boolean} handled */
+export function handleWorldMessage(msg) {
+  const h = HANDLERS[msg.type];
+  if (!h) return false;
+  h(msg);
+  return true;
+}
+
+export { addPeer };

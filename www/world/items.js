@@ -1,0 +1,19 @@
+/** The item snapshot (welcome.items, item_upsert, item_remove). Menus come later. */
+import { state } from '../state.js';
+
+/** @param {any} item */
+export function applyItem(item) {
+  if (!item || typeof item.id !== 'string') return;
+  state.items.set(item.id, { ...item, carrierId: item.carrierId ?? null });
+}
+
+/** @param {string} id */
+export function removeItem(id) {
+  state.items.delete(id);
+}
+
+/** @param {unknown} items */
+export function replaceItems(items) {
+  state.items.clear();
+  if (Array.isArray(items)) for (const item of items) applyItem(item);
+}

@@ -1,0 +1,41 @@
+/**
+ * The game loop: movement, teleport and spatial voice every 50 ms (timers keep
+ * running in a background tab, where a blind user may well be), drawing on
+ * animation frames.
+ */
+import { state } from '../state.js';
+import { peers } from '../services.js';
+import { tickMovement, tickTeleport } from './movement.js';
+import { drawScene } from '../ui/canvas.js';
+import { currentOverlay } from '../input/router.js';
+
+let timer = 0;
+let frame = 0;
+
+function tick() {
+  if (!state.running) return;
+  const now = performance.now();
+  tickMovement(Date.now());
+  tickTeleport(now);
+  peers.update(state.x, state.y, state.peers);
+}
+
+function draw() {
+  frame = 0;
+  if (!state.running) return;
+  drawScene(currentOverlay());
+  frame = requestAnimationFrame(draw);
+}
+
+export function startLoop() {
+  stopLoop();
+  timer = window.setInterval(tick, 50);
+  frame = requestAnimationFrame(draw);
+}
+
+export function stopLoop() {
+  if (timer) clearInterval(timer);
+  if (frame) cancelAnimationFrame(frame);
+  timer = 0;
+  frame = 0;
+}
