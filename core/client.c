@@ -390,6 +390,13 @@ send_control(struct client *c, int opcode, const uint8_t *buf, size_t len)
 	uint8_t hdr[10];
 	size_t hl = ws_frame_header(hdr, opcode, len);
 
+	/* A client that pings without reading gets no unbounded pile of pongs. */
+	if (evbuffer_get_length(client_output(c)) + hl + len > (size_t)cfg->max_output_bytes) {
+		log_notice("%s (%s): output queue over %lld bytes; dropping a client that does not read",
+		    c->id, c->addr, cfg->max_output_bytes);
+		client_close(c, WS_CLOSE_POLICY, "Output queue full");
+		return;
+	}
 	evbuffer_add(client_output(c), hdr, hl);
 	if (len > 0)
 		evbuffer_add(client_output(c), buf, len);
@@ -404,7 +411,7 @@ ws_control_cb(void *arg, int opcode, const uint8_t *buf, size_t len)
 	switch (opcode) {
 	case WS_OP_PING:
 		send_control(c, WS_OP_PONG, buf, len);
-		break;
+		return c->state == CS_WS ? 0 : -1;
 	case WS_OP_PONG:
 		break;
 	case WS_OP_CLOSE:
@@ -444,6 +451,12 @@ client_read_http(struct client *c, struct evbuffer *in)
 	int st;
 
 	while (c->state == CS_HTTP && !c->paused) {
+		/* Pipelined requests wait while earlier answers are unread (bounded output). */
+		if (evbuffer_get_length(client_output(c)) > (size_t)cfg->max_output_bytes) {
+			bufferevent_disable(c->bev, EV_READ);
+			c->http_throttled = 1;
+			return;
+		}
 		n = http_head_length(in);
 		if (n == 0)
 			return;
@@ -496,6 +509,12 @@ client_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->stream_drained != NULL && c->state == CS_HTTP)
 		c->stream_drained(c, c->stream_arg);
+	if (c->http_throttled && c->state == CS_HTTP && !c->paused) {
+		c->http_throttled = 0;
+		bufferevent_enable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
 	if (c->state == CS_CLOSING && !c->lingering &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_linger(c);

@@ -46,6 +46,7 @@ struct client {
 	int tls;
 	unsigned upgraded:1;		/* became a WebSocket at some point */
 	unsigned lingering:1;		/* write side shut, waiting for EOF */
+	unsigned http_throttled:1;	/* reading paused: answers to pipelined requests unread */
 	char addr[64];			/* peer address, for limits and logs */
 	char host[256];			/* Host header of the upgrade request */
 

@@ -147,7 +147,7 @@ world_update_nickname(struct client *c, struct json_object *msg)
 	json_object_put(o);
 	world_send_near(p->x, p->y, m, c);
 	outmsg_unref(m);
-	world_system_chat_others(c, "%s is now known as %s.", old, nick);
+	world_system_chat_near(p->x, p->y, c, "%s is now known as %s.", old, nick);
 	world_system_chat(c, "You are now known as %s.", nick);
 }
 

@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -86,11 +88,19 @@ worker_wake_locked(void)
 	worker_woken = 1;
 }
 
+#define WORKER_NICE 10
+
 static void *
 worker_main(void *unused)
 {
 	struct worker_job *j;
 
+	/*
+	 * Hashing is CPU-bound and can wait; the event loop cannot. On Linux a
+	 * thread has its own nice value: lower ours so a login storm does not
+	 * take the loop's core (failure only costs that preference).
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
 	pthread_mutex_lock(&worker_mtx);
 	for (;;) {
 		while (worker_pending.head == NULL && !worker_stopping)

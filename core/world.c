@@ -270,6 +270,22 @@ world_system_chat_others(const struct client *except, const char *fmt, ...)
 	outmsg_unref(m);
 }
 
+void
+world_system_chat_near(int x, int y, const struct client *except, const char *fmt, ...)
+{
+	struct json_object *o;
+	struct outmsg *m;
+	va_list ap;
+
+	va_start(ap, fmt);
+	o = system_chat_vjson(fmt, ap);
+	va_end(ap);
+	m = outmsg_new_json(o);
+	json_object_put(o);
+	world_send_near(x, y, m, except);
+	outmsg_unref(m);
+}
+
 struct json_object *
 world_user_json(const struct player *p, const char *type)
 {
@@ -600,7 +616,11 @@ world_activate(struct client *c)
 		outmsg_unref(m);
 	} else
 		foreach_in_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, arrive_near, p);
-	world_system_chat_others(c, "%s has logged in.", p->nickname);
+	/*
+	 * Arrivals and departures are announced to those who perceive them: with
+	 * an interest radius, telling a whole city of every login is O(n^2).
+	 */
+	world_system_chat_near(p->x, p->y, c, "%s has logged in.", p->nickname);
 }
 
 static void
@@ -638,7 +658,7 @@ world_leave(struct player *p, const char *why)
 	} else
 		foreach_in_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, leave_near, p);
 	bucket_clear(p);
-	world_system_chat_others(c, "%s has logged out.", p->nickname);
+	world_system_chat_near(p->x, p->y, c, "%s has logged out.", p->nickname);
 	log_info("%s: %s (\"%s\") left: %s", c->id, c->username, p->nickname, why);
 	c->player = NULL;
 	free(p);

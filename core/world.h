@@ -58,6 +58,9 @@ void world_send_near(int x, int y, struct outmsg *, const struct client *except)
 void world_system_chat(struct client *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void world_system_chat_others(const struct client *except, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A system line to those who perceive (x, y) but except: everyone when interest_radius is 0. */
+void world_system_chat_near(int x, int y, const struct client *except, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Move p to (x, y) and tell everyone concerned, as an accepted move. */
 void world_move(struct player *p, int x, int y);

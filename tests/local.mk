@@ -27,3 +27,4 @@ include $(srcdir)/tests/world.mk
 # themselves, with a reason, where Chromium, npm packages or root are missing).
 TESTS += tests/browser/typecheck.sh tests/browser/run.sh
 EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json
+include $(srcdir)/tests/bench.mk
