@@ -53,6 +53,7 @@ struct cfg_key {
 static const char *check_origin(const char *);
 static const char *check_ip(const char *);
 static const char *check_ice(const char *);
+static const char *check_plugin_option(const char *);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -168,6 +169,28 @@ static const struct cfg_key cfg_keys[] = {
 	  "then carries short-lived credentials for the turn: URLs." },
 	{ "turn_ttl_s", CT_INT, OFF(turn_ttl_s), 0, 60, 604800, "86400", CF_RELOAD, "seconds",
 	  "Lifetime of TURN credentials." },
+	{ "plugin_dir", CT_STRING, OFF(plugin_dir), 0, 0, 0, PKGLIBDIR "/plugins", 0, "directory",
+	  "Directory of item plugins: each .so file in it is loaded into a chatgrid-itemhost process of its own "
+	  "at start-up. SIGHUP loads files added since." },
+	{ "itemhost", CT_STRING, OFF(itemhost), 0, 0, 0, PKGLIBEXECDIR "/chatgrid-itemhost", 0, "file",
+	  "The plugin host program." },
+	{ "plugin_timeout_ms", CT_INT, OFF(plugin_timeout_ms), 0, 100, 600000, "3000", CF_RELOAD, "milliseconds",
+	  "Time a plugin has to answer a request. A plugin that does not is killed and restarted, and the "
+	  "user is told that the item is temporarily unavailable." },
+	{ "plugin_restart_max_backoff_ms", CT_INT, OFF(plugin_restart_max_backoff_ms), 0, 100, 3600000, "30000",
+	  CF_RELOAD, "milliseconds",
+	  "Longest wait before restarting a plugin that keeps failing (the wait starts at 200 ms and doubles)." },
+	{ "plugin_option", CT_LIST, OFF(plugin_options), OFF(nplugin_options), 0, 0, "", CF_RELOAD, "plugin.key=value ...",
+	  "An option handed to a plugin when its host starts, as in dice.seed=7 for dice.so. Repeat for several.",
+	  check_plugin_option },
+	{ "max_items", CT_INT, OFF(max_items), 0, 0, 10000000, "10000", CF_RELOAD, "items",
+	  "Most items the world may hold; 0 means no limit." },
+	{ "max_items_per_account", CT_INT, OFF(max_items_per_account), 0, 0, 10000000, "500", CF_RELOAD, "items",
+	  "Most items one account may own (placed or given to it); 0 means no limit." },
+	{ "item_save_debounce_ms", CT_INT, OFF(item_save_debounce_ms), 0, 0, 600000, "200", CF_RELOAD, "milliseconds",
+	  "Item changes are written to the database this long after the last one..." },
+	{ "item_save_max_delay_ms", CT_INT, OFF(item_save_max_delay_ms), 0, 0, 600000, "1000", CF_RELOAD, "milliseconds",
+	  "... or at the latest this long after the first unsaved one (and always at shutdown)." },
 	{ "media_proxy", CT_BOOL, OFF(media_proxy), 0, 0, 0, "yes", CF_RELOAD, "yes|no",
 	  "Serve GET /media?url=..., which relays an http or https audio stream to a logged-in browser "
 	  "(for streams whose server does not allow cross-origin playback through Web Audio)." },
@@ -402,6 +425,16 @@ check_ice(const char *v)
 	if (strncmp(v, "stun:", 5) != 0 && strncmp(v, "stuns:", 6) != 0 &&
 	    strncmp(v, "turn:", 5) != 0 && strncmp(v, "turns:", 6) != 0)
 		return "must be a stun:, stuns:, turn: or turns: URL";
+	return NULL;
+}
+
+static const char *
+check_plugin_option(const char *v)
+{
+	const char *dot = strchr(v, '.'), *eq = strchr(v, '=');
+
+	if (dot == NULL || eq == NULL || dot == v || eq < dot || eq == dot + 1)
+		return "must be plugin.key=value";
 	return NULL;
 }
 

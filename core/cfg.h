@@ -77,6 +77,18 @@ struct config {
 	char *turn_secret;
 	int turn_ttl_s;
 
+	/* items and their plugins */
+	char *plugin_dir;
+	char *itemhost;
+	int plugin_timeout_ms;
+	int plugin_restart_max_backoff_ms;
+	char *plugin_options[CFG_MAX_LIST];
+	int nplugin_options;
+	int max_items;
+	int max_items_per_account;
+	int item_save_debounce_ms;
+	int item_save_max_delay_ms;
+
 	/* the media proxy and the stream fetcher */
 	int media_proxy;
 	int media_allow_private;

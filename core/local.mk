@@ -23,12 +23,17 @@ CORE_SOURCES = \
 	core/client.c core/client.h \
 	core/health.c core/health.h \
 	core/http.c core/http.h \
+	core/ipc.c core/ipc.h \
+	core/items.c core/items.h core/items-db.c core/items-db.h \
+	core/plugin.c core/plugin.h core/plugin-types.c core/plugin-types.h \
+	include/chatgrid/plugin.h \
 	core/log.c core/log.h \
 	core/main.h \
 	core/net.c core/net.h \
 	core/proto.c core/proto.h \
 	core/proto-admin.c \
 	core/proto-chat.c \
+	core/proto-item.c \
 	core/proto-signal.c \
 	core/proto-sys.c \
 	core/proto-world.c \
@@ -53,3 +58,11 @@ core_chatgridd_CFLAGS = $(CORE_CFLAGS)
 core_chatgridd_LDADD = $(CORE_LIBS)
 
 include $(srcdir)/core/ctl.mk
+
+# The plugin host: runs one item plugin in its own process (core/plugin.c
+# starts one per .so in plugin_dir).
+pkglibexec_PROGRAMS += core/chatgrid-itemhost
+core_chatgrid_itemhost_SOURCES = core/itemhost.c core/itemhost-api.c core/itemhost.h \
+	core/ipc.c core/ipc.h include/chatgrid/plugin.h
+core_chatgrid_itemhost_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
+core_chatgrid_itemhost_LDADD = $(MSGPACK_LIBS)

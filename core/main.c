@@ -23,11 +23,13 @@
 #include "client.h"
 #include "health.h"
 #include "http-session.h"
+#include "items.h"
 #include "log.h"
 #include "main.h"
 #include "media.h"
 #include "migrate.h"
 #include "net.h"
+#include "plugin.h"
 #include "proto.h"
 #include "seed.h"
 #include "tick.h"
@@ -180,6 +182,7 @@ reload(void)
 	cfg = n;
 	apply_logging(cfg);
 	proto_init();	/* the JSON depth limit may have changed */
+	plugin_rescan();	/* item plugins dropped into plugin_dir since */
 	log_notice("reloaded configuration from %s", config_path);
 }
 
@@ -354,6 +357,7 @@ main(int argc, char **argv)
 	media_init(cg_base);
 	admin_init();
 	world_init();	/* before the database, so its shutdown saves run first */
+	items_init();	/* the same: the items' final write goes before the database closes */
 	database_start();
 	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)
@@ -368,6 +372,8 @@ main(int argc, char **argv)
 	if (event_reinit(cg_base) != 0)
 		fatalx("cannot reinitialise the event loop");
 	write_pid_file(cfg->pid_file);
+	/* Plugin hosts are this process's children: started after daemon(). */
+	items_start();
 
 	for (i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(cg_base, signums[i], signal_cb, NULL);

@@ -26,6 +26,7 @@ static const struct proto_msg *const families[] = {
 	proto_chat_msgs,
 	proto_signal_msgs,
 	proto_admin_msgs,
+	proto_item_msgs,
 };
 
 static const struct proto_msg **index_msgs;

@@ -4,7 +4,7 @@ man_cfgdoc_SOURCES = man/cfgdoc.c core/cfg.c core/log.c core/xmalloc.c
 man_cfgdoc_CFLAGS = $(CORE_CFLAGS)
 man_cfgdoc_LDADD = $(CORE_LIBS)
 
-dist_man_MANS = man/chatgridd.8 man/chatgridctl.8
+dist_man_MANS = man/chatgridd.8 man/chatgridctl.8 man/chatgrid-plugin.3
 man_MANS += man/chatgridd.conf.5
 EXTRA_DIST += man/chatgridd.conf.5.in
 CLEANFILES += man/chatgridd.conf.5 man/keys.tmp

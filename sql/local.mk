@@ -5,7 +5,8 @@
 SQL_MIGRATIONS = \
 	sql/001_accounts.sql \
 	sql/002_seed_marks.sql \
-	sql/003_mutes.sql
+	sql/003_mutes.sql \
+	sql/004_items.sql
 
 EXTRA_DIST += $(SQL_MIGRATIONS)
 CLEANFILES += sql/migrations.c sql/migrations.c-t

@@ -28,3 +28,4 @@ include $(srcdir)/tests/world.mk
 TESTS += tests/browser/typecheck.sh tests/browser/run.sh
 EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json
 include $(srcdir)/tests/bench.mk
+include $(srcdir)/tests/items.mk

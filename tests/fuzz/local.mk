@@ -17,7 +17,8 @@ tests_fuzz_libcgfuzz_la_CFLAGS = $(CORE_CFLAGS) -fsanitize=fuzzer-no-link,addres
 
 FUZZ_LDADD = tests/fuzz/libcgfuzz.la $(CORE_LIBS)
 
-noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto tests/fuzz/fuzz_fetch
+noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto tests/fuzz/fuzz_fetch \
+	tests/fuzz/fuzz_ipc
 
 tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
 tests_fuzz_fuzz_ws_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
@@ -38,4 +39,10 @@ tests_fuzz_fuzz_fetch_SOURCES = tests/fuzz/fuzz_fetch.c
 tests_fuzz_fuzz_fetch_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_fetch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_fetch_LDADD = $(FUZZ_LDADD)
+
+# Plugin frames and their msgpack bodies (core/ipc.c), as the core reads a host.
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c
+tests_fuzz_fuzz_ipc_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_ipc_LDADD = $(FUZZ_LDADD)
 endif

@@ -400,11 +400,12 @@ START_TEST(test_interest_radius)
 	ck_assert_int_eq(json_object_array_length(users), 1);
 	ck_assert_ptr_nonnull(wt_find_id(users, n->id));
 	ck_assert_ptr_null(wt_find_id(users, f->id));
-	/* N is told M arrived; F only gets the system line. */
+	/* N is told M arrived, with the system line; F, out of range, hears of neither. */
 	expect_presence(n->c, "user_joined", m, "login", 5, 5);
 	snprintf(line, sizeof line, "%s has logged in.", m->nick);
-	wt_sys(f->c, line);
+	wt_sys(n->c, line);
 	wt_none(f->c, WT_QUIET_MS, "user_joined", "id", m->id);
+	wt_none(f->c, WT_QUIET_MS, "chat_message", "message", line);
 
 	/* A move near N: N hears it, F does not. */
 	wt_move(m, 6, 5);

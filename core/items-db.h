@@ -1,0 +1,26 @@
+/*
+ * items-db.h: items in PostgreSQL (internal to items.c): the load at
+ * start-up and the write-behind, coalesced into transactions.
+ */
+#ifndef CG_ITEMS_DB_H
+#define CG_ITEMS_DB_H
+
+#include <stdint.h>
+
+struct item;
+
+void items_db_init(void);
+/* Blocking, at start-up: put down carried items, then load every row. */
+void items_db_load(void);
+/* Queue an item's row for writing / deleting. */
+void items_db_dirty(struct item *);
+void items_db_deleted(struct item *);
+/* From the items tick: write what is due. */
+void items_db_tick(uint64_t now);
+
+/* items.c's store, for the loader. */
+struct item *items_add_loaded(struct item *);
+struct item *items_find_any(const char *id);
+void items_free(struct item *);
+
+#endif

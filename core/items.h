@@ -1,0 +1,104 @@
+/*
+ * items.h: the world's items. The core owns every item: its state lives
+ * here and in PostgreSQL (written behind, coalesced into transactions),
+ * and plugins see it only with each request. Message handlers are in
+ * proto-item.c; plugin hosts in plugin.c.
+ */
+#ifndef CG_ITEMS_H
+#define CG_ITEMS_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <msgpack.h>
+
+#include "chatgrid/plugin.h"
+
+struct client;
+struct json_object;
+struct item_type;
+struct player;
+
+struct item {
+	char id[37];			/* UUID */
+	struct item_type *type;		/* NULL while no plugin provides type_id (kept, not shown) */
+	char *type_id;			/* owned */
+	char *title;			/* owned */
+	int x, y;			/* follows the carrier */
+	int64_t carrier_account;	/* 0 when on the ground */
+	struct player *carrier;		/* not owned; cleared when the carrier leaves */
+	struct json_object *params;	/* owned; an object */
+	int encoding_version;
+	int64_t created_by;		/* owner's account id; 0 for the system */
+	char *created_by_name;		/* owned */
+	int64_t updated_by;		/* 0 for the system */
+	char *updated_by_name;		/* owned */
+	int64_t created_at, updated_at;	/* wall-clock milliseconds */
+	int64_t version;
+	uint64_t last_use_ms;		/* monotonic; 0 = never used */
+	uint64_t rev;			/* bumped at every change: stale plugin replies are redone */
+	int dirty;			/* queued for the write-behind */
+	int tick_out;			/* a tick request is in flight */
+	TAILQ_ENTRY(item) entry;
+};
+TAILQ_HEAD(item_list, item);
+extern struct item_list items;
+
+/* Statements, world hooks, the write-behind tick and its shutdown flush (before db_start). */
+void items_init(void);
+/* After plugin_start: load every item (blocking); put down the ones left carried by a crash. */
+void items_start(void);
+
+/* A live item (its type loaded) by id, or NULL. */
+struct item *items_get(const char *id);
+/* The item p carries, or NULL. */
+struct item *items_carried_by(const struct player *p);
+/* Items in the world (live and kept), and owned by an account. */
+int items_count(void);
+int items_count_owned(int64_t account_id);
+
+/* A new item of type t at p's cell, owned by p (added, announced, saved). */
+struct item *items_create(struct item_type *t, struct player *p);
+/* Set updatedAt/By to the actor (NULL: "system"). */
+void items_touch(struct item *, const struct player *actor);
+/* After a change: queue the save and send item_upsert to everyone. */
+void items_changed(struct item *);
+/* Remove, send item_remove to everyone, delete the row. */
+void items_delete(struct item *);
+
+/* The item as clients see it (§6.1), with display (§6.12). */
+struct json_object *items_json(const struct item *);
+/* Where its sounds come from: the carrier's cell while carried. */
+void items_source(const struct item *, int *x, int *y);
+/* Emit range (§6.7). */
+int items_emit_range(const struct item *);
+/* The use sound (§6.7) into out; returns out or NULL for none. */
+const char *items_use_sound(const struct item *, char *out, size_t outlen);
+/* Is account the owner? */
+int items_owned_by(const struct item *, int64_t account_id);
+
+/*
+ * A request body for the item's plugin: action, the item's state, the actor
+ * (NULL for none) and args (an object, or NULL). The caller passes it to
+ * plugin_request, which takes it.
+ */
+msgpack_sbuffer *items_request(const struct item *, const char *action, const struct player *actor,
+    struct json_object *args);
+
+/* Replace params with a plugin's (validated) ones; ownership of params is taken. */
+void items_set_params(struct item *, struct json_object *params);
+
+/*
+ * Effects from a plugin reply. EFFECTS_NOW: chat lines to others, sounds and
+ * events; EFFECTS_LATER: the delayed messages. actor may be NULL (system).
+ */
+enum items_effects_phase { EFFECTS_NOW, EFFECTS_LATER };
+void items_effects(struct item *, const struct player *actor, const struct cg_value *effects,
+    enum items_effects_phase);
+/* Play a sound at the item for everyone who can hear it. */
+void items_play_sound(const struct item *, const char *sound);
+
+/* The label in chat lines: the type's label. */
+const char *items_label(const struct item *);
+
+#endif

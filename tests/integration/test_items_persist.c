@@ -1,0 +1,322 @@
+/*
+ * test_items_persist.c: items in PostgreSQL (reference §6.13, done
+ * better): everything survives a clean restart (the shutdown flush), at
+ * most the write-behind window is lost to kill -9 and the world is never
+ * corrupt, writes are coalesced (debounce and maximum delay), items left
+ * carried by a crash are put down at start-up, items of a type whose
+ * plugin is missing are kept (and come back with the plugin, also on
+ * SIGHUP), and writes that fail while the database is away are retried.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_items_common.h"
+
+static char *
+row(const char *id, const char *col)
+{
+	return ag_sql_value("SELECT %s FROM items WHERE id = '%s'", col, id);
+}
+
+/* Wait up to ms for the row's column to equal want (NULL: no row). */
+static int
+row_becomes(const char *id, const char *col, const char *want, int ms)
+{
+	int64_t end = tc_now_ms() + td_ms(ms);
+	char *v;
+	int ok;
+
+	for (;;) {
+		v = row(id, col);
+		ok = want == NULL ? v == NULL : v != NULL && strcmp(v, want) == 0;
+		free(v);
+		if (ok || tc_now_ms() > end)
+			return ok;
+		ti_sleep_ms(50);
+	}
+}
+
+START_TEST(clean_restart_keeps_everything)
+{
+	char *dir, *id;
+	struct td *td = ti_start("dice", NULL, &dir);
+	struct ti_user *a = ti_join(td, "pclean");
+	json_object *items, *it;
+	char user[33];
+
+	snprintf(user, sizeof user, "%s", a->user);
+	id = ti_add(a, "dice");
+	ti_update(a, id, "Kept dice", "{\"sides\":12}");
+	ti_expect(a, "update", 1, "Updated Kept dice.");
+	/* Stop at once: the final flush writes what the debounce still holds. */
+	ti_close(a);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+	ck_assert(row_becomes(id, "title", "Kept dice", 0));
+
+	td = ti_start_dir(dir, NULL);
+	a = ti_login(td, user);
+	items = ti_obj(a->welcome, "items");
+	ck_assert_int_eq(json_object_array_length(items), 1);
+	it = json_object_array_get_idx(items, 0);
+	ck_assert_str_eq(ti_str(it, "id"), id);
+	ck_assert_str_eq(ti_str(it, "title"), "Kept dice");
+	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":12,\"number\":2}");
+	ck_assert_int_eq(ti_int(it, "version"), 2);
+	ck_assert_str_eq(ti_str(it, "createdBy"), a->userid);
+	ck_assert_str_eq(ti_str(it, "createdByName"), user);
+	ck_assert(ti_int(it, "createdAt") > 1600000000000LL);
+	/* Capabilities and sounds come from the type again, not from the row. */
+	ck_assert_str_eq(ti_str(it, "useSound"), "sounds/roll.ogg");
+	ck_assert_int_eq(json_object_array_length(ti_obj(it, "capabilities")), 4);
+	free(id);
+	free(dir);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(writes_are_coalesced)
+{
+	struct td *td = ti_start("dice", "item_save_debounce_ms 1000\nitem_save_max_delay_ms 3000\n", NULL);
+	struct ti_user *a = ti_join(td, "pcoal");
+	char *id, want[16];
+	int i;
+
+	id = ti_add(a, "dice");
+	/* Not yet: the debounce holds it. */
+	ck_assert(row_becomes(id, "version", NULL, 0));
+	ck_assert(row_becomes(id, "version", "1", 2000));
+	/* Changes every 300 ms keep the debounce waiting; the maximum delay writes anyway. */
+	for (i = 0; i < 12; i++) {
+		ti_update(a, id, NULL, NULL);
+		ti_expect(a, "update", 1, NULL);
+		if (i == 4) {
+			char *v = row(id, "version");
+
+			ck_assert_str_eq(v, "1");
+			free(v);
+		}
+		ti_sleep_ms(300);
+	}
+	{
+		char *v = row(id, "version");
+
+		ck_assert_msg(v != NULL && atoi(v) > 1 && atoi(v) < 13, "version %s after 3.6 s of changes", v);
+		free(v);
+	}
+	snprintf(want, sizeof want, "%d", 13);
+	ck_assert(row_becomes(id, "version", want, 2500));
+	free(id);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(kill_9_loses_at_most_the_window)
+{
+	char *dir, *id, *id2, user[33];
+	struct td *td = ti_start("dice", NULL, &dir);
+	struct ti_user *a = ti_join(td, "pkill");
+	json_object *items, *it;
+	size_t i;
+	int found = 0;
+
+	snprintf(user, sizeof user, "%s", a->user);
+	id = ti_add(a, "dice");
+	ti_update(a, id, "Saved", "{\"number\":5}");
+	ti_expect(a, "update", 1, NULL);
+	/* Past the maximum delay (1 s): written. */
+	ck_assert(row_becomes(id, "title", "Saved", 3000));
+	/* A change inside the window may be lost, and nothing else. */
+	id2 = ti_add(a, "dice");
+	ti_update(a, id, "Maybe", NULL);
+	ti_expect(a, "update", 1, NULL);
+	td_signal(td, SIGKILL);
+	td_wait(td, 5000);
+	td_free(td);
+
+	td = ti_start_dir(dir, NULL);
+	a = ti_login(td, user);
+	items = ti_obj(a->welcome, "items");
+	for (i = 0; i < json_object_array_length(items); i++) {
+		it = json_object_array_get_idx(items, i);
+		if (strcmp(ti_str(it, "id"), id) != 0)
+			continue;
+		found = 1;
+		ck_assert_msg(strcmp(ti_str(it, "title"), "Saved") == 0 || strcmp(ti_str(it, "title"), "Maybe") == 0,
+		    "title %s", ti_str(it, "title"));
+		ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":6,\"number\":5}");
+	}
+	ck_assert(found);
+	/* Whatever survived is whole: every row loads and is usable. */
+	ti_item_msg(a, "item_pickup", id);
+	json_object_put(ti_result(a, "pickup", 0, NULL));
+	free(id);
+	free(id2);
+	free(dir);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(carried_items_put_down_after_crash)
+{
+	char *dir, *id, user[33], *v;
+	struct td *td = ti_start("dice", NULL, &dir);
+	struct ti_user *a = ti_join(td, "pcarry");
+	json_object *it;
+	int x, y;
+
+	snprintf(user, sizeof user, "%s", a->user);
+	id = ti_add(a, "dice");
+	ti_item_msg(a, "item_pickup", id);
+	ti_expect(a, "pickup", 1, NULL);
+	x = a->x < 20 ? a->x + 7 : a->x - 7;
+	y = a->y < 20 ? a->y + 7 : a->y - 7;
+	ti_move(a, x, y);
+	/* The carried position is written behind too. */
+	{
+		char want[16];
+
+		snprintf(want, sizeof want, "%d", x);
+		ck_assert(row_becomes(id, "x", want, 3000));
+	}
+	v = row(id, "carrier_account_id");
+	ck_assert_str_eq(v, a->userid);
+	free(v);
+	snprintf(user, sizeof user, "%s", a->user);
+	td_signal(td, SIGKILL);
+	td_wait(td, 5000);
+	td_free(td);
+
+	td = ti_start_dir(dir, NULL);
+	ck_assert(td_wait_log(td, "items still carried after an unclean stop, put down where they were last: 1", td_ms(2000)));
+	v = row(id, "carrier_account_id");
+	ck_assert_ptr_null(v);
+	a = ti_login(td, user);
+	it = json_object_array_get_idx(ti_obj(a->welcome, "items"), 0);
+	ck_assert_str_eq(ti_str(it, "id"), id);
+	ck_assert(!json_object_object_get_ex(it, "carrierId", NULL));
+	ck_assert_int_eq(ti_int(it, "x"), x);
+	ck_assert_int_eq(ti_int(it, "y"), y);
+	ck_assert_str_eq(ti_str(it, "updatedBy"), "system");
+	/* And it can be picked up again. */
+	ti_move(a, x, y);
+	ti_item_msg(a, "item_pickup", id);
+	ti_expect(a, "pickup", 1, "Picked up Dice.");
+	free(id);
+	free(dir);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(missing_type_is_kept)
+{
+	char *dir, *dice, *wheel, user[33], *v;
+	struct td *td = ti_start("dice wheel", NULL, &dir);
+	struct ti_user *a = ti_join(td, "pmiss"), *b;
+	json_object *items, *o, *it;
+
+	snprintf(user, sizeof user, "%s", a->user);
+	dice = ti_add(a, "dice");
+	wheel = ti_add(a, "wheel");
+	ti_update(a, wheel, "Fortune", "{\"spaces\":\"x, y\"}");
+	ti_expect(a, "update", 1, NULL);
+	ti_close(a);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+	free(dir);
+
+	/* Without the wheel plugin: the wheel is kept and reported, not shown. */
+	dir = ti_plugin_dir("dice");
+	td = ti_start_dir(dir, NULL);
+	ck_assert(td_wait_log(td, "items of type wheel kept but not shown (no loaded plugin provides that type): 1", td_ms(2000)));
+	a = ti_login(td, user);
+	items = ti_obj(a->welcome, "items");
+	ck_assert_int_eq(json_object_array_length(items), 1);
+	ck_assert_str_eq(ti_str(json_object_array_get_idx(items, 0), "id"), dice);
+	ck_assert_str_eq(ti_json(ti_obj(ti_obj(a->welcome, "uiDefinitions"), "itemTypeOrder")), "[\"dice\"]");
+	ti_item_msg(a, "item_use", wheel);
+	ti_expect(a, "use", 0, "Item not found.");
+	ti_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"wheel\"}");
+	ti_expect(a, "add", 0, "Unknown item type.");
+	/* A restart without it does not lose it either. */
+	ti_close(a);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+	v = row(wheel, "params->>'spaces'");
+	ck_assert_str_eq(v, "x, y");
+	free(v);
+
+	/* Back with its plugin, dropped in while running: SIGHUP. */
+	td = ti_start_dir(dir, NULL);
+	a = ti_login(td, user);
+	ti_add_plugin(dir, "wheel");
+	td_signal(td, SIGHUP);
+	it = ti_upsert(a->c, wheel);
+	ck_assert_str_eq(ti_str(it, "title"), "Fortune");
+	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "spaces"), "x, y");
+	json_object_put(it);
+	o = ti_wait(a->c, "ui_definitions", NULL, NULL);
+	ck_assert_str_eq(ti_json(ti_obj(ti_obj(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"wheel\"]");
+	json_object_put(o);
+	b = ti_join(td, "pmiss");
+	ck_assert_int_eq(json_object_array_length(ti_obj(b->welcome, "items")), 2);
+	free(dice);
+	free(wheel);
+	free(dir);
+	ti_close(a);
+	ti_close(b);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(writes_wait_for_the_database)
+{
+	struct td *td = ti_start("dice", NULL, NULL);
+	struct ti_user *a = ti_join(td, "pdown");
+	char *id;
+
+	id = ti_add(a, "dice");
+	ck_assert(row_becomes(id, "version", "1", 3000));
+	ck_assert_int_eq(pgtest_stop_server(ag_pg), 0);
+	/* The world goes on without the database. */
+	ti_update(a, id, "Offline edit", NULL);
+	ti_expect(a, "update", 1, "Updated Offline edit.");
+	ti_sleep_ms(1500);
+	ck_assert_int_eq(pgtest_start_server(ag_pg), 0);
+	ck_assert(row_becomes(id, "title", "Offline edit", 15000));
+	free(id);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("items_persist");
+	TCase *tc = tcase_create("persist");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, clean_restart_keeps_everything);
+	tcase_add_test(tc, writes_are_coalesced);
+	tcase_add_test(tc, kill_9_loses_at_most_the_window);
+	tcase_add_test(tc, carried_items_put_down_after_crash);
+	tcase_add_test(tc, missing_type_is_kept);
+	tcase_add_test(tc, writes_wait_for_the_database);
+	suite_add_tcase(s, tc);
+	return ag_main(s);
+}

@@ -1,0 +1,291 @@
+/*
+ * test_items_plugins.c: plugin supervision (issue 6). Test plugins that
+ * crash, hang or write garbage onto their socket cost only their own
+ * action: the user gets "<label> is temporarily unavailable.", the daemon
+ * and the other plugins go on, the host is restarted with backoff and the
+ * items stay. A plugin built for another ABI, or whose init fails, stops
+ * the daemon at start-up with one line naming the file; on SIGHUP such a
+ * plugin is reported and the daemon goes on, while good new plugins add
+ * their item types at once.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_items_common.h"
+
+/* Use a misbehaving item, expect the clear failure, and show the daemon, dice and the item are fine. */
+static void
+survive(const char *plugin, const char *type, const char *extra, const char *log_line)
+{
+	char *dir, *id, *dice, line[256];
+	struct td *td = ti_start(plugin, extra, &dir);
+	struct ti_user *a, *b;
+	json_object *r, *it;
+
+	ti_add_plugin(dir, "dice");
+	td_stop(td);
+	td_free(td);
+	td = ti_start_dir(dir, extra);
+	a = ti_join(td, "psurv");
+	b = ti_join(td, "psurv");
+	ti_move(b, a->x, a->y);
+	id = ti_add(a, type);
+	dice = ti_add(a, "dice");
+
+	ti_item_msg(a, "item_use", id);
+	/* b's request to the same host, queued behind a's, fails too. */
+	ti_item_msg(b, "item_use", id);
+	snprintf(line, sizeof line, "%s is temporarily unavailable.", type);
+	r = ti_result(a, "use", 0, line);
+	ck_assert_str_eq(ti_str(r, "itemId"), id);
+	json_object_put(r);
+	ti_expect(b, "use", 0, line);
+	ck_assert(td_wait_log(td, log_line, td_ms(2000)));
+	ck_assert(td_alive(td));
+
+	/* Other plugins never noticed. */
+	ti_item_msg(a, "item_use", dice);
+	json_object_put(ti_result(a, "use", 1, NULL));
+
+	/* The host comes back (200 ms backoff) and the item is intact. */
+	snprintf(line, sizeof line, "plugin %s.so: test-%s 0 ready again", plugin, type);
+	ck_assert(td_wait_log(td, line, td_ms(5000)));
+	ti_update(a, id, NULL, "{\"note\":\"after\"}");
+	it = ti_upsert(b->c, id);
+	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "note"), "after");
+	json_object_put(it);
+	snprintf(line, sizeof line, "Updated %s.", type);
+	ti_expect(a, "update", 1, line);
+
+	/* Failing again waits longer before the next restart. */
+	ti_item_msg(a, "item_use", id);
+	json_object_put(ti_result(a, "use", 0, NULL));
+	ck_assert(td_wait_log(td, "restarting in 400 ms", td_ms(3000)));
+
+	{
+		struct ti_user *c = ti_join(td, "psurv");
+
+		ck_assert_int_eq(json_object_array_length(ti_obj(c->welcome, "items")), 2);
+		ti_close(c);
+	}
+	free(id);
+	free(dice);
+	free(dir);
+	ti_close(a);
+	ti_close(b);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+}
+
+START_TEST(crashing_plugin)
+{
+	survive("crash", "crashy", NULL, "died of signal 11");
+}
+END_TEST
+
+START_TEST(hanging_plugin)
+{
+	survive("hang", "hangy", "plugin_timeout_ms 500\n", "unanswered after 500 ms; killing its host");
+}
+END_TEST
+
+START_TEST(garbage_plugin)
+{
+	survive("garbage", "garbled", NULL, "frame for ABI 18241, expected 1; killing its host");
+}
+END_TEST
+
+/* A loopback port free right now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Run chatgridd -f with plugin_dir holding plugins; returns its exit status and output. */
+static int
+run_daemon(const char *plugins, char **dir_out, char **output)
+{
+	char *dir = ti_plugin_dir(plugins), *cdir = td_mkdtemp(), *text, path[4096];
+	const char *args[] = { "-f", "-c", path, NULL };
+	int st;
+
+	ti_wipe();
+	if (asprintf(&text, "listen 127.0.0.1:%d\nallow_insecure yes\nwww_root %s/www\n%s%s", free_port(),
+	    td_srcdir(), ag_base_config(), ti_config(dir)) < 0)
+		ck_abort_msg("out of memory");
+	ck_assert_int_eq(td_write_text(cdir, "chatgridd.conf", text), 0);
+	snprintf(path, sizeof path, "%s/chatgridd.conf", cdir);
+	st = td_run(args, output);
+	free(text);
+	td_rmtree(cdir);
+	free(cdir);
+	*dir_out = dir;
+	return st;
+}
+
+START_TEST(wrong_abi_refuses_to_start)
+{
+	char *dir, *out, want[4096];
+	int st = run_daemon("dice badabi", &dir, &out);
+
+	ck_assert_msg(st == 1, "exit status %d: %s", st, out);
+	snprintf(want, sizeof want, "plugin %s/badabi.so: compatibility check failed: built for plugin ABI 99, "
+	    "this server has ABI 1", dir);
+	ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+	ck_assert_msg(strstr(out, " started (instance ") == NULL, "%s", out);
+	free(out);
+	free(dir);
+}
+END_TEST
+
+START_TEST(failing_init_refuses_to_start)
+{
+	char *dir, *out, want[4096];
+	int st = run_daemon("badinit dice", &dir, &out);
+
+	ck_assert_msg(st == 1, "exit status %d: %s", st, out);
+	snprintf(want, sizeof want, "plugin %s/badinit.so: cg_plugin_init failed", dir);
+	ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+	/* Its own explanation came through the host's log frames. */
+	ck_assert_msg(strstr(out, "plugin badinit.so: refusing to start, as asked") != NULL, "%s", out);
+	free(out);
+	free(dir);
+}
+END_TEST
+
+START_TEST(sighup_loads_new_plugins)
+{
+	char *dir, *id, from[4096], to[4096];
+	struct td *td = ti_start("dice", NULL, &dir);
+	struct ti_user *a = ti_join(td, "phup");
+	json_object *o;
+	FILE *in, *out;
+	char buf[65536];
+	size_t n;
+
+	ti_add_plugin(dir, "widget");
+	ti_add_plugin(dir, "badabi");
+	/* A second copy of dice declares a type that is taken. */
+	snprintf(from, sizeof from, "%s", ti_plugin_path("dice"));
+	snprintf(to, sizeof to, "%s/dice2.so", dir);
+	ck_assert((in = fopen(from, "rb")) != NULL && (out = fopen(to, "wb")) != NULL);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+	td_signal(td, SIGHUP);
+
+	o = ti_wait(a->c, "ui_definitions", NULL, NULL);
+	ck_assert_str_eq(ti_json(ti_obj(ti_obj(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"widget\"]");
+	json_object_put(o);
+	id = ti_add(a, "widget");
+	ti_item_msg(a, "item_use", id);
+	ti_expect(a, "use", 1, "You turn off widget.");
+	snprintf(buf, sizeof buf, "plugin %s/badabi.so: cannot load: compatibility check failed", dir);
+	ck_assert_msg(td_wait_log(td, buf, td_ms(3000)), "no \"%s\"", buf);
+	snprintf(buf, sizeof buf, "plugin %s/dice2.so: cannot load: item type dice is already provided by dice.so", dir);
+	ck_assert_msg(td_wait_log(td, buf, td_ms(3000)), "no \"%s\"", buf);
+	ck_assert(td_alive(td));
+	/* Another SIGHUP loads nothing twice. */
+	td_signal(td, SIGHUP);
+	ck_assert(td_wait_log(td, "reloaded configuration", td_ms(3000)));
+	ti_none(a->c, 500, "ui_definitions", NULL, NULL);
+	free(id);
+	free(dir);
+	ti_close(a);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+}
+END_TEST
+
+START_TEST(ticker_options_ticks_timers_events)
+{
+	struct td *td = ti_start("ticker", "plugin_option ticker.greeting=Howdy\n", NULL);
+	struct ti_user *a = ti_join(td, "ptick"), *b = ti_join(td, "ptick");
+	json_object *o, *it;
+	char line[256], *id, *v;
+	int n;
+
+	ti_move(b, a->x, a->y);
+	id = ti_add(a, "ticker");
+	ti_drain(b->c, 200);
+
+	/* The option from the configuration; a timer in the host; effects nobody asked for. */
+	ti_item_msg(a, "item_use", id);
+	snprintf(line, sizeof line, "Howdy, %s.", a->nick);
+	ti_expect(a, "use", 1, line);
+	ti_sys(b->c, "Ding.");
+	ti_sys(a->c, "Ding.");
+	o = ti_wait(b->c, "item_ticker_ding", "itemId", id);
+	ck_assert_int_eq(ti_int(o, "x"), a->x);
+	ck_assert_int_eq(ti_int(o, "range"), 15);
+	json_object_put(o);
+
+	/* Ticks: system edits with events, until the plugin disarms itself. */
+	ti_update(a, id, NULL, "{\"armed\":true}");
+	ti_expect(a, "update", 1, "Updated ticker.");
+	for (n = 1; n <= 3; n++) {
+		o = ti_wait(b->c, "item_ticker_tick", "itemId", id);
+		ck_assert_int_eq(ti_int(o, "n"), n);
+		json_object_put(o);
+	}
+	ti_drain(a->c, 100);
+	it = NULL;
+	ti_none(b->c, 700, "item_ticker_tick", NULL, NULL);
+	ti_update(a, id, NULL, NULL);
+	it = ti_upsert(a->c, id);
+	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"armed\":false,\"ticks\":3}");
+	/* created 1, updated 2, three ticks, this update */
+	ck_assert_int_eq(ti_int(it, "version"), 6);
+	json_object_put(it);
+	ti_expect(a, "update", 1, NULL);
+	/* Stored with the type's encoding version. */
+	ti_sleep_ms(1500);
+	v = ag_sql_value("SELECT encoding_version FROM items WHERE id = '%s'", id);
+	ck_assert_str_eq(v, "3");
+	free(v);
+	free(id);
+	ti_close(a);
+	ti_close(b);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("items_plugins");
+	TCase *tc = tcase_create("plugins");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, crashing_plugin);
+	tcase_add_test(tc, hanging_plugin);
+	tcase_add_test(tc, garbage_plugin);
+	tcase_add_test(tc, wrong_abi_refuses_to_start);
+	tcase_add_test(tc, failing_init_refuses_to_start);
+	tcase_add_test(tc, sighup_loads_new_plugins);
+	tcase_add_test(tc, ticker_options_ticks_timers_events);
+	suite_add_tcase(s, tc);
+	return ag_main(s);
+}
