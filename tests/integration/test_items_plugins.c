@@ -48,7 +48,8 @@ survive(const char *plugin, const char *type, const char *extra, const char *log
 	ck_assert_str_eq(ti_str(r, "itemId"), id);
 	json_object_put(r);
 	ti_expect(b, "use", 0, line);
-	ck_assert(td_wait_log(td, log_line, td_ms(2000)));
+	/* Generous: a sanitizer build restarts hosts slowly. */
+	ck_assert(td_wait_log(td, log_line, td_ms(10000)));
 	ck_assert(td_alive(td));
 
 	/* Other plugins never noticed. */

@@ -446,7 +446,7 @@ START_TEST(test_interest_radius)
 	expect_presence(m->c, "user_left", f, "out_of_range", 0, 0);
 	wt_none(f->c, WT_QUIET_MS, "update_position", "id", m->id);
 
-	/* Back in range, then a nickname change: F sees it, N only gets the line. */
+	/* Back in range, then a nickname change: F sees it and its line; N, out of range, neither. */
 	wt_move(m, 32, 34);
 	expect_presence(f->c, "user_joined", m, "in_range", 32, 34);
 	wt_drain(n->c, 50);
@@ -456,17 +456,19 @@ START_TEST(test_interest_radius)
 	ck_assert_str_eq(wt_str(o, "nickname"), "Mover Renamed");
 	json_object_put(o);
 	snprintf(line, sizeof line, "%s is now known as Mover Renamed.", m->nick);
-	wt_sys(n->c, line);
+	wt_sys(f->c, line);
 	wt_none(n->c, WT_QUIET_MS, "update_nickname", NULL, NULL);
+	wt_none(n->c, WT_QUIET_MS, "chat_message", "message", line);
 
-	/* M leaves: F (in range) gets user_left; N (out of range) only the line. */
+	/* M leaves: F (in range) gets user_left and the line; N (out of range) neither. */
 	snprintf(mid, sizeof mid, "%s", m->id);
 	wt_close(m);
 	o = wt_wait(f->c, "user_left", "id", mid);
 	ck_assert_str_eq(wt_str(o, "reason"), "logout");
 	json_object_put(o);
-	wt_sys(n->c, "Mover Renamed has logged out.");
+	wt_sys(f->c, "Mover Renamed has logged out.");
 	wt_none(n->c, WT_QUIET_MS, "user_left", "id", mid);
+	wt_none(n->c, WT_QUIET_MS, "chat_message", "message", "Mover Renamed has logged out.");
 	wt_close(n);
 	wt_close(f);
 	it_stop(d);
