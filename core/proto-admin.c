@@ -579,23 +579,37 @@ admin_user_set_role(struct client *c, struct json_object *msg)
 	guarded(op, "admin_set_role", 2, v, set_role_cb);
 }
 
+/*
+ * The answer of a statement guarded against the last active admin: (target
+ * id, changed id). Finishes op with the refusal and returns -1, or stores
+ * the target's id and returns 0.
+ */
+static int
+guarded_result(struct admin_op *op, const PGresult *res, const char *error, const char *last_admin,
+    int64_t *id)
+{
+	if (db_failed(op, error))
+		return -1;
+	if (PQgetisnull(res, 0, 0)) {
+		finish(op, 0, "User not found.");
+		return -1;
+	}
+	if (PQgetisnull(res, 0, 1)) {
+		finish(op, 0, last_admin);
+		return -1;
+	}
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	return 0;
+}
+
 static void
 ban_cb(const PGresult *res, const char *error, void *arg)
 {
 	struct admin_op *op = arg;
 	int64_t id;
 
-	if (db_failed(op, error))
+	if (guarded_result(op, res, error, "Cannot disable the last active admin.", &id) != 0)
 		return;
-	if (PQgetisnull(res, 0, 0)) {
-		finish(op, 0, "User not found.");
-		return;
-	}
-	if (PQgetisnull(res, 0, 1)) {
-		finish(op, 0, "Cannot disable the last active admin.");
-		return;
-	}
-	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	each_connection(id, push_current, NULL);
 	each_connection(id, refuse_and_close, "Account is disabled.");
 	finishf(op, 1, "Banned %s.", op->a);
@@ -643,17 +657,8 @@ delete_cb(const PGresult *res, const char *error, void *arg)
 	struct admin_op *op = arg;
 	int64_t id;
 
-	if (db_failed(op, error))
+	if (guarded_result(op, res, error, "Cannot delete the last active admin.", &id) != 0)
 		return;
-	if (PQgetisnull(res, 0, 0)) {
-		finish(op, 0, "User not found.");
-		return;
-	}
-	if (PQgetisnull(res, 0, 1)) {
-		finish(op, 0, "Cannot delete the last active admin.");
-		return;
-	}
-	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	each_connection(id, mark_deleted, NULL);
 	/* Leaving the world drops what they carried where they stood. */
 	each_connection(id, refuse_and_close, "Account deleted.");
