@@ -209,6 +209,17 @@ static const struct cfg_key cfg_keys[] = {
 	  "Redirects followed for one stream, each target checked again." },
 	{ "media_buffer_bytes", CT_INT, OFF(media_buffer_bytes), 0, 4096, 16777216, "262144", CF_RELOAD, "bytes",
 	  "Bytes of a stream held for a slow browser before reading from the source pauses." },
+	{ "fetch_timeout_ms", CT_INT, OFF(fetch_timeout_ms), 0, 500, 120000, "6000", 0, "milliseconds",
+	  "Item plugins that fetch from the network (the radio's now-playing poller) give up on one "
+	  "fetch after this long. Item plugins get the fetch_* keys and media_allow_private (as "
+	  "fetch_allow_private) as options when their host starts; plugin_option overrides them per plugin." },
+	{ "fetch_max_bytes", CT_INT, OFF(fetch_max_bytes), 0, 1024, 16777216, "262144", 0, "bytes",
+	  "Most body bytes one such fetch reads (a stream's metadata block must come within them)." },
+	{ "fetch_max_redirects", CT_INT, OFF(fetch_max_redirects), 0, 0, 20, "5", 0, "redirects",
+	  "Redirects one such fetch follows, each target checked again." },
+	{ "fetch_interval_ms", CT_INT, OFF(fetch_interval_ms), 0, 200, 3600000, "10000", 0, "milliseconds",
+	  "How often a radio that someone can hear has its now-playing data fetched (failures back off "
+	  "from there)." },
 	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, 0, "", 0, "conninfo",
 	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
 	{ "db_pool_size", CT_INT, OFF(db_pool_size), 0, 1, 64, "4", 0, "number",

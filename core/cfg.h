@@ -97,6 +97,10 @@ struct config {
 	int media_connect_timeout_ms;
 	int media_idle_timeout_ms;
 	int media_max_redirects;
+	int fetch_timeout_ms;
+	int fetch_max_bytes;
+	int fetch_max_redirects;
+	int fetch_interval_ms;
 	int media_buffer_bytes;
 
 	char *db_conninfo;

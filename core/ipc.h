@@ -25,6 +25,8 @@
 
 /* The host's end of the socketpair, set up by the core before exec. */
 #define IPC_HOST_FD 3
+/* An event effect's "to" for one player named by "player" (event_to). */
+#define IPC_TO_PLAYER 3
 
 enum ipc_type {
 	IPC_HELLO = 1,		/* core -> host: {"file","options":{k:v}} */
@@ -34,7 +36,9 @@ enum ipc_type {
 	IPC_REPLY = 5,		/* host -> core: {"ok","message","params","effects"} */
 	IPC_EVENT = 6,		/* host -> core, id 0: {"itemId","params","effects"} */
 	IPC_LOG = 7,		/* host -> core, id 0: {"level","message"} */
-	IPC_TYPE_MAX = 7,
+	IPC_SONG_LOAD = 8,	/* host -> core, id chosen by the host: {"songId"} */
+	IPC_SONG = 9,		/* core -> host, the same id: {"song": map or nil} */
+	IPC_TYPE_MAX = 9,
 };
 
 struct ipc_hdr {

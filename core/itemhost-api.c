@@ -27,6 +27,16 @@ struct itemhost_timer itemhost_timers[ITEMHOST_MAX_TIMERS];
 int itemhost_ntimers;
 static int next_timer_id = 1;
 
+/* Song loads waiting for the core's answer. */
+#define MAX_SONG_LOADS 256
+static struct song_load {
+	uint32_t id;
+	void (*fn)(void *, const struct cg_value *);
+	void *arg;
+} song_loads[MAX_SONG_LOADS];
+static int nsong_loads;
+static uint32_t next_song_load = 1;
+
 /* ---- writing frames ---- */
 
 static void
@@ -370,6 +380,86 @@ host_event(struct cg_reply *r, const char *type, int to, const struct cg_value *
 		msgpack_pack_map(&r->epk, 0);
 }
 
+/* An event for one player (the core drops it if that player is gone). */
+static void
+host_event_to(struct cg_reply *r, const char *player_id, const char *type, const struct cg_value *fields)
+{
+	if (r == NULL || type == NULL || player_id == NULL)
+		return;
+	effect_begin(r, "event", 4);
+	ipc_pack_kv_str(&r->epk, "event", type);
+	ipc_pack_kv_int(&r->epk, "to", IPC_TO_PLAYER);
+	ipc_pack_kv_str(&r->epk, "player", player_id);
+	ipc_pack_str(&r->epk, "fields");
+	if (fields != NULL && fields->type == CG_MAP)
+		ipc_pack_value(&r->epk, fields);
+	else
+		msgpack_pack_map(&r->epk, 0);
+}
+
+static void
+host_song_save(struct cg_reply *r, const char *song_id, struct cg_value song)
+{
+	if (r == NULL || song_id == NULL)
+		return;
+	effect_begin(r, "song", 2);
+	ipc_pack_kv_str(&r->epk, "songId", song_id);
+	ipc_pack_str(&r->epk, "song");
+	if (song.type == CG_MAP)
+		ipc_pack_value(&r->epk, &song);
+	else
+		msgpack_pack_nil(&r->epk);
+}
+
+static int
+host_song_load(const char *song_id, void (*fn)(void *, const struct cg_value *), void *arg)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint32_t id;
+
+	if (song_id == NULL || fn == NULL || nsong_loads == MAX_SONG_LOADS)
+		return -1;
+	id = next_song_load++;
+	if (next_song_load == 0)
+		next_song_load = 1;
+	song_loads[nsong_loads].id = id;
+	song_loads[nsong_loads].fn = fn;
+	song_loads[nsong_loads].arg = arg;
+	nsong_loads++;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	ipc_pack_kv_str(&pk, "songId", song_id);
+	itemhost_send_frame(IPC_SONG_LOAD, id, &sb);
+	msgpack_sbuffer_destroy(&sb);
+	return 0;
+}
+
+void
+itemhost_song_result(uint32_t id, const struct cg_value *song)
+{
+	struct song_load l;
+	int i;
+
+	for (i = 0; i < nsong_loads; i++)
+		if (song_loads[i].id == id)
+			break;
+	if (i == nsong_loads) {
+		itemhost_log(CG_LOG_WARN, "the core answered song load %u, which nobody asked for", id);
+		return;
+	}
+	l = song_loads[i];
+	song_loads[i] = song_loads[--nsong_loads];
+	l.fn(l.arg, song != NULL && song->type == CG_MAP ? song : NULL);
+}
+
+static uint64_t
+host_now_ms(void)
+{
+	return itemhost_wall_ms();
+}
+
 static struct cg_reply *
 host_begin(const char *item_id)
 {
@@ -495,6 +585,10 @@ const struct cg_host itemhost_api = {
 	host_timer_add,
 	host_timer_cancel,
 	host_random,
+	host_song_save,
+	host_song_load,
+	host_now_ms,
+	host_event_to,
 };
 
 static void
@@ -554,7 +648,7 @@ pack_type(msgpack_packer *pk, const struct cg_item_type *t)
 	const struct cg_item_methods *m = t->methods;
 	uint32_t i;
 
-	msgpack_pack_map(pk, 23);
+	msgpack_pack_map(pk, 25);
 	ipc_pack_kv_str(pk, "type", t->type);
 	ipc_pack_kv_int(pk, "order", t->order);
 	ipc_pack_kv_int(pk, "encodingVersion", t->encoding_version ? t->encoding_version : 1);
@@ -597,6 +691,17 @@ pack_type(msgpack_packer *pk, const struct cg_item_type *t)
 		msgpack_pack_false(pk);
 	ipc_pack_str(pk, "use");
 	if (m->use != NULL)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	/* Methods of version 2 are read only from a table that has them. */
+	ipc_pack_str(pk, "removed");
+	if (m->version >= CG_METHODS_V2 && m->removed != NULL)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	ipc_pack_str(pk, "playerLeft");
+	if (m->version >= CG_METHODS_V2 && m->player_left != NULL)
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);

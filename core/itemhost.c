@@ -158,6 +158,9 @@ serve_request(uint32_t id, const struct cg_value *req)
 	args = ipc_get(req, "args", CG_MAP);
 	if (args == NULL)
 		args = &empty;
+	/* player_left concerns no item: the method gets a placeholder (id ""). */
+	if (iv == NULL && strcmp(action, "player_left") == 0)
+		iv = &empty;
 	if (t == NULL || iv == NULL) {
 		itemhost_log(CG_LOG_ERROR, "request %u for an unknown item type or without an item", id);
 		itemhost_fail(r, "This item type is not available.");
@@ -184,6 +187,8 @@ serve_request(uint32_t id, const struct cg_value *req)
 	rq.item = &item;
 	rq.args = args;
 	rq.now_ms = ipc_get_int(req, "now", &now) == 0 ? (uint64_t)now : itemhost_wall_ms();
+	rq.actor_id = ipc_get_str(req, "actorId");
+	rq.listeners = (uint32_t)int_or(req, "listeners", 0);
 	if (av != NULL) {
 		memset(&actor, 0, sizeof actor);
 		ipc_get_int(av, "accountId", &actor.account_id);
@@ -203,6 +208,19 @@ serve_request(uint32_t id, const struct cg_value *req)
 		m->validate(&rq, r);
 		if (!r->failed && !r->params_set)
 			r->params_set = 1;	/* validated to nothing: empty params */
+		goto out;
+	}
+	if (strcmp(action, "removed") == 0 || strcmp(action, "player_left") == 0) {
+		/* Notices: nothing of the reply but its effects is used. */
+		r->params_set = 0;
+		if (m->version >= CG_METHODS_V2) {
+			if (action[0] == 'r' && m->removed != NULL)
+				m->removed(&rq, r);
+			else if (action[0] == 'p' && m->player_left != NULL)
+				m->player_left(&rq, r);
+		}
+		r->nparams = 0;
+		r->params_set = 0;
 		goto out;
 	}
 	if (strcmp(action, "use") == 0) {
@@ -280,6 +298,8 @@ handle_frame(const struct ipc_hdr *h, const uint8_t *body, int handshake)
 		*itemhost_options = ipc_value_copy(itemhost_options_arena, o != NULL ? o : &empty);
 	} else if (h->type == IPC_REQUEST)
 		serve_request(h->id, v);
+	else if (h->type == IPC_SONG)
+		itemhost_song_result(h->id, ipc_get(v, "song", CG_MAP));
 	else
 		protocol_error("unexpected frame type");
 	ipc_arena_free(a);

@@ -329,7 +329,21 @@ items_db_init(void)
 	    "  created_by_name = EXCLUDED.created_by_name, updated_by = EXCLUDED.updated_by, "
 	    "  updated_by_name = EXCLUDED.updated_by_name, updated_at = EXCLUDED.updated_at, "
 	    "  version = EXCLUDED.version", UPSERT_PARAMS);
-	db_register("items_delete", "DELETE FROM items WHERE id = $1::uuid", 1);
+	/* An item's songs go with it. */
+	db_register("items_delete", "WITH s AS (DELETE FROM songs WHERE item_id = $1::uuid) "
+	    "DELETE FROM items WHERE id = $1::uuid", 1);
+	db_register("songs_save",
+	    "INSERT INTO songs (id, item_id, type, body, events, length_ms, saved_by) "
+	    "SELECT $1, $2::uuid, $3, b, CASE WHEN jsonb_typeof(b->'events') = 'array' "
+	    "  THEN jsonb_array_length(b->'events') ELSE 0 END, "
+	    "  CASE WHEN jsonb_typeof(b->'meta'->'recordingLengthMs') = 'number' "
+	    "  THEN LEAST(GREATEST((b->'meta'->>'recordingLengthMs')::numeric, -2147483648), 2147483647)::integer END, "
+	    "  NULLIF($5::bigint, 0) FROM (SELECT $4::jsonb AS b) v "
+	    "ON CONFLICT (id) DO UPDATE SET item_id = EXCLUDED.item_id, body = EXCLUDED.body, "
+	    "  events = EXCLUDED.events, length_ms = EXCLUDED.length_ms, saved_by = EXCLUDED.saved_by, "
+	    "  saved_at = now() WHERE songs.type = EXCLUDED.type", 5);
+	db_register("songs_delete", "DELETE FROM songs WHERE id = $1 AND type = $2", 2);
+	db_register("songs_load", "SELECT body::text FROM songs WHERE id = $1 AND type = ANY($2::text[])", 2);
 	main_on_shutdown(items_db_shutdown);
 }
 
@@ -368,6 +382,13 @@ items_db_load(void)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		fatalx("database: cannot put down carried items: %s", PQresultErrorMessage(res));
 	put_down = atoi(PQcmdTuples(res));
+	PQclear(res);
+	/* Songs whose item is gone (deleted while a song was being saved, or lost in a crash). */
+	res = PQexec(conn, "DELETE FROM songs s WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = s.item_id)");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fatalx("database: cannot sweep songs: %s", PQresultErrorMessage(res));
+	if (atoi(PQcmdTuples(res)) > 0)
+		log_notice("songs of items that are gone, deleted: %s", PQcmdTuples(res));
 	PQclear(res);
 	if (put_down > 0)
 		log_notice("items still carried after an unclean stop, put down where they were last: %d",
@@ -433,4 +454,112 @@ items_db_load(void)
 	}
 	strmap_free(missing);
 	log_notice("items loaded: %d", n);
+}
+
+/* ---- songs (song_save / song_load of the plugin ABI) ---- */
+
+struct song_op {
+	char id[201];
+	char item_id[37];
+};
+
+static void
+song_saved(const PGresult *res, const char *error, void *arg)
+{
+	struct song_op *op = arg;
+
+	if (error != NULL)
+		log_error("song %s of item %s not saved: %s", op->id, op->item_id, error);
+	else if (strcmp(PQcmdTuples((PGresult *)res), "0") == 0)
+		log_warn("song %s of item %s not saved: another item type owns that song id", op->id, op->item_id);
+	free(op);
+}
+
+void
+items_db_song_save(const struct item *it, const char *song_id, struct json_object *body, int64_t account_id)
+{
+	struct song_op *op;
+	const char *v[5];
+	char acct[24];
+
+	if (!have_db) {
+		log_debug("no database: song %s of item %s not kept", song_id, it->id);
+		return;
+	}
+	op = xcalloc(1, sizeof *op);
+	snprintf(op->id, sizeof op->id, "%s", song_id);
+	snprintf(op->item_id, sizeof op->item_id, "%s", it->id);
+	v[0] = song_id;
+	if (body == NULL) {
+		v[1] = it->type_id;
+		db_query("songs_delete", 2, v, song_saved, op);
+		return;
+	}
+	snprintf(acct, sizeof acct, "%lld", (long long)account_id);
+	v[1] = it->id;
+	v[2] = it->type_id;
+	v[3] = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	v[4] = acct;
+	db_query("songs_save", 5, v, song_saved, op);
+}
+
+struct song_load {
+	void (*fn)(void *, struct json_object *);
+	void *arg;
+	char id[201];
+};
+
+static void
+song_loaded(const PGresult *res, const char *error, void *arg)
+{
+	struct song_load *l = arg;
+	struct json_object *song = NULL;
+
+	if (error != NULL)
+		log_error("song %s not loaded: %s", l->id, error);
+	else if (PQntuples(res) > 0) {
+		song = json_tokener_parse(PQgetvalue(res, 0, 0));
+		if (song != NULL && !json_object_is_type(song, json_type_object)) {
+			json_object_put(song);
+			song = NULL;
+		}
+	}
+	l->fn(l->arg, song);
+	json_object_put(song);
+	free(l);
+}
+
+void
+items_db_song_load(const char *song_id, struct json_object *types, void (*fn)(void *, struct json_object *),
+    void *arg)
+{
+	struct song_load *l;
+	struct json_object *a;
+	struct printbuf *pb;
+	const char *v[2];
+	size_t i, n;
+
+	if (!have_db) {
+		fn(arg, NULL);
+		return;
+	}
+	l = xcalloc(1, sizeof *l);
+	l->fn = fn;
+	l->arg = arg;
+	snprintf(l->id, sizeof l->id, "%s", song_id);
+	/* A PostgreSQL array literal of the type ids ([a-z0-9_] only, so no quoting needed). */
+	pb = printbuf_new();
+	printbuf_strappend(pb, "{");
+	n = json_object_array_length(types);
+	for (i = 0; i < n; i++) {
+		a = json_object_array_get_idx(types, i);
+		if (i > 0)
+			printbuf_strappend(pb, ",");
+		printbuf_memappend(pb, json_object_get_string(a), (int)strlen(json_object_get_string(a)));
+	}
+	printbuf_strappend(pb, "}");
+	v[0] = song_id;
+	v[1] = pb->buf;
+	db_query("songs_load", 2, v, song_loaded, l);
+	printbuf_free(pb);
 }

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct json_object;
+
 struct item;
 
 void items_db_init(void);
@@ -15,6 +17,11 @@ void items_db_load(void);
 /* Queue an item's row for writing / deleting. */
 void items_db_dirty(struct item *);
 void items_db_deleted(struct item *);
+/* Save (body an object) or delete (body NULL) one of it's songs, at once. */
+void items_db_song_save(const struct item *it, const char *song_id, struct json_object *body, int64_t account_id);
+/* Load a song written by one of types (a JSON array of type ids); fn(arg, song or NULL) runs later. */
+void items_db_song_load(const char *song_id, struct json_object *types, void (*fn)(void *, struct json_object *),
+    void *arg);
 /* From the items tick: write what is due. */
 void items_db_tick(uint64_t now);
 

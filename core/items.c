@@ -196,10 +196,60 @@ items_create(struct item_type *t, struct player *p)
 	return it;
 }
 
+static void pack_actor(msgpack_packer *, const struct player *);
+
+/* A notice's reply is only logged (by plugin.c when it fails). */
+static void
+notice_reply(const struct plugin_reply *r, void *arg)
+{
+	char *what = arg;
+
+	if (!r->ok && !r->unavailable)
+		log_debug("plugin notice %s: %s", what, r->message);
+	free(what);
+}
+
+/* Tell the item's plugin it is gone (ABI 1.1 "removed"). */
+static void
+notice_removed(struct item *it, const struct player *actor)
+{
+	if (it->type == NULL || !it->type->has_removed || !plugin_type_available(it->type))
+		return;
+	plugin_request(it->type, items_request(it, "removed", actor, NULL), notice_reply, xstrdup("removed"));
+}
+
+/* Tell every type that wants it that a player left (ABI 1.1 "player_left"). */
+static void
+notice_player_left(const struct player *p)
+{
+	struct item_type *t;
+	msgpack_sbuffer *sb;
+	msgpack_packer pk;
+	int i, n = plugin_type_count();
+
+	for (i = 0; i < n; i++) {
+		t = plugin_type_at(i);
+		if (!t->has_player_left || !plugin_type_available(t))
+			continue;
+		sb = msgpack_sbuffer_new();
+		msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 6);
+		ipc_pack_kv_str(&pk, "action", "player_left");
+		ipc_pack_kv_str(&pk, "type", t->id);
+		ipc_pack_kv_int(&pk, "now", (int64_t)tick_wall_ms());
+		pack_actor(&pk, p);
+		ipc_pack_str(&pk, "args");
+		msgpack_pack_map(&pk, 0);
+		plugin_request(t, sb, notice_reply, xstrdup("player_left"));
+	}
+}
+
 void
-items_delete(struct item *it)
+items_delete(struct item *it, const struct player *actor)
 {
 	struct json_object *o = json_object_new_object();
+
+	notice_removed(it, actor);
 
 	json_object_object_add(o, "type", json_object_new_string("item_remove"));
 	json_object_object_add(o, "itemId", json_object_new_string(it->id));
@@ -221,6 +271,34 @@ items_set_params(struct item *it, struct json_object *params)
 }
 
 /* ---- JSON ---- */
+
+/* Strings holding NUL cannot be stored (PostgreSQL's jsonb refuses \u0000). */
+int
+items_has_nul(struct json_object *o)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return (size_t)json_object_get_string_len(o) != strlen(json_object_get_string(o));
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (items_has_nul(json_object_array_get_idx(o, i)))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (items_has_nul(v))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
 
 void
 items_source(const struct item *it, int *x, int *y)
@@ -477,6 +555,7 @@ player_left(struct player *p)
 {
 	struct item *it;
 
+	notice_player_left(p);
 	TAILQ_FOREACH(it, &items, entry) {
 		if (it->carrier != p)
 			continue;
@@ -616,19 +695,53 @@ items_tick(uint64_t now, void *arg)
 
 /* ---- requests and effects ---- */
 
+/* Players within the item's emit range of where it sounds (tick requests). */
+static int
+listeners(const struct item *it)
+{
+	const struct player *p;
+	int x, y, range = items_emit_range(it), n = 0;
+
+	items_source(it, &x, &y);
+	TAILQ_FOREACH(p, &roster, roster_entry)
+		if (world_distance(x, y, p->x, p->y) <= range)
+			n++;
+	return n;
+}
+
+static void
+pack_actor(msgpack_packer *pk, const struct player *actor)
+{
+	struct json_object *perms;
+
+	ipc_pack_kv_str(pk, "actorId", actor->c->id);
+	ipc_pack_str(pk, "actor");
+	msgpack_pack_map(pk, 6);
+	ipc_pack_kv_int(pk, "accountId", actor->c->account_id);
+	ipc_pack_kv_str(pk, "username", actor->c->username);
+	ipc_pack_kv_str(pk, "nickname", actor->nickname);
+	ipc_pack_kv_int(pk, "x", actor->x);
+	ipc_pack_kv_int(pk, "y", actor->y);
+	ipc_pack_str(pk, "permissions");
+	perms = perm_json_array(actor->c->perms);
+	plugin_pack_json(pk, perms);
+	json_object_put(perms);
+}
+
 msgpack_sbuffer *
 items_request(const struct item *it, const char *action, const struct player *actor, struct json_object *args)
 {
 	msgpack_sbuffer *sb = msgpack_sbuffer_new();
 	msgpack_packer pk;
-	struct json_object *perms;
-	int x, y;
+	int x, y, tick = strcmp(action, "tick") == 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, actor != NULL ? 6 : 5);
+	msgpack_pack_map(&pk, 5 + (actor != NULL ? 2 : 0) + (tick ? 1 : 0));
 	ipc_pack_kv_str(&pk, "action", action);
 	ipc_pack_kv_str(&pk, "type", it->type_id);
 	ipc_pack_kv_int(&pk, "now", (int64_t)tick_wall_ms());
+	if (tick)
+		ipc_pack_kv_int(&pk, "listeners", listeners(it));
 	ipc_pack_str(&pk, "item");
 	items_source(it, &x, &y);
 	msgpack_pack_map(&pk, 10);
@@ -647,19 +760,8 @@ items_request(const struct item *it, const char *action, const struct player *ac
 	ipc_pack_kv_int(&pk, "ownerId", it->created_by);
 	ipc_pack_str(&pk, "params");
 	plugin_pack_json(&pk, it->params);
-	if (actor != NULL) {
-		ipc_pack_str(&pk, "actor");
-		msgpack_pack_map(&pk, 6);
-		ipc_pack_kv_int(&pk, "accountId", actor->c->account_id);
-		ipc_pack_kv_str(&pk, "username", actor->c->username);
-		ipc_pack_kv_str(&pk, "nickname", actor->nickname);
-		ipc_pack_kv_int(&pk, "x", actor->x);
-		ipc_pack_kv_int(&pk, "y", actor->y);
-		ipc_pack_str(&pk, "permissions");
-		perms = perm_json_array(actor->c->perms);
-		plugin_pack_json(&pk, perms);
-		json_object_put(perms);
-	}
+	if (actor != NULL)
+		pack_actor(&pk, actor);
 	ipc_pack_str(&pk, "args");
 	if (args != NULL && json_object_is_type(args, json_type_object))
 		plugin_pack_json(&pk, args);
@@ -714,9 +816,13 @@ effect_event(const struct item *it, const struct player *actor, const struct cg_
 	json_object_object_add(o, "x", json_object_new_int(x));
 	json_object_object_add(o, "y", json_object_new_int(y));
 	json_object_object_add(o, "range", json_object_new_int(items_emit_range(it)));
-	if (to == CG_TO_ACTOR) {
-		if (actor != NULL)
-			client_send_json(actor->c, o);
+	if (to == CG_TO_ACTOR || to == IPC_TO_PLAYER) {
+		const struct player *p = actor;
+
+		if (to == IPC_TO_PLAYER)
+			p = ipc_get_str(e, "player") != NULL ? world_find(ipc_get_str(e, "player")) : NULL;
+		if (p != NULL)
+			client_send_json(p->c, o);
 		else
 			json_object_put(o);
 		return;
@@ -725,6 +831,44 @@ effect_event(const struct item *it, const struct player *actor, const struct cg_
 	json_object_put(o);
 	world_send_near(x, y, m, to == CG_TO_OTHERS && actor != NULL ? actor->c : NULL);
 	outmsg_unref(m);
+}
+
+/* A song to keep (or, as nil, to delete) for the item: written at once. */
+static void
+effect_song(const struct item *it, const struct player *actor, const struct cg_value *e)
+{
+	const char *id = ipc_get_str(e, "songId");
+	const struct cg_value *song = ipc_get(e, "song", CG_MAP);
+	struct json_object *body;
+
+	if (id == NULL || *id == '\0' || strlen(id) > 200) {
+		log_warn("plugin for %s: song without a valid id (1-200 bytes) ignored", it->type_id);
+		return;
+	}
+	if (song == NULL) {
+		items_db_song_save(it, id, NULL, 0);
+		return;
+	}
+	body = plugin_value_to_json(song);
+	if (body == NULL || !json_object_is_type(body, json_type_object) || items_has_nul(body))
+		log_warn("plugin for %s: song %s is not storable (not an object, or holds NUL characters)",
+		    it->type_id, id);
+	else
+		items_db_song_save(it, id, body, actor != NULL ? actor->c->account_id : 0);
+	json_object_put(body);
+}
+
+/* Answer a host's song_load from the database. */
+static void
+song_loaded(void *arg, struct json_object *song)
+{
+	plugin_song_answer(arg, song);
+}
+
+static void
+song_load(struct plugin_ticket *tk, const char *song_id, struct json_object *types)
+{
+	items_db_song_load(song_id, types, song_loaded, tk);
 }
 
 /* Delayed system lines; freed when they fire or at shutdown. */
@@ -818,6 +962,8 @@ items_effects(struct item *it, const struct player *actor, const struct cg_value
 			items_play_sound(it, s);
 		else if (strcmp(kind, "event") == 0)
 			effect_event(it, actor, e);
+		else if (strcmp(kind, "song") == 0)
+			effect_song(it, actor, e);
 	}
 }
 
@@ -828,6 +974,7 @@ items_init(void)
 {
 	by_id = strmap_new();
 	world_on_leave(player_left);
+	plugin_on_song_load(song_load);
 	world_on_move(player_moved);
 	world_set_items_json(welcome_items);
 	world_set_ui_json(ui_json);

@@ -64,7 +64,10 @@ void items_touch(struct item *, const struct player *actor);
 /* After a change: queue the save and send item_upsert to everyone. */
 void items_changed(struct item *);
 /* Remove, send item_remove to everyone, delete the row. */
-void items_delete(struct item *);
+/* Remove it (its plugin is told, with actor as who did it, or NULL). */
+void items_delete(struct item *, const struct player *actor);
+/* Does a JSON value hold a string with a NUL inside (jsonb refuses \\u0000)? */
+int items_has_nul(struct json_object *);
 
 /* The item as clients see it (§6.1), with display (§6.12). */
 struct json_object *items_json(const struct item *);

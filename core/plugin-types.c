@@ -378,6 +378,8 @@ type_fill(struct item_type *t, const struct cg_value *d, char *err, size_t errle
 	t->tick_ms = ipc_get_int(d, "tickMs", &n) == 0 && n >= 100 && n < INT32_MAX ? (int)n : 0;
 	t->has_use = ipc_get_bool(d, "use", 1);
 	t->has_secondary = ipc_get_bool(d, "secondaryUse", 0);
+	t->has_removed = ipc_get_bool(d, "removed", 0);
+	t->has_player_left = ipc_get_bool(d, "playerLeft", 0);
 	build_ui(t);
 	return 0;
 }

@@ -91,6 +91,14 @@ TAILQ_HEAD(host_list, plugin_host);
 static struct host_list hosts = TAILQ_HEAD_INITIALIZER(hosts);
 static void (*types_fn)(void);
 static void (*event_fn)(struct plugin_host *, const char *, const struct plugin_reply *);
+static void (*song_fn)(struct plugin_ticket *, const char *, struct json_object *);
+
+/* A song load being answered: which host (and which run of it) asked. */
+struct plugin_ticket {
+	struct plugin_host *h;
+	pid_t pid;
+	uint32_t id;
+};
 static struct event *sigchld_ev;
 struct reap {
 	pid_t pid;
@@ -120,6 +128,72 @@ void
 plugin_on_types(void (*fn)(void))
 {
 	types_fn = fn;
+}
+
+void
+plugin_on_song_load(void (*fn)(struct plugin_ticket *, const char *, struct json_object *))
+{
+	song_fn = fn;
+}
+
+void
+plugin_song_answer(struct plugin_ticket *tk, struct json_object *song)
+{
+	struct plugin_host *h;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *f;
+	size_t len;
+
+	/* The host may have died (or been replaced) meanwhile. */
+	TAILQ_FOREACH(h, &hosts, entry)
+		if (h == tk->h)
+			break;
+	if (h != NULL && h->pid == tk->pid && h->state == H_READY && h->killed_at == 0 && h->bev != NULL) {
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 1);
+		ipc_pack_str(&pk, "song");
+		if (song != NULL)
+			plugin_pack_json(&pk, song);
+		else
+			msgpack_pack_nil(&pk);
+		if (sb.size > IPC_MAX_BODY) {
+			log_warn("plugin %s: a song of %zu bytes is over the frame limit; answered as none",
+			    h->file, sb.size);
+			msgpack_sbuffer_clear(&sb);
+			msgpack_pack_map(&pk, 1);
+			ipc_pack_str(&pk, "song");
+			msgpack_pack_nil(&pk);
+		}
+		f = ipc_frame(IPC_SONG, tk->id, &sb, &len);
+		msgpack_sbuffer_destroy(&sb);
+		bufferevent_write(h->bev, f, len);
+		free(f);
+	}
+	free(tk);
+}
+
+/* IPC_SONG_LOAD: the host's types limit which songs it may read. */
+static void
+song_load_frame(struct plugin_host *h, uint32_t id, const struct cg_value *msg)
+{
+	struct plugin_ticket *tk = xcalloc(1, sizeof *tk);
+	struct json_object *types = json_object_new_array();
+	const char *song_id = ipc_get_str(msg, "songId");
+	int i, n = plugin_type_count();
+
+	tk->h = h;
+	tk->pid = h->pid;
+	tk->id = id;
+	for (i = 0; i < n; i++)
+		if (plugin_type_at(i)->host == h)
+			json_object_array_add(types, json_object_new_string(plugin_type_at(i)->id));
+	if (song_fn == NULL || song_id == NULL || strlen(song_id) == 0 || strlen(song_id) > 200)
+		plugin_song_answer(tk, NULL);
+	else
+		song_fn(tk, song_id, types);
+	json_object_put(types);
 }
 
 void
@@ -195,34 +269,76 @@ spawn(struct plugin_host *h)
 	return 0;
 }
 
+/* Options every plugin gets from the core's configuration, unless plugin_option sets them. */
+static int
+core_options(char names[][32], char values[][32])
+{
+	int n = 0;
+
+#define OPT(k, fmt, v) do { snprintf(names[n], 32, "%s", k); snprintf(values[n], 32, fmt, v); n++; } while (0)
+	OPT("fetch_allow_private", "%s", cfg->media_allow_private ? "yes" : "no");
+	OPT("fetch_timeout_ms", "%d", cfg->fetch_timeout_ms);
+	OPT("fetch_max_bytes", "%d", cfg->fetch_max_bytes);
+	OPT("fetch_max_redirects", "%d", cfg->fetch_max_redirects);
+	OPT("fetch_interval_ms", "%d", cfg->fetch_interval_ms);
+#undef OPT
+	return n;
+}
+
+/* The plugin's own option key (after "<stem>."), or NULL if o is not for this plugin. */
+static const char *
+own_option(const char *o, const char *prefix, size_t plen, size_t *klen)
+{
+	const char *eq;
+
+	if (strncmp(o, prefix, plen) != 0 || (eq = strchr(o + plen, '=')) == NULL)
+		return NULL;
+	*klen = (size_t)(eq - o) - plen;
+	return o + plen;
+}
+
 static void
 send_hello(struct plugin_host *h, uint8_t **frame, size_t *len)
 {
+	char names[8][32], values[8][32], prefix[300];
+	int i, j, ncore, overridden[8] = { 0 };
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	char prefix[300];
-	size_t plen, n = 0;
-	int i;
+	size_t plen, klen, n = 0;
+	const char *k;
 
 	snprintf(prefix, sizeof prefix, "%.*s.", (int)(strlen(h->file) - 3), h->file);
 	plen = strlen(prefix);
+	ncore = core_options(names, values);
 	for (i = 0; i < cfg->nplugin_options; i++)
-		if (strncmp(cfg->plugin_options[i], prefix, plen) == 0)
+		if ((k = own_option(cfg->plugin_options[i], prefix, plen, &klen)) != NULL) {
 			n++;
+			for (j = 0; j < ncore; j++)
+				if (strlen(names[j]) == klen && strncmp(names[j], k, klen) == 0 && !overridden[j]) {
+					overridden[j] = 1;
+					n--;	/* counted once below instead */
+				}
+		}
+	for (j = 0; j < ncore; j++)
+		n++;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
 	ipc_pack_kv_str(&pk, "file", h->path);
 	ipc_pack_str(&pk, "options");
 	msgpack_pack_map(&pk, n);
+	for (j = 0; j < ncore; j++)
+		if (!overridden[j])
+			ipc_pack_kv_str(&pk, names[j], values[j]);
+	/* Of several plugin_option lines for one key, the first wins (the host reads the first pair). */
 	for (i = 0; i < cfg->nplugin_options; i++) {
-		const char *o = cfg->plugin_options[i], *eq;
+		const char *o = cfg->plugin_options[i];
 
-		if (strncmp(o, prefix, plen) != 0 || (eq = strchr(o + plen, '=')) == NULL)
+		if ((k = own_option(o, prefix, plen, &klen)) == NULL)
 			continue;
-		msgpack_pack_str(&pk, (size_t)(eq - o - (ptrdiff_t)plen));
-		msgpack_pack_str_body(&pk, o + plen, (size_t)(eq - o - (ptrdiff_t)plen));
-		ipc_pack_str(&pk, eq + 1);
+		msgpack_pack_str(&pk, klen);
+		msgpack_pack_str_body(&pk, k, klen);
+		ipc_pack_str(&pk, k + klen + 1);
 	}
 	h->hello_id = ++h->next_id;
 	*frame = ipc_frame(IPC_HELLO, h->hello_id, &sb, len);
@@ -444,6 +560,13 @@ host_frame(struct plugin_host *h, const struct ipc_hdr *hdr, const uint8_t *body
 		if (event_fn != NULL)
 			event_fn(h, id, &r);
 		json_object_put(r.params);
+		break;
+	case IPC_SONG_LOAD:
+		if (h->state != H_READY) {
+			host_kill(h, "song load before the handshake");
+			break;
+		}
+		song_load_frame(h, hdr->id, msg);
 		break;
 	default:
 		host_kill(h, "frame type only the core sends");

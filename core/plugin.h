@@ -41,6 +41,7 @@ struct item_type {
 	int encoding_version;
 	int tick_ms;				/* 0: no ticks */
 	int has_use, has_secondary;
+	int has_removed, has_player_left;	/* ABI 1.1 notices */
 	struct json_object *actions;		/* array of names clients may send */
 	struct json_object *ui;			/* its welcome.uiDefinitions.itemTypes entry */
 	struct plugin_host *host;		/* not owned; NULL once its plugin stopped providing it */
@@ -89,6 +90,15 @@ void plugin_request(struct item_type *t, msgpack_sbuffer *body, plugin_cb cb, vo
 void plugin_on_types(void (*fn)(void));
 /* Run for effects a plugin sends on its own; the item must be of one of host's types. */
 void plugin_on_event(void (*fn)(struct plugin_host *, const char *item_id, const struct plugin_reply *));
+/*
+ * Run when a host asks for a song (song_load): answer later, exactly once,
+ * with plugin_song_answer(ticket, song or NULL). types is a JSON array of
+ * the host's type ids (borrowed for the call).
+ */
+struct plugin_ticket;
+void plugin_on_song_load(void (*fn)(struct plugin_ticket *, const char *song_id, struct json_object *types));
+/* Answer a song load (song: a JSON object, or NULL for none); frees the ticket. */
+void plugin_song_answer(struct plugin_ticket *, struct json_object *song);
 /* Is t served by host h? */
 int plugin_type_of_host(const struct item_type *t, const struct plugin_host *h);
 

@@ -107,13 +107,18 @@ cooling(struct client *c, const struct item *it)
 
 /* ---- asynchronous actions: use, secondary use, update, type actions ---- */
 
-enum job_kind { J_USE, J_SECONDARY, J_UPDATE, J_ACTION };
+/*
+ * J_NOTE: a type action whose success is silent and whose failure is an
+ * error message (item_piano_note); J_ACTION answers with item_action_result.
+ */
+enum job_kind { J_USE, J_SECONDARY, J_UPDATE, J_ACTION, J_NOTE };
 
 struct job {
 	struct client *c;		/* held and paused */
 	enum job_kind kind;
 	char item_id[37];
 	char action[72];		/* the result's action */
+	char plugin_action[72];		/* the type action asked for, if not action */
 	struct json_object *args;	/* update: the user's params; action: its args */
 	char *title;			/* update: the new title, or NULL */
 	uint64_t rev;			/* the item's rev when asked */
@@ -170,7 +175,7 @@ job_send(struct job *j, struct item *it)
 		args = merged_params(it, j->args);
 		break;
 	default:
-		action = j->action;
+		action = j->plugin_action[0] != '\0' ? j->plugin_action : j->action;
 		args = json_object_get(j->args);
 		break;
 	}
@@ -187,9 +192,10 @@ job_send(struct job *j, struct item *it)
 	plugin_request(it->type, body, job_reply, j);
 }
 
+/* Ask the item's plugin for plugin_action (NULL: action), answering as action. */
 static void
-job_start(struct client *c, enum job_kind kind, const char *action, struct item *it,
-    struct json_object *args, const char *title)
+job_start_as(struct client *c, enum job_kind kind, const char *action, const char *plugin_action,
+    struct item *it, struct json_object *args, const char *title)
 {
 	struct job *j = xcalloc(1, sizeof *j);
 
@@ -197,6 +203,8 @@ job_start(struct client *c, enum job_kind kind, const char *action, struct item 
 	j->kind = kind;
 	snprintf(j->item_id, sizeof j->item_id, "%s", it->id);
 	snprintf(j->action, sizeof j->action, "%s", action);
+	if (plugin_action != NULL)
+		snprintf(j->plugin_action, sizeof j->plugin_action, "%s", plugin_action);
 	j->args = args != NULL ? json_object_get(args) : NULL;
 	j->title = title != NULL ? xstrdup(title) : NULL;
 	client_ref(c);
@@ -204,32 +212,11 @@ job_start(struct client *c, enum job_kind kind, const char *action, struct item 
 	job_send(j, it);
 }
 
-/* Strings holding NUL cannot be stored (PostgreSQL's jsonb refuses \u0000). */
-static int
-has_nul(struct json_object *o)
+static void
+job_start(struct client *c, enum job_kind kind, const char *action, struct item *it,
+    struct json_object *args, const char *title)
 {
-	size_t i, n;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return (size_t)json_object_get_string_len(o) != strlen(json_object_get_string(o));
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			if (has_nul(json_object_array_get_idx(o, i)))
-				return 1;
-		return 0;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (has_nul(v))
-				return 1;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	job_start_as(c, kind, action, NULL, it, args, title);
 }
 
 static void
@@ -243,6 +230,16 @@ job_reply(const struct plugin_reply *r, void *arg)
 
 	if (p == NULL) {
 		/* The user left meanwhile: as if it never happened. */
+		job_done(j);
+		return;
+	}
+	if (j->kind == J_NOTE) {
+		if (it == NULL)
+			client_send_error(c, "piano_note", "Piano not found.");
+		else if (!r->ok)
+			client_send_error(c, "piano_note", "%s", r->message);
+		else
+			items_effects(it, p, r->effects, EFFECTS_NOW);
 		job_done(j);
 		return;
 	}
@@ -270,7 +267,7 @@ job_reply(const struct plugin_reply *r, void *arg)
 		job_done(j);
 		return;
 	}
-	if (r->params != NULL && has_nul(r->params)) {
+	if (r->params != NULL && items_has_nul(r->params)) {
 		log_warn("plugin for %s returned parameters holding NUL characters; refused", it->type_id);
 		result(c, 0, j->action, it, "%s is temporarily unavailable.", items_label(it));
 		job_done(j);
@@ -293,6 +290,7 @@ job_reply(const struct plugin_reply *r, void *arg)
 		break;
 	case J_SECONDARY:
 	case J_ACTION:
+	case J_NOTE:
 		if (r->params != NULL) {
 			items_set_params(it, json_object_get(r->params));
 			items_touch(it, p);
@@ -475,7 +473,7 @@ item_delete(struct client *c, struct json_object *msg)
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "action", json_object_new_string("delete"));
 	json_object_object_add(o, "itemId", json_object_new_string(it->id));
-	items_delete(it);
+	items_delete(it, p);
 	/* The chat line and the reply of reference HEAD (§9.4). */
 	world_system_chat_others(c, "%s deleted %s (%s).", p->nickname, title, label);
 	{
@@ -576,11 +574,101 @@ item_action(struct client *c, struct json_object *msg)
 	}
 	if (json_object_object_get_ex(msg, "args", &a) && a != NULL)
 		args = a;
-	if (args != NULL && has_nul(args)) {
+	if (args != NULL && items_has_nul(args)) {
 		result(c, 0, action, it, "Item properties may not contain NUL characters.");
 		return;
 	}
 	job_start(c, J_ACTION, action, it, args, NULL);
+}
+
+/* Does the item's type declare this action? */
+static int
+type_has_action(const struct item *it, const char *action)
+{
+	size_t i, n;
+
+	if (it->type == NULL)
+		return 0;
+	n = json_object_array_length(it->type->actions);
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(it->type->actions, i)), action) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The reference's piano messages, kept for its clients: the same checks as
+ * item_action with the piano's own texts, then the type's action.
+ */
+static struct item *
+piano_item(struct client *c, struct player *p, struct json_object *msg, const char *action, int note)
+{
+	struct item *it = items_get(proto_str(msg, "itemId"));
+	const char *why = NULL;
+
+	if (it == NULL || !type_has_action(it, note ? "note" : "toggle_record"))
+		why = "Piano not found.";
+	else if (it->carrier != NULL && it->carrier != p)
+		why = "Piano is not available.";
+	else if (it->carrier == NULL && !on_square(it, p))
+		why = "Piano is not on your square.";
+	else if (!note && !type_has_action(it, action))
+		why = "Unknown action.";
+	else if (!plugin_type_available(it->type))
+		why = NULL;	/* the job answers "<label> is temporarily unavailable." */
+	if (why == NULL)
+		return it;
+	if (note)
+		client_send_error(c, "piano_note", "%s", why);
+	else
+		result(c, 0, "use", it != NULL && strcmp(why, "Piano not found.") != 0 ? it : NULL, "%s", why);
+	return NULL;
+}
+
+static void
+piano_note(struct client *c, struct json_object *msg)
+{
+	struct player *p = world_player(c);
+	struct json_object *args, *v;
+	struct item *it;
+
+	if (p == NULL || (it = piano_item(c, p, msg, "note", 1)) == NULL)
+		return;
+	args = json_object_new_object();
+	if (json_object_object_get_ex(msg, "keyId", &v))
+		json_object_object_add(args, "keyId", json_object_get(v));
+	if (json_object_object_get_ex(msg, "midi", &v))
+		json_object_object_add(args, "midi", json_object_get(v));
+	if (json_object_object_get_ex(msg, "on", &v))
+		json_object_object_add(args, "on", json_object_get(v));
+	job_start(c, J_NOTE, "note", it, args, NULL);
+	json_object_put(args);
+}
+
+static void
+deny_piano_note(struct client *c, struct json_object *msg)
+{
+	(void)msg;
+	client_send_error(c, "piano_note", "Not authorized to use items.");
+}
+
+static void
+piano_recording(struct client *c, struct json_object *msg)
+{
+	struct player *p = world_player(c);
+	const char *action = proto_str(msg, "action");
+	struct item *it;
+
+	if (p == NULL || (it = piano_item(c, p, msg, action, 0)) == NULL)
+		return;
+	job_start_as(c, J_ACTION, "use", action, it, NULL, NULL);
+}
+
+static void
+deny_piano_recording(struct client *c, struct json_object *msg)
+{
+	(void)msg;
+	result(c, 0, "use", NULL, "Not authorized to use items.");
 }
 
 static void
@@ -629,7 +717,7 @@ item_update(struct client *c, struct json_object *msg)
 	}
 	json_object_object_get_ex(msg, "params", &params);
 	if (params != NULL && json_object_object_length(params) > 0) {
-		if (has_nul(params)) {
+		if (items_has_nul(params)) {
 			result(c, 0, "update", it, "Item properties may not contain NUL characters.");
 			return;
 		}
@@ -889,6 +977,22 @@ static const struct proto_field transfer_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
+static const struct proto_field piano_note_fields[] = {
+	{ "itemId", FT_STRING, FF_REQUIRED, 0, 64, NULL },
+	{ "keyId", FT_STRING, FF_REQUIRED, 1, 64, NULL },
+	{ "midi", FT_NUMBER, FF_REQUIRED, -1000000, 1000000, NULL },
+	{ "on", FT_BOOL, FF_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const char *const piano_actions[] = { "toggle_record", "stop_record", "playback", "stop_playback", NULL };
+
+static const struct proto_field piano_recording_fields[] = {
+	{ "itemId", FT_STRING, FF_REQUIRED, 0, 64, NULL },
+	{ "action", FT_ENUM, FF_REQUIRED, 0, 0, piano_actions },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
 #define PICKUP (PERM(P_ITEM_PICKUP_OWN) | PERM(P_ITEM_PICKUP_ANY))
 #define DELETE (PERM(P_ITEM_DELETE_OWN) | PERM(P_ITEM_DELETE_ANY))
 #define EDIT (PERM(P_ITEM_EDIT_OWN) | PERM(P_ITEM_EDIT_ANY))
@@ -907,6 +1011,9 @@ const struct proto_msg proto_item_msgs[] = {
 	{ "item_use", id_fields, PERM(P_ITEM_USE), 0, item_use, deny_use },
 	{ "item_secondary_use", id_fields, PERM(P_ITEM_USE), 0, item_secondary_use, deny_secondary_use },
 	{ "item_action", action_fields, PERM(P_ITEM_USE), 0, item_action, deny_action },
+	{ "item_piano_note", piano_note_fields, PERM(P_ITEM_USE), 0, piano_note, deny_piano_note },
+	{ "item_piano_recording", piano_recording_fields, PERM(P_ITEM_USE), 0, piano_recording,
+	  deny_piano_recording },
 	{ "item_update", update_fields, EDIT, 0, item_update, item_update },
 	{ "item_transfer", transfer_fields, TRANSFER, 0, item_transfer, item_transfer },
 	{ "item_transfer_targets", id_fields, TRANSFER, 0, item_transfer_targets, item_transfer_targets },

@@ -20,6 +20,11 @@ plugins_widget_widget_la_SOURCES = plugins/widget/widget.c $(PLUGIN_COMMON)
 plugins_widget_widget_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LDFLAGS)
 plugins_widget_widget_la_LIBADD = -lm
 
+# The clock, the radio station and the piano each keep their own fragment.
+include $(srcdir)/plugins/clock/local.mk
+include $(srcdir)/plugins/radio_station/local.mk
+include $(srcdir)/plugins/piano/local.mk
+
 # The ABI, for plugins built out of tree: pkg-config --cflags chatgrid-plugin.
 chatgridincludedir = $(includedir)/chatgrid
 chatgridinclude_HEADERS = include/chatgrid/plugin.h

@@ -6,7 +6,8 @@ SQL_MIGRATIONS = \
 	sql/001_accounts.sql \
 	sql/002_seed_marks.sql \
 	sql/003_mutes.sql \
-	sql/004_items.sql
+	sql/004_items.sql \
+	sql/005_songs.sql
 
 EXTRA_DIST += $(SQL_MIGRATIONS)
 CLEANFILES += sql/migrations.c sql/migrations.c-t

@@ -29,3 +29,6 @@ TESTS += tests/browser/typecheck.sh tests/browser/run.sh
 EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/items.mk
+include $(srcdir)/tests/items-clock.mk
+include $(srcdir)/tests/items-radio.mk
+include $(srcdir)/tests/items-piano.mk

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define CG_ABI_MAJOR 1
-#define CG_ABI_MINOR 0
+#define CG_ABI_MINOR 1
 /* "CGP1" */
 #define CG_PLUGIN_MAGIC 0x43475031u
 
@@ -197,7 +197,8 @@ struct cg_reply;
 typedef void (*cg_method)(const struct cg_request *, struct cg_reply *);
 
 #define CG_METHODS_V1 1
-#define CG_METHODS_VERSION CG_METHODS_V1
+#define CG_METHODS_V2 2			/* ABI 1.1: removed, player_left */
+#define CG_METHODS_VERSION CG_METHODS_V2
 
 /*
  * An item type's behaviour. The first field is the version of the struct the
@@ -223,6 +224,19 @@ struct cg_item_methods {
 	cg_method tick;
 	/* A type-specific action named in the descriptor's actions; req->action names it. */
 	cg_method action;
+	/* --- version 2 (ABI 1.1) --- */
+	/*
+	 * "removed": the item was deleted (req->actor did it). Forget what you
+	 * keep about it (timers, sessions); the reply is ignored but for logs,
+	 * and the item's songs are deleted by the core.
+	 */
+	cg_method removed;
+	/*
+	 * "player_left": a player left the world (req->actor, req->actor_id).
+	 * Called once per item type that has it, with a placeholder item whose
+	 * id is "" (not per item). Use begin/send for effects on your items.
+	 */
+	cg_method player_left;
 };
 
 /*
@@ -290,6 +304,14 @@ struct cg_request {
 	const struct cg_actor *actor;	/* NULL for tick */
 	const struct cg_value *args;	/* a map, never NULL */
 	uint64_t now_ms;		/* wall clock, milliseconds since the epoch */
+	/* --- ABI 1.1: check req->size before reading --- */
+	/* The actor's player id as clients know it (welcome.id, user_joined.id,
+	 * item_piano_note.senderId); NULL without an actor. */
+	const char *actor_id;
+	/* "tick": how many players are within the item's emit range of where it
+	 * sounds (Chebyshev distance), so a type can skip work nobody hears. */
+	uint32_t listeners;
+	uint32_t reserved1;
 };
 
 /* ---- the host's functions ---- */
@@ -352,6 +374,30 @@ struct cg_host {
 
 	/* A uniform random number in [0, bound) from the system's CSPRNG (bound > 0). */
 	uint32_t (*random)(uint32_t bound);
+
+	/* --- ABI 1.1: check host->size (offsetof) before calling these --- */
+	/*
+	 * Songs: timed event data (a piano's recordings) the core keeps in
+	 * PostgreSQL (table songs), tied to the reply's item and deleted with it.
+	 * song_save stores song (a map, at most 1 MiB packed) under song_id
+	 * (1-200 bytes), replacing what was there, when the reply is applied;
+	 * CG_NIL as song deletes it.
+	 */
+	void (*song_save)(struct cg_reply *, const char *song_id, struct cg_value song);
+	/*
+	 * Load a song: fn(arg, song) runs later, between requests, with the
+	 * stored map, or NULL if there is none or the database failed (logged).
+	 * Returns 0, or -1 if the request could not be sent (fn is not called).
+	 */
+	int (*song_load)(const char *song_id, void (*fn)(void *arg, const struct cg_value *song), void *arg);
+	/* Wall clock, milliseconds since the epoch (for timers; requests carry now_ms). */
+	uint64_t (*now_ms)(void);
+	/*
+	 * An event for one player (by player id, req->actor_id), as event does
+	 * for CG_TO_ACTOR; dropped if that player is not in the world. Works in
+	 * replies nobody asked for (begin/send) too.
+	 */
+	void (*event_to)(struct cg_reply *, const char *player_id, const char *type, const struct cg_value *fields);
 };
 
 /* ---- what a plugin exports ---- */

@@ -36,7 +36,12 @@ ti_plugin_path(const char *name)
 {
 	static char path[4096];
 
-	if (strcmp(name, "dice") == 0 || strcmp(name, "wheel") == 0 || strcmp(name, "widget") == 0)
+	static const char *const bundled[] = { "clock", "dice", "piano", "radio_station", "wheel", "widget", NULL };
+	int i;
+
+	for (i = 0; bundled[i] != NULL && strcmp(name, bundled[i]) != 0; i++)
+		;
+	if (bundled[i] != NULL)
 		snprintf(path, sizeof path, "%s/plugins/%s/.libs/%s.so", builddir(), name, name);
 	else
 		snprintf(path, sizeof path, "%s/tests/plugins/.libs/%s.so", builddir(), name);

@@ -5,8 +5,9 @@
  * Built on test_auth_common (one private PostgreSQL cluster per program, a
  * fresh chatgridd per test case, SQL helpers). Each daemon gets its own
  * plugin directory holding copies of the plugins a test names, from the
- * build tree: the bundled ones (dice, wheel, widget) and the misbehaving
- * test plugins of tests/plugins (crash, hang, garbage, badinit, badabi).
+ * build tree: the bundled ones (clock, dice, piano, radio_station, wheel,
+ * widget) and the misbehaving test plugins of tests/plugins (crash, hang,
+ * garbage, badinit, badabi).
  * Users move freely (movement_max_steps_per_tick is raised), so a test puts
  * players on the squares it needs with ti_move.
  */

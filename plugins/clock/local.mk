@@ -1,0 +1,1 @@
+# plugins/clock/local.mk: the clock item type (filled in with its plugin).

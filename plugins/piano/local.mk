@@ -1,0 +1,1 @@
+# plugins/piano/local.mk: the piano item type (filled in with its plugin).

@@ -1,0 +1,1 @@
+# tests/items-radio.mk: tests of the radio item type (filled in with them).
