@@ -274,6 +274,116 @@ START_TEST(ticker_options_ticks_timers_events)
 }
 END_TEST
 
+/*
+ * ABI 1.1: options from the core's fetch_* keys, listener counts in ticks,
+ * songs kept in PostgreSQL (saved, loaded, isolated by type, deleted with
+ * their item), events to one player, and the removed and player_left notices.
+ */
+START_TEST(ticker_abi_1_1)
+{
+	struct td *td = ti_start("ticker", "fetch_timeout_ms 4000\nplugin_option ticker.fetch_interval_ms=777\n",
+	    NULL);
+	struct ti_user *a = ti_join(td, "pabi"), *b = ti_join(td, "pabi"), *c = ti_join(td, "pabi");
+	json_object *o, *song;
+	char *id, *id2, *v, cid[80];
+
+	ti_move(a, 5, 5);
+	ti_move(b, 5, 5);
+	ti_move(c, 40, 40);
+	id = ti_add(a, "ticker");
+	ti_drain(b->c, 200);
+
+	/* The core's keys reach the plugin; plugin_option overrides one. */
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"opts\"}", id);
+	ti_expect(a, "opts", 1, "timeout 4000, private no, interval 777");
+
+	/* Two players within the emit range (15) of the ticker, not the third. */
+	ti_update(a, id, NULL, "{\"armed\":true}");
+	ti_expect(a, "update", 1, "Updated ticker.");
+	o = ti_wait(b->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(ti_int(o, "listeners"), 2);
+	json_object_put(o);
+	ti_drain(a->c, 800);
+	ti_drain(b->c, 100);
+
+	/* A song saved, in the table, loaded back by the actor alone. */
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	    "{\"songId\":\"t:1\",\"song\":{\"meta\":{\"recordingLengthMs\":1234},"
+	    "\"events\":[[0,0,60,1,0],[500,0,60,0,0]]}}}", id);
+	ti_expect(a, "store", 1, "Stored.");
+	ti_sleep_ms(300);
+	v = ag_sql_value("SELECT type || ' ' || item_id || ' ' || events || ' ' || length_ms || ' ' || "
+	    "(saved_by = %s) FROM songs WHERE id = 't:1'", a->userid);
+	ck_assert_msg(v != NULL && strstr(v, "ticker ") == v && strstr(v, id) != NULL &&
+	    strstr(v, " 2 1234 t") != NULL, "songs row: %s", v != NULL ? v : "(none)");
+	free(v);
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
+	    "{\"songId\":\"t:1\"}}", id);
+	ti_expect(a, "fetch", 1, "Fetching.");
+	o = ti_wait(a->c, "item_ticker_song", "songId", "t:1");
+	song = ti_obj(o, "song");
+	ck_assert_str_eq(ti_json(song),
+	    "{\"meta\":{\"recordingLengthMs\":1234},\"events\":[[0,0,60,1,0],[500,0,60,0,0]]}");
+	json_object_put(o);
+	ti_none(b->c, 300, "item_ticker_song", NULL, NULL);
+
+	/* None, and another type's song, read as none. */
+	ag_sql("INSERT INTO songs (id, item_id, type, body) VALUES ('o:1', '%s', 'other', '{\"x\":1}')", id);
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
+	    "{\"songId\":\"o:1\"}}", id);
+	ti_expect(a, "fetch", 1, "Fetching.");
+	o = ti_wait(a->c, "item_ticker_song", "songId", "o:1");
+	ck_assert(json_object_is_type(json_object_object_get(o, "song"), json_type_null));
+	json_object_put(o);
+	/* Nor may it replace another type's song. */
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	    "{\"songId\":\"o:1\",\"song\":{\"y\":2}}}", id);
+	ti_expect(a, "store", 1, "Stored.");
+	ti_sleep_ms(300);
+	v = ag_sql_value("SELECT body::text FROM songs WHERE id = 'o:1'");
+	ck_assert_str_eq(v, "{\"x\": 1}");
+	free(v);
+	/* nil deletes. */
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	    "{\"songId\":\"t:1\",\"song\":null}}", id);
+	ti_expect(a, "store", 1, "Stored.");
+	ti_sleep_ms(300);
+	v = ag_sql_value("SELECT count(*) FROM songs WHERE id = 't:1'");
+	ck_assert_str_eq(v, "0");
+	free(v);
+
+	/* removed: the plugin hears of it; the item's songs go with it. */
+	id2 = ti_add(a, "ticker");
+	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	    "{\"songId\":\"t:2\",\"song\":{\"z\":3}}}", id2);
+	ti_expect(a, "store", 1, "Stored.");
+	ti_drain(b->c, 300);
+	ti_item_msg(a, "item_delete", id2);
+	ti_expect(a, "delete", 1, NULL);
+	o = ti_wait(b->c, "item_ticker_removed", "itemId", id);
+	ck_assert_str_eq(ti_str(o, "removedId"), id2);
+	json_object_put(o);
+	ti_sleep_ms(1500);
+	v = ag_sql_value("SELECT count(*) FROM songs WHERE item_id = '%s'", id2);
+	ck_assert_str_eq(v, "0");
+	free(v);
+
+	/* player_left, with the leaver's connection id. */
+	snprintf(cid, sizeof cid, "%s", c->id);
+	ti_close(c);
+	o = ti_wait(b->c, "item_ticker_left", "playerId", cid);
+	ck_assert_str_eq(ti_str(o, "itemId"), id);
+	json_object_put(o);
+
+	free(id);
+	free(id2);
+	ti_close(a);
+	ti_close(b);
+	ck_assert_int_eq(td_stop(td), 0);
+	td_free(td);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -288,6 +398,7 @@ main(void)
 	tcase_add_test(tc, failing_init_refuses_to_start);
 	tcase_add_test(tc, sighup_loads_new_plugins);
 	tcase_add_test(tc, ticker_options_ticks_timers_events);
+	tcase_add_test(tc, ticker_abi_1_1);
 	suite_add_tcase(s, tc);
 	return ag_main(s);
 }
