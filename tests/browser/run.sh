@@ -7,7 +7,8 @@
 # anything to the machine's real addresses, so everything runs inside a private
 # network namespace made here: lo plus a veth pair 10.99.0.1/10.99.0.2 that
 # exists nowhere else. Inside it: a PostgreSQL cluster of its own
-# (scripts/pg-cluster), chatgridd on 10.99.0.1 with fast argon2, an admin
+# (scripts/pg-cluster), chatgridd on 10.99.0.1 with fast argon2 (and the media
+# proxy allowed to reach the namespace's private addresses), an admin
 # account, and node's test runner driving Debian's chromium through
 # playwright-core. Everything is removed on the way out, failures included.
 #
@@ -105,6 +106,7 @@ argon2_time_cost 1
 auth_fail_ip_limit 1000
 auth_fail_identity_limit 1000
 log_level info
+media_allow_private yes
 CONF
 
 admin_user=cgadmin
