@@ -1,1 +1,7 @@
-# plugins/piano/local.mk: the piano item type (filled in with its plugin).
+# plugins/piano/local.mk: the piano item type: live notes relayed to
+# listeners, recordings kept as songs by the core, timed playback.
+plugin_LTLIBRARIES += plugins/piano/piano.la
+plugins_piano_piano_la_SOURCES = plugins/piano/piano.c plugins/piano/piano.h \
+	plugins/piano/song.c plugins/piano/params.c $(PLUGIN_COMMON)
+plugins_piano_piano_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LDFLAGS)
+plugins_piano_piano_la_LIBADD = -lm
