@@ -1,0 +1,694 @@
+/*
+ * radio.c: the radio_station item type (reference §6.3, §6.4) and its
+ * metadata polling (§6.10). Clients play the stream themselves; the server
+ * validates the parameters and keeps stationName and nowPlaying current
+ * from the stream's ICY metadata while someone is in range to hear it.
+ *
+ * Polling: each tick (1 s) looks at one radio; one that is on, has a
+ * streamUrl and has a listener in range (req->listeners, ABI 1.1) gets a
+ * fetch every fetch_interval_ms. Fetches run on the poller's thread
+ * (poller.c, icy.c); a host timer takes their results and publishes
+ * changed values with begin/set_param/send, which the core stores as a
+ * system edit (version bump, item_upsert). Unlike the reference (Q17), a
+ * failed fetch keeps the last values and retries with exponential backoff,
+ * and the reason is logged once per change rather than on every attempt.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <chatgrid/plugin.h>
+
+#include "../../core/netaddr.h"
+#include "../common/coerce.h"
+#include "icy.h"
+#include "poller.h"
+
+CG_PLUGIN_DECLARE("radio_station", "1");
+
+#define URL_MAX_CHARS 2048
+#define TICK_MS 1000
+#define DRAIN_MS 200
+#define BACKOFF_MAX_MS 300000
+/* A radio not ticked for this long is gone (a host without `removed`). */
+#define FORGET_MS 60000
+
+static const struct cg_host *host;
+
+/* Options (chatgridd.conf keys of the same names, or plugin_option radio_station.<key>). */
+static struct icy_conf conf = { 0, 6000, 262144, 5, -1 };
+static int interval_ms = 10000;
+
+/* What the plugin knows of one radio; only the host's thread touches these. */
+struct radio {
+	struct radio *next;
+	char *id;
+	char *url;			/* the streamUrl being polled ("" none) */
+	char station[ICY_STATION_BYTES];	/* the item's values, as first seen or last published */
+	char title[ICY_TITLE_BYTES];
+	uint64_t due;			/* next poll, monotonic ms */
+	uint64_t seen;			/* last tick */
+	int busy;			/* a fetch of url is out */
+	int failures;			/* in a row */
+	char *problem;			/* the failure last logged; NULL while polls work */
+};
+
+static struct radio *radios;
+static int inflight;			/* fetches submitted and not yet taken */
+static int drain_armed;
+
+static const char *const channels[] = { "stereo", "mono", "left", "right", NULL };
+static const char *const effects[] = { "reverb", "echo", "flanger", "high_pass", "low_pass", "off", NULL };
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- parameters ---- */
+
+/* The value of key in the proposed parameters, or def. */
+static const struct cg_value *
+get(const struct cg_request *req, const char *key, const struct cg_value *def)
+{
+	const struct cg_value *v = cg_map_get(req->args, key);
+
+	return v != NULL ? v : def;
+}
+
+/*
+ * The media reference normalisation (§6.5) of v into a new string: trimmed,
+ * none/off -> "". NULL for a list or a map (or out of memory).
+ */
+static char *
+media_ref(const struct cg_value *v)
+{
+	char num[64], *out;
+	const char *s;
+	size_t len;
+
+	if (v == NULL || v->type == CG_NIL)
+		s = "", len = 0;
+	else if (v->type == CG_STR)
+		s = v->u.s, len = v->len;
+	else if ((s = co_str(v, num, sizeof num)) != NULL)
+		len = strlen(s);
+	else
+		return NULL;
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	co_strip(s, len, out, len + 1);
+	if (strcasecmp(out, "none") == 0 || strcasecmp(out, "off") == 0)
+		out[0] = '\0';
+	return out;
+}
+
+/* Whether the URL's host is an address literal that is not public. */
+static int
+private_literal(const struct url *u)
+{
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+
+	memset(&v4, 0, sizeof v4);
+	memset(&v6, 0, sizeof v6);
+	/* inet_aton takes the short forms (127.1, 0x7f000001) that resolvers take too. */
+	if (inet_aton(u->host, &v4.sin_addr) != 0) {
+		v4.sin_family = AF_INET;
+		return !netaddr_public((struct sockaddr *)&v4);
+	}
+	if (inet_pton(AF_INET6, u->host, &v6.sin6_addr) == 1) {
+		v6.sin6_family = AF_INET6;
+		return !netaddr_public((struct sockaddr *)&v6);
+	}
+	return 0;
+}
+
+/*
+ * streamUrl. The hardening (§9 item 10) applies to a new value: one already
+ * stored (older data) is kept, so the radio can still be used and edited;
+ * it is never fetched unless it is an http(s) URL. Names are not resolved
+ * here (that waits for the fetch): validation must answer at once.
+ */
+static int
+url_param(const struct cg_request *req, struct cg_reply *r)
+{
+	char *url, *old;
+	struct url u;
+	int rc = -1;
+
+	if ((url = media_ref(cg_map_get(req->args, "streamUrl"))) == NULL) {
+		host->fail(r, "streamUrl must be an http or https URL.");
+		return -1;
+	}
+	old = media_ref(cg_map_get(req->item->params, "streamUrl"));
+	if (co_chars(url) > URL_MAX_CHARS)
+		host->fail(r, "streamUrl must be %d characters or less.", URL_MAX_CHARS);
+	else if (url[0] != '\0' && (old == NULL || strcmp(url, old) != 0) && url_parse(url, &u) != NULL)
+		host->fail(r, "streamUrl must be an http or https URL.");
+	else if (url[0] != '\0' && (old == NULL || strcmp(url, old) != 0) && !conf.allow_private &&
+	    private_literal(&u))
+		host->fail(r, "streamUrl must point to a public address.");
+	else {
+		host->set_param(r, "streamUrl", cg_str(url));
+		rc = 0;
+	}
+	free(url);
+	free(old);
+	return rc;
+}
+
+static int
+int_param(const struct cg_request *req, struct cg_reply *r, const char *key, int64_t def, int64_t lo,
+    int64_t hi, const char *parse_msg)
+{
+	struct cg_value d = cg_int(def);
+	int64_t n;
+
+	if (co_int(get(req, key, &d), &n) != 0) {
+		if (parse_msg != NULL)
+			host->fail(r, "%s", parse_msg);
+		else
+			host->fail(r, "%s must be an integer between %lld and %lld.", key, (long long)lo,
+			    (long long)hi);
+		return -1;
+	}
+	if (n < lo || n > hi) {
+		host->fail(r, "%s must be between %lld and %lld.", key, (long long)lo, (long long)hi);
+		return -1;
+	}
+	host->set_param(r, key, cg_int(n));
+	return 0;
+}
+
+/* A number in [lo, hi]: rounded to one decimal, or with as_int to an integer (half to even). */
+static int
+num_param(const struct cg_request *req, struct cg_reply *r, const char *key, int64_t def, int lo, int hi,
+    int as_int, const char *parse_msg)
+{
+	struct cg_value d = cg_int(def);
+	double x;
+
+	if (co_float(get(req, key, &d), &x) != 0) {
+		host->fail(r, "%s", parse_msg);
+		return -1;
+	}
+	/* nan fails here too, as in Python. */
+	if (!(x >= lo && x <= hi)) {
+		host->fail(r, "%s must be between %d and %d.", key, lo, hi);
+		return -1;
+	}
+	if (as_int)
+		host->set_param(r, key, cg_int(co_round_int(x)));
+	else
+		host->set_param(r, key, cg_float(co_round1(x)));
+	return 0;
+}
+
+/* One of options, trimmed and lower-cased. */
+static int
+choice_param(const struct cg_request *req, struct cg_reply *r, const char *key, const char *def,
+    const char *const *options, const char *msg)
+{
+	struct cg_value d = cg_str(def);
+	const struct cg_value *v = get(req, key, &d);
+	char raw[64], buf[64];
+	int i;
+
+	if (v->type == CG_STR && v->len >= sizeof raw)
+		buf[0] = '\0';
+	else if (co_str(v, raw, sizeof raw) == NULL)
+		buf[0] = '\0';
+	else
+		co_lower(co_strip(raw, strlen(raw), buf, sizeof buf));
+	for (i = 0; options[i] != NULL && strcmp(options[i], buf) != 0; i++)
+		;
+	if (options[i] == NULL) {
+		host->fail(r, "%s", msg);
+		return -1;
+	}
+	host->set_param(r, key, cg_str(options[i]));
+	return 0;
+}
+
+/* A read-only text: the item's current value, trimmed and cut; never the user's. */
+static void
+current_text(const struct cg_value *params, const char *key, char *out, size_t max_chars)
+{
+	const struct cg_value *v = cg_map_get(params, key);
+
+	if (v != NULL && v->type == CG_STR)
+		icy_text(v->u.s, v->len, out, max_chars);
+	else
+		out[0] = '\0';
+}
+
+static void
+radio_validate(const struct cg_request *req, struct cg_reply *r)
+{
+	const struct cg_value *v;
+	char station[ICY_STATION_BYTES], title[ICY_TITLE_BYTES];
+	int on = 1;
+
+	if (url_param(req, r) != 0)
+		return;
+	if ((v = cg_map_get(req->args, "enabled")) != NULL && co_bool(v, &on) != 0) {
+		host->fail(r, "enabled must be true/false or on/off.");
+		return;
+	}
+	host->set_param(r, "enabled", cg_bool(on));
+	if (int_param(req, r, "mediaVolume", 50, 0, 100, "mediaVolume must be a number.") != 0 ||
+	    choice_param(req, r, "mediaEffect", "off", effects,
+	    "mediaEffect must be one of reverb, echo, flanger, high_pass, low_pass, off.") != 0 ||
+	    choice_param(req, r, "mediaChannel", "stereo", channels,
+	    "mediaChannel must be one of stereo, mono, left, right.") != 0 ||
+	    num_param(req, r, "mediaEffectValue", 50, 0, 100, 0, "mediaEffectValue must be a number.") != 0)
+		return;
+	current_text(req->item->params, "stationName", station, ICY_STATION_CHARS);
+	current_text(req->item->params, "nowPlaying", title, ICY_TITLE_CHARS);
+	host->set_param(r, "stationName", cg_str(station));
+	host->set_param(r, "nowPlaying", cg_str(title));
+	if (num_param(req, r, "facing", 0, 0, 360, 1, "facing must be a number between 0 and 360.") != 0 ||
+	    int_param(req, r, "emitRange", 10, 5, 20, NULL) != 0)
+		return;
+}
+
+/* ---- actions ---- */
+
+static void
+radio_use(const struct cg_request *req, struct cg_reply *r)
+{
+	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
+	const char *nick = req->actor != NULL ? req->actor->nickname : "Someone";
+	int on = 1;
+
+	/* Missing or garbage counts as on, so the first use turns it off. */
+	if (v != NULL && co_bool(v, &on) != 0)
+		on = 1;
+	on = !on;
+	host->set_param(r, "enabled", cg_bool(on));
+	host->say(r, "You turn %s %s.", on ? "on" : "off", req->item->title);
+	host->say_others(r, "%s turns %s %s.", nick, on ? "on" : "off", req->item->title);
+}
+
+/* What is playing, to the user alone. */
+static void
+radio_secondary_use(const struct cg_request *req, struct cg_reply *r)
+{
+	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
+	char station[ICY_STATION_BYTES], title[ICY_TITLE_BYTES];
+
+	/* Only a stored false is off, as in the reference. */
+	if (v != NULL && v->type == CG_BOOL && v->u.i == 0) {
+		host->say(r, "%s is off.", req->item->title);
+		return;
+	}
+	current_text(req->item->params, "stationName", station, ICY_STATION_CHARS);
+	current_text(req->item->params, "nowPlaying", title, ICY_TITLE_CHARS);
+	if (title[0] != '\0' && station[0] != '\0')
+		host->say(r, "Playing %s from %s.", title, station);
+	else if (title[0] != '\0')
+		host->say(r, "Playing %s.", title);
+	else if (station[0] != '\0')
+		host->say(r, "Playing from %s.", station);
+	else
+		host->say(r, "No now playing data.");
+}
+
+/* ---- polling ---- */
+
+static struct radio *
+radio_find(const char *id)
+{
+	struct radio *st;
+
+	for (st = radios; st != NULL && strcmp(st->id, id) != 0; st = st->next)
+		;
+	return st;
+}
+
+static void
+radio_free(struct radio *st)
+{
+	free(st->id);
+	free(st->url);
+	free(st->problem);
+	free(st);
+}
+
+static void
+radio_forget(const char *id)
+{
+	struct radio **pp, *st;
+
+	for (pp = &radios; (st = *pp) != NULL; pp = &st->next)
+		if (strcmp(st->id, id) == 0) {
+			*pp = st->next;
+			radio_free(st);
+			return;
+		}
+}
+
+/* Radios not ticked for a while have gone with their items. */
+static void
+radio_gc(uint64_t now)
+{
+	struct radio **pp = &radios, *st;
+
+	while ((st = *pp) != NULL)
+		if (now - st->seen > FORGET_MS) {
+			*pp = st->next;
+			radio_free(st);
+		} else
+			pp = &st->next;
+}
+
+/*
+ * The radio's state, made at its first tick. Only this plugin changes
+ * stationName and nowPlaying (updates keep them), so the values seen then
+ * stay current: later ticks may carry values older than a publish still
+ * on its way to the core, and are not taken.
+ */
+static struct radio *
+radio_get(const struct cg_item *item, uint64_t now)
+{
+	struct radio *st = radio_find(item->id);
+
+	if (st != NULL)
+		return st;
+	if ((st = calloc(1, sizeof *st)) == NULL || (st->id = strdup(item->id)) == NULL ||
+	    (st->url = strdup("")) == NULL) {
+		if (st != NULL)
+			free(st->id);
+		free(st);
+		return NULL;
+	}
+	current_text(item->params, "stationName", st->station, ICY_STATION_CHARS);
+	current_text(item->params, "nowPlaying", st->title, ICY_TITLE_CHARS);
+	st->seen = now;
+	st->next = radios;
+	radios = st;
+	return st;
+}
+
+/* Publish station and title if either changed: a system edit of the item. */
+static void
+publish(struct radio *st, const char *station, const char *title)
+{
+	struct cg_reply *r;
+
+	if (strcmp(station, st->station) == 0 && strcmp(title, st->title) == 0)
+		return;
+	if ((r = host->begin(st->id)) == NULL)
+		return;
+	host->set_param(r, "stationName", cg_str(station));
+	host->set_param(r, "nowPlaying", cg_str(title));
+	host->send(r);
+	snprintf(st->station, sizeof st->station, "%s", station);
+	snprintf(st->title, sizeof st->title, "%s", title);
+}
+
+static void
+succeeded(struct radio *st, const struct icy_result *res, uint64_t now)
+{
+	const char *title;
+
+	if (st->problem != NULL) {
+		host->log(CG_LOG_NOTICE, "radio %s: %s answers again", st->id, st->url);
+		free(st->problem);
+		st->problem = NULL;
+	}
+	st->failures = 0;
+	st->due = now + (uint64_t)interval_ms;
+	/* A block without StreamTitle says nothing: keep the title; no metadata at all clears it. */
+	if (res->title_state == ICY_TITLE_FOUND)
+		title = res->title;
+	else if (res->title_state == ICY_TITLE_NONE)
+		title = "";
+	else
+		title = st->title;
+	publish(st, res->station, title);
+}
+
+/* Keep the last values, back off, and say why once per change of reason. */
+static void
+failed(struct radio *st, const char *why, uint64_t now)
+{
+	uint64_t delay = (uint64_t)interval_ms;
+	int i;
+
+	if (st->failures < 30)
+		st->failures++;
+	for (i = 0; i < st->failures && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	st->due = now + delay;
+	if (st->problem != NULL && strcmp(st->problem, why) == 0)
+		return;
+	host->log(CG_LOG_WARN, "radio %s: polling %s failed: %s (keeping the last values; retrying with "
+	    "backoff, now %llu s)", st->id, st->url, why, (unsigned long long)(delay / 1000));
+	free(st->problem);
+	st->problem = strdup(why);
+}
+
+static void drain(void *);
+
+static void
+arm_drain(void)
+{
+	if (!drain_armed && inflight > 0 && host->timer_add(DRAIN_MS, drain, NULL) > 0)
+		drain_armed = 1;
+}
+
+/* On the host's thread: take the poller's results and act on them. */
+static void
+drain(void *arg)
+{
+	struct poll_result *res, *next;
+	struct radio *st;
+	uint64_t now = mono_ms();
+
+	(void)arg;
+	drain_armed = 0;
+	for (res = poller_take(); res != NULL; res = next) {
+		next = res->next;
+		inflight--;
+		st = radio_find(res->item_id);
+		/* Results for a removed radio, or a URL since changed, are stale. */
+		if (st != NULL && st->busy && strcmp(st->url, res->url) == 0) {
+			st->busy = 0;
+			if (res->ok)
+				succeeded(st, &res->r, now);
+			else
+				failed(st, res->r.error, now);
+		}
+		poller_free(res);
+	}
+	arm_drain();
+}
+
+/* How many players can hear the radio; an ABI 1.0 host does not say, so assume someone. */
+static uint32_t
+listeners(const struct cg_request *req)
+{
+	if (req->size < offsetof(struct cg_request, listeners) + sizeof req->listeners)
+		return 1;
+	return req->listeners;
+}
+
+static void
+radio_tick(const struct cg_request *req, struct cg_reply *r)
+{
+	static uint64_t last_gc;
+	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
+	struct radio *st;
+	uint64_t now = mono_ms();
+	const char *why;
+	char *url;
+	int on = 1;
+
+	(void)r;
+	/* Again here, in case arming failed when the fetch was submitted. */
+	arm_drain();
+	if (now - last_gc > FORGET_MS) {
+		radio_gc(now);
+		last_gc = now;
+	}
+	if ((st = radio_get(req->item, now)) == NULL)
+		return;
+	st->seen = now;
+	if ((url = media_ref(cg_map_get(req->item->params, "streamUrl"))) == NULL)
+		return;
+	/* A new URL starts afresh, at once. */
+	if (strcmp(url, st->url) != 0) {
+		free(st->url);
+		st->url = url;
+		st->busy = 0;
+		st->failures = 0;
+		st->due = 0;
+		free(st->problem);
+		st->problem = NULL;
+	} else
+		free(url);
+	if (v != NULL && co_bool(v, &on) != 0)
+		on = 1;
+	if (!on || st->url[0] == '\0' || listeners(req) == 0 || st->busy || now < st->due)
+		return;
+	if (poller_submit(&conf, st->id, st->url, &why) != 0) {
+		failed(st, why, now);
+		return;
+	}
+	st->busy = 1;
+	inflight++;
+	arm_drain();
+}
+
+static void
+radio_removed(const struct cg_request *req, struct cg_reply *r)
+{
+	(void)r;
+	radio_forget(req->item->id);
+}
+
+/* ---- the type ---- */
+
+static const char *const capabilities[] = { "editable", "carryable", "deletable", "usable", NULL };
+static const char *const editable[] = {
+	"title", "streamUrl", "enabled", "mediaVolume", "mediaChannel", "mediaEffect", "mediaEffectValue",
+	"facing", "emitRange", NULL
+};
+
+static const struct cg_property properties[] = {
+	{ .key = "title", .value_type = CG_PROP_TEXT, .max_length = 80, .label = "Title",
+	  .tooltip = "The name people hear for this radio." },
+	{ .key = "streamUrl", .value_type = CG_PROP_TEXT, .max_length = URL_MAX_CHARS, .label = "Stream URL",
+	  .tooltip = "The http or https address of the audio stream the radio plays; empty for none." },
+	{ .key = "enabled", .value_type = CG_PROP_BOOLEAN, .label = "Enabled",
+	  .tooltip = "Whether the radio is playing." },
+	{ .key = "mediaVolume", .value_type = CG_PROP_NUMBER, .label = "Volume",
+	  .tooltip = "Loudness of the stream, in percent.", .has_range = 1, .min = 0, .max = 100, .step = 1 },
+	{ .key = "mediaChannel", .value_type = CG_PROP_LIST, .label = "Channel",
+	  .tooltip = "Which channels of the stream to play.", .options = channels },
+	{ .key = "mediaEffect", .value_type = CG_PROP_LIST, .label = "Effect",
+	  .tooltip = "An effect applied to the stream.", .options = effects },
+	{ .key = "mediaEffectValue", .value_type = CG_PROP_NUMBER, .label = "Effect value",
+	  .tooltip = "Strength of the effect.", .has_range = 1, .min = 0, .max = 100, .step = 0.1,
+	  .visible_when = "{\"mediaEffect\":\"!off\"}" },
+	{ .key = "stationName", .value_type = CG_PROP_TEXT, .label = "Station",
+	  .tooltip = "The station's name, as its stream announces it (read-only)." },
+	{ .key = "nowPlaying", .value_type = CG_PROP_TEXT, .label = "Now playing",
+	  .tooltip = "The title the stream announces now (read-only)." },
+	{ .key = "facing", .value_type = CG_PROP_NUMBER, .label = "Facing",
+	  .tooltip = "Direction the radio faces, in degrees.", .has_range = 1, .min = 0, .max = 360, .step = 1,
+	  .visible_when = "{\"directional\":true}" },
+	{ .key = "emitRange", .value_type = CG_PROP_NUMBER, .label = "Range",
+	  .tooltip = "How many squares away the radio can be heard.", .has_range = 1, .min = 5, .max = 20,
+	  .step = 1 },
+};
+
+static const struct cg_item_methods methods = {
+	.version = CG_METHODS_VERSION,
+	.validate = radio_validate,
+	.use = radio_use,
+	.secondary_use = radio_secondary_use,
+	.tick = radio_tick,
+	.removed = radio_removed,
+};
+
+static const struct cg_item_type radio_type = {
+	.type = "radio_station",
+	.order = 40,
+	.encoding_version = 1,
+	.label = "radio",
+	.tooltip = "A radio playing an internet stream; everyone nearby hears it.",
+	.capabilities = capabilities,
+	.editable = editable,
+	.properties = properties,
+	.nproperties = sizeof properties / sizeof properties[0],
+	.use_cooldown_ms = 1000,
+	.emit_range = 10,
+	.directional = 1,
+	.default_title = "radio",
+	.default_params = "{\"streamUrl\":\"\",\"enabled\":true,\"mediaVolume\":50,\"mediaChannel\":\"stereo\","
+	    "\"mediaEffect\":\"off\",\"mediaEffectValue\":50,\"stationName\":\"\",\"nowPlaying\":\"\","
+	    "\"facing\":0,\"emitRange\":10}",
+	.tick_ms = TICK_MS,
+	.methods = &methods,
+};
+
+/* ---- options ---- */
+
+static int
+opt_bool(const char *key, int def)
+{
+	const char *v = host->option(key);
+
+	if (v == NULL)
+		return def;
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
+	    strcmp(v, "1") == 0)
+		return 1;
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 ||
+	    strcmp(v, "0") == 0)
+		return 0;
+	host->log(CG_LOG_WARN, "option %s: \"%s\" is not yes or no; using %s", key, v, def ? "yes" : "no");
+	return def;
+}
+
+static long long
+opt_int(const char *key, long long def, long long lo, long long hi)
+{
+	const char *v = host->option(key);
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return def;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		host->log(CG_LOG_WARN, "option %s: \"%s\" is not a number from %lld to %lld; using %lld", key, v,
+		    lo, hi, def);
+		return def;
+	}
+	return n;
+}
+
+int
+cg_plugin_init(const struct cg_host *h)
+{
+	host = h;
+	conf.allow_private = opt_bool("fetch_allow_private", 0);
+	conf.timeout_ms = (int)opt_int("fetch_timeout_ms", 6000, 100, 600000);
+	conf.max_bytes = (size_t)opt_int("fetch_max_bytes", 262144, 1024, 64 << 20);
+	conf.max_redirects = (int)opt_int("fetch_max_redirects", 5, 0, 20);
+	interval_ms = (int)opt_int("fetch_interval_ms", 10000, 100, 86400000);
+	return host->register_type(&radio_type);
+}
+
+void
+cg_plugin_cleanup(void)
+{
+	struct radio *st;
+
+	if (poller_stop() != 0)
+		host->log(CG_LOG_WARN, "a metadata fetch did not stop in time; leaving it to exit with the host");
+	while ((st = radios) != NULL) {
+		radios = st->next;
+		radio_free(st);
+	}
+}
