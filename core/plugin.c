@@ -49,6 +49,7 @@
 #define STABLE_MS 30000		/* a host up this long starts its backoff afresh */
 #define KILL_GRACE_MS 1000	/* after SIGKILL, EOF should follow; tear down anyway after this */
 #define START_TIMEOUT_MIN_MS 5000
+#define SHUTDOWN_GRACE_MS 2000	/* for hosts to run the plugin's cleanup and exit */
 
 enum host_state {
 	H_STARTING,		/* hello sent, waiting for the types */
@@ -812,18 +813,67 @@ plugin_tick(uint64_t now, void *arg)
 static void
 plugin_shutdown(void)
 {
+	struct reap *waiting = NULL;
 	struct plugin_host *h;
+	uint64_t deadline;
+	int i, st, nwaiting = 0, killed = 0;
+	pid_t r;
 
 	if (sigchld_ev != NULL) {
 		event_free(sigchld_ev);
 		sigchld_ev = NULL;
 	}
-	/* Closing the socket makes a host run the plugin's cleanup and exit. */
-	TAILQ_FOREACH(h, &hosts, entry)
-		if (h->bev != NULL) {
-			host_down(h, "shutting down");
-			h->restart_at = 0;
+	/*
+	 * Closing the socket makes a host run the plugin's cleanup and exit;
+	 * give them all SHUTDOWN_GRACE_MS together before SIGKILL.
+	 */
+	TAILQ_FOREACH(h, &hosts, entry) {
+		if (h->bev == NULL)
+			continue;
+		if (h->pid > 0) {
+			waiting = xreallocarray(waiting, (size_t)nwaiting + 1, sizeof *waiting);
+			waiting[nwaiting].pid = h->pid;
+			waiting[nwaiting++].file = xstrdup(h->file);
+			h->pid = 0;	/* host_down must not kill it */
 		}
+		/* libevent may close the descriptor only later, from the loop: EOF now. */
+		if (h->fd >= 0)
+			shutdown(h->fd, SHUT_RDWR);
+		host_down(h, "shutting down");
+		h->restart_at = 0;
+	}
+	deadline = tick_mono_ms() + SHUTDOWN_GRACE_MS;
+	while (nwaiting > 0) {
+		for (i = 0; i < nwaiting;) {
+			/* Block only once the stragglers were sent SIGKILL. */
+			r = waitpid(waiting[i].pid, &st, killed ? 0 : WNOHANG);
+			if (r == 0 || (r < 0 && errno == EINTR)) {
+				i++;
+				continue;
+			}
+			if (r == waiting[i].pid && WIFSIGNALED(st))
+				log_error("plugin %s: host (pid %ld) died of signal %d while shutting down",
+				    waiting[i].file, (long)waiting[i].pid, WTERMSIG(st));
+			else if (r == waiting[i].pid && WEXITSTATUS(st) != 0)
+				log_error("plugin %s: host (pid %ld) exited with status %d while shutting down",
+				    waiting[i].file, (long)waiting[i].pid, WEXITSTATUS(st));
+			free(waiting[i].file);
+			waiting[i] = waiting[--nwaiting];
+		}
+		if (nwaiting == 0)
+			break;
+		if (!killed && tick_mono_ms() >= deadline) {
+			for (i = 0; i < nwaiting; i++) {
+				log_warn("plugin %s: host (pid %ld) still running %d ms after the core closed its "
+				    "socket; killed", waiting[i].file, (long)waiting[i].pid, SHUTDOWN_GRACE_MS);
+				kill(waiting[i].pid, SIGKILL);
+			}
+			killed = 1;
+			continue;
+		}
+		usleep(10000);
+	}
+	free(waiting);
 }
 
 void

@@ -942,6 +942,22 @@ td_wait(struct td *td, int timeout_ms)
 	return td->status;
 }
 
+/* Does the daemon's log hold text? */
+static int
+td_log_has(const struct td *td, const char *text)
+{
+	char line[4096];
+	FILE *f = fopen(td->log, "r");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
 int
 td_stop(struct td *td)
 {
@@ -953,8 +969,17 @@ td_stop(struct td *td)
 	td->expect_exit = 1;
 	if (td_signal(td, SIGTERM) != 0)
 		ck_abort_msg("kill %d: %s", (int)td->pid, strerror(errno));
-	if ((st = td_wait(td, td_ms(TD_STOP_MS))) >= 0)
+	if ((st = td_wait(td, td_ms(TD_STOP_MS))) >= 0) {
+		/*
+		 * A plugin host that failed its clean exit (a sanitizer report from
+		 * the plugin's cleanup or its leaks, a crash) makes the stop fail.
+		 */
+		if (st == 0 && td_log_has(td, "while shutting down")) {
+			td_print_tail(stderr, td, "a plugin host failed at shutdown");
+			return 98;
+		}
 		return st;
+	}
 	td_print_tail(stderr, td, "chatgridd ignored SIGTERM");
 	td_tail_oneline(td, tail, sizeof tail);
 	kill(td->pid, SIGKILL);

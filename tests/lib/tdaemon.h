@@ -77,7 +77,9 @@ int td_signal(struct td *, int sig);
  */
 int td_wait(struct td *, int timeout_ms);
 /*
- * SIGTERM, then wait up to 10 s; returns the exit status as td_wait does.
+ * SIGTERM, then wait up to 10 s; returns the exit status as td_wait does,
+ * but 98 for a clean exit whose log says a plugin host failed at shutdown
+ * (crashed, or was killed, or a sanitizer reported its leaks).
  * A daemon that does not stop is killed and the test fails.
  */
 int td_stop(struct td *);
