@@ -18,7 +18,7 @@ tests_fuzz_libcgfuzz_la_CFLAGS = $(CORE_CFLAGS) -fsanitize=fuzzer-no-link,addres
 FUZZ_LDADD = tests/fuzz/libcgfuzz.la $(CORE_LIBS)
 
 noinst_PROGRAMS += tests/fuzz/fuzz_ws tests/fuzz/fuzz_http tests/fuzz/fuzz_proto tests/fuzz/fuzz_fetch \
-	tests/fuzz/fuzz_ipc
+	tests/fuzz/fuzz_ipc tests/fuzz/fuzz_icy
 
 tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
 tests_fuzz_fuzz_ws_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
@@ -45,4 +45,12 @@ tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c
 tests_fuzz_fuzz_ipc_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_ipc_LDADD = $(FUZZ_LDADD)
+
+# What a stream server answers the radio plugin's metadata fetch, served over
+# loopback to the real fetch code (compiled in, with the address rules).
+tests_fuzz_fuzz_icy_SOURCES = tests/fuzz/fuzz_icy.c plugins/radio_station/icy.c core/netaddr.c \
+	plugins/common/coerce.c
+tests_fuzz_fuzz_icy_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_icy_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
+tests_fuzz_fuzz_icy_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS) -lm
 endif

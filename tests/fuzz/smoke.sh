@@ -12,7 +12,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$(pwd)}
 seconds=${FUZZ_SECONDS:-10}
-targets="fuzz_ws fuzz_http fuzz_proto fuzz_fetch fuzz_ipc"
+targets="fuzz_ws fuzz_http fuzz_proto fuzz_fetch fuzz_ipc fuzz_icy"
 
 set -- $targets
 echo "1..$#"
