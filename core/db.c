@@ -108,6 +108,15 @@ struct db_conn {
 static struct db_prep *db_preps;
 static int db_nprep;
 
+/* LISTEN channels, all on connection 0 (so each notification arrives once). */
+struct db_listener {
+	char *channel;
+	void (*fn)(const char *payload, void *arg);
+	void *arg;
+};
+static struct db_listener *db_listeners;
+static int db_nlisteners;
+
 static struct event_base *db_base;
 static char *db_conninfo;
 static struct db_conn *db_conns;
@@ -566,14 +575,19 @@ db_notice(void *arg, const PGresult *res)
 static int
 db_setup_send(struct db_conn *c)
 {
-	char sql[128];
-	int ok, ms;
+	char sql[512];
+	int ok, ms, i;
 
 	if (c->setup_step == 0) {
 		ms = cfg != NULL ? cfg->db_statement_timeout_ms : 0;
 		/* UTC so that timestamptz text is the same whatever the server's zone. */
 		snprintf(sql, sizeof sql, "SET statement_timeout = %d; SET TIME ZONE 'UTC'",
 		    ms > 0 ? ms : 0);
+		/* Channel names are checked by db_listen: plain identifiers. */
+		for (i = 0; c->idx == 0 && i < db_nlisteners; i++)
+			if (strlen(sql) + strlen(db_listeners[i].channel) + 10 < sizeof sql)
+				snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "; LISTEN %s",
+				    db_listeners[i].channel);
 		ok = PQsendQuery(c->pg, sql);
 	} else {
 		const struct db_prep *p = &db_preps[c->setup_step - 1];
@@ -606,6 +620,9 @@ db_conn_ready(struct db_conn *c)
 		log_debug("database connection %d up", c->idx);
 	c->attempts_failed = 0;
 	db_set_up(1);
+	/* Notifications may have been missed while it was down: listeners catch up. */
+	for (i = 0; c->idx == 0 && i < db_nlisteners; i++)
+		db_listeners[i].fn(NULL, db_listeners[i].arg);
 }
 
 /* One set-up step answered: res is its first error or last result (owned). */
@@ -858,7 +875,7 @@ db_conn_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_conn *c = arg;
 	PGnotify *n;
-	int rc;
+	int rc, i;
 
 	if (c->state == DBC_CONNECTING) {
 		db_conn_poll(c);
@@ -878,8 +895,12 @@ db_conn_io(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 	}
-	while ((n = PQnotifies(c->pg)) != NULL)
+	while ((n = PQnotifies(c->pg)) != NULL) {
+		for (i = 0; i < db_nlisteners; i++)
+			if (strcmp(n->relname, db_listeners[i].channel) == 0)
+				db_listeners[i].fn(n->extra != NULL ? n->extra : "", db_listeners[i].arg);
 		PQfreemem(n);
+	}
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		db_conn_fail(c, PQerrorMessage(c->pg));
 		return;
@@ -931,6 +952,20 @@ db_register(const char *name, const char *sql, int nparams)
 	db_preps[db_nprep].sql = xstrdup(sql);
 	db_preps[db_nprep].nparams = nparams;
 	db_nprep++;
+}
+
+void
+db_listen(const char *channel, void (*fn)(const char *payload, void *arg), void *arg)
+{
+	if (db_running)
+		fatalx("LISTEN %s registered after db_start", channel);
+	if (channel[0] == '\0' || strlen(channel) > 63 || strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != strlen(channel))
+		fatalx("LISTEN %s: not a plain lower-case identifier", channel);
+	db_listeners = xreallocarray(db_listeners, (size_t)db_nlisteners + 1, sizeof *db_listeners);
+	db_listeners[db_nlisteners].channel = xstrdup(channel);
+	db_listeners[db_nlisteners].fn = fn;
+	db_listeners[db_nlisteners].arg = arg;
+	db_nlisteners++;
 }
 
 static void db_finish(void);

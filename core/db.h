@@ -48,6 +48,14 @@ struct db_stmt {
 void db_register(const char *name, const char *sql, int nparams);
 
 /*
+ * LISTEN on channel (a plain lower-case identifier) for the daemon's life:
+ * fn(payload, arg) runs on the loop for each NOTIFY, and fn(NULL, arg)
+ * each time the listening connection comes up (notifications sent while
+ * it was down are lost: catch up then). Register before db_start.
+ */
+void db_listen(const char *channel, void (*fn)(const char *payload, void *arg), void *arg);
+
+/*
  * Start pool_size connections to conninfo (key=value string or URI) in the
  * background; statement_timeout and the connect timeout come from cfg when
  * each connection is made (so a reload applies to new connections), and

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -840,10 +841,146 @@ const struct proto_msg proto_admin_msgs[] = {
 	"last_admin AS (SELECT EXISTS (SELECT 1 FROM t WHERE role = 'admin' AND status = 'active') " \
 	"AND (SELECT n FROM admins) <= 1 AS yes) "
 
+/* --- changes made outside this daemon (chatgridctl, another daemon) --- */
+
+/*
+ * chatgridctl sends NOTIFY chatgrid_account, '<id>' when it changes an
+ * account; on such a notice (or, with no payload, after the listening
+ * connection came back and notices may have been missed) the connected
+ * accounts concerned are read again and their connections brought in line:
+ * closed when the account is gone, disabled or its session revoked, and
+ * told their permissions when their role changed.
+ */
+static int
+connected(int64_t account)
+{
+	const struct client *c;
+
+	TAILQ_FOREACH(c, &clients, entry)
+		if (c->state == CS_WS && c->authed && c->account_id == account)
+			return 1;
+	return 0;
+}
+
+static void
+account_refresh_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct json_object *ids = arg;
+	struct client *c, *next;
+	const char *status, *sessions;
+	char needle[68];
+	int64_t id;
+	size_t k, nids = json_object_array_length(ids);
+	int i, n, row;
+	uint64_t mask;
+
+	if (error != NULL) {
+		log_warn("cannot refresh accounts changed elsewhere: %s", error);
+		json_object_put(ids);
+		return;
+	}
+	n = PQntuples(res);
+	for (k = 0; k < nids; k++) {
+		id = json_object_get_int64(json_object_array_get_idx(ids, k));
+		for (row = -1, i = 0; i < n; i++)
+			if (strtoll(PQgetvalue(res, i, 0), NULL, 10) == id)
+				row = i;
+		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
+			if (c->state != CS_WS || !c->authed || c->account_id != id)
+				continue;
+			if (row < 0) {
+				log_notice("account %lld was deleted elsewhere; closing %s", (long long)id, c->id);
+				mark_deleted(c, NULL);
+				refuse_and_close(c, "Account deleted.");
+				continue;
+			}
+			status = PQgetvalue(res, row, 1);
+			if (strcmp(status, "active") != 0) {
+				log_notice("account %lld was disabled elsewhere; closing %s", (long long)id, c->id);
+				refuse_and_close(c, "Account is disabled.");
+				continue;
+			}
+			/* Sessions as ",hash,hash," so that a whole hash is matched. */
+			sessions = PQgetvalue(res, row, 4);
+			snprintf(needle, sizeof needle, ",%s,", c->token_hash);
+			if (c->token_hash[0] != '\0' && strstr(sessions, needle) == NULL) {
+				log_notice("session of account %lld was revoked elsewhere; closing %s", (long long)id,
+				    c->id);
+				refuse_and_close(c, "Session has been revoked.");
+				continue;
+			}
+			mask = perm_mask_from_list(PQgetvalue(res, row, 3));
+			if (mask != c->perms || strcmp(c->role, PQgetvalue(res, row, 2)) != 0) {
+				snprintf(c->role, sizeof c->role, "%.32s", PQgetvalue(res, row, 2));
+				c->perms = mask;
+				auth_send_permissions(c);
+			}
+		}
+	}
+	json_object_put(ids);
+}
+
+static void
+account_notice(const char *payload, void *arg)
+{
+	struct json_object *ids = json_object_new_array();
+	struct client *c;
+	struct printbuf *pb;
+	const char *v[1];
+	char *end;
+	long long id;
+	size_t i, n;
+
+	(void)arg;
+	if (payload != NULL) {
+		errno = 0;
+		id = strtoll(payload, &end, 10);
+		if (end == payload || *end != '\0' || errno != 0 || id <= 0) {
+			log_warn("NOTIFY chatgrid_account with a payload that is no account id: \"%.40s\"", payload);
+			json_object_put(ids);
+			return;
+		}
+		if (connected(id))
+			json_object_array_add(ids, json_object_new_int64(id));
+	} else {
+		TAILQ_FOREACH(c, &clients, entry) {
+			if (c->state != CS_WS || !c->authed)
+				continue;
+			n = json_object_array_length(ids);
+			for (i = 0; i < n; i++)
+				if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->account_id)
+					break;
+			if (i == n)
+				json_object_array_add(ids, json_object_new_int64(c->account_id));
+		}
+	}
+	if (json_object_array_length(ids) == 0) {
+		json_object_put(ids);
+		return;
+	}
+	pb = printbuf_new();
+	printbuf_strappend(pb, "{");
+	n = json_object_array_length(ids);
+	for (i = 0; i < n; i++)
+		sprintbuf(pb, "%s%lld", i > 0 ? "," : "", (long long)json_object_get_int64(json_object_array_get_idx(ids, i)));
+	printbuf_strappend(pb, "}");
+	v[0] = pb->buf;
+	db_query("admin_account_refresh", 1, v, account_refresh_cb, ids);
+	printbuf_free(pb);
+}
+
 void
 admin_init(void)
 {
 	tick_add("voice mute expiry", 1000, mute_expiry, NULL);
+	db_listen("chatgrid_account", account_notice, NULL);
+	db_register("admin_account_refresh",
+	    "SELECT a.id, a.status, r.name, "
+	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions WHERE role_id = r.id), ''), "
+	    "',' || COALESCE((SELECT string_agg(token_hash, ',') FROM sessions s WHERE s.account_id = a.id "
+	    "  AND s.revoked_at IS NULL AND s.expires_at > now()), '') || ',' "
+	    "FROM accounts a JOIN roles r ON r.id = a.role_id WHERE a.id = ANY($1::bigint[])", 1);
 	db_register("admin_audit",
 	    "INSERT INTO audit_log (actor_account_id, actor_name, action, target, ok, message) "
 	    "VALUES ($1, $2, $3, $4, $5, $6)", 6);

@@ -625,6 +625,74 @@ START_TEST(test_mute_voice)
 	ad_stop(d);
 }
 END_TEST
+/* ---- changes made by chatgridctl while the users are connected ---- */
+
+/* chatgridctl on the daemon's configuration; its exit status. */
+static int
+ctl(struct td *d, const char *args)
+{
+	const char *b = getenv("CG_BUILDDIR");
+	char cmd[2048];
+
+	snprintf(cmd, sizeof cmd, "%s/core/chatgridctl -c '%s' %s >/dev/null 2>&1", b != NULL ? b : ".",
+	    td_config_path(d), args);
+	return system(cmd);
+}
+
+/*
+ * chatgridctl's NOTIFY reaches the daemon, which brings connections in
+ * line at once: a new role's permissions pushed, a ban, a deletion and
+ * revoked sessions closing the connections concerned.
+ */
+START_TEST(test_chatgridctl_changes_reach_connections)
+{
+	struct td *d = ad_start(NULL);
+	struct ad_peer *b, *c, *e, *f, *w;
+	json_object *o;
+
+	ad_account(d, "bee", NULL);
+	ad_account(d, "cee", NULL);
+	ad_account(d, "eee", NULL);
+	ad_account(d, "fee", NULL);
+	ad_account(d, "watcher", NULL);
+	b = ad_login(d, "bee");
+	c = ad_login(d, "cee");
+	e = ad_login(d, "eee");
+	f = ad_login(d, "fee");
+	w = ad_login(d, "watcher");
+
+	ck_assert_int_eq(ctl(d, "user set-role bee admin"), 0);
+	o = ad_expect(b->c, "auth_permissions");
+	ck_assert_str_eq(ad_str(o, "role"), "admin");
+	json_object_put(o);
+	/* Still connected, and now an admin. */
+	ta_ws_ping(b->c, 7);
+	ad_act(b, ad_m_user("admin_user_kick", "ghost"), "user_kick", 0, "ghost is not connected.");
+
+	ck_assert_int_eq(ctl(d, "user ban cee"), 0);
+	expect_refusal(c, NULL, NULL, AG_MSG_DISABLED);
+	expect_left(w, c->id);
+
+	ck_assert_int_eq(ctl(d, "user delete eee"), 0);
+	expect_refusal(e, NULL, NULL, "Account deleted.");
+	expect_left(w, e->id);
+
+	ck_assert_int_eq(ctl(d, "sessions revoke fee"), 0);
+	expect_refusal(f, NULL, NULL, AG_MSG_REVOKED);
+	expect_left(w, f->id);
+
+	/* The others were left alone. */
+	ta_ws_ping(w->c, 8);
+	ta_ws_ping(b->c, 9);
+	ad_peer_free(b);
+	ad_peer_free(c);
+	ad_peer_free(e);
+	ad_peer_free(f);
+	ad_peer_free(w);
+	ad_stop(d);
+}
+END_TEST
+
 
 static Suite *
 users_suite(void)
@@ -648,6 +716,7 @@ users_suite(void)
 	tcase_add_test(tc, test_kick_stored_case);
 	tcase_add_test(tc, test_mute_chat);
 	tcase_add_test(tc, test_mute_voice);
+	tcase_add_test(tc, test_chatgridctl_changes_reach_connections);
 	suite_add_tcase(s, tc);
 	return s;
 }
