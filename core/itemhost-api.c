@@ -213,6 +213,18 @@ host_register_type(const struct cg_item_type *t)
 		itemhost_log(CG_LOG_ERROR, "item type %s: nproperties without properties", t->type);
 		return -1;
 	}
+	/* The host's own request names cannot be a type's actions. */
+	for (i = 0; t->actions != NULL && t->actions[i] != NULL; i++) {
+		static const char *const reserved[] = { "validate_update", "use", "secondary_use", "tick", "removed",
+			"player_left", NULL };
+
+		for (j = 0; reserved[j] != NULL; j++)
+			if (strcmp(t->actions[i], reserved[j]) == 0) {
+				itemhost_log(CG_LOG_ERROR, "item type %s: action name %s is reserved", t->type,
+				    reserved[j]);
+				return -1;
+			}
+	}
 	for (i = 0; i < t->nproperties; i++)
 		if (t->properties[i].key == NULL || t->properties[i].value_type < CG_PROP_TEXT ||
 		    t->properties[i].value_type > CG_PROP_SOUND) {

@@ -409,6 +409,11 @@ plugin_types_register(struct plugin_host *h, const struct cg_value *msg, char *e
 			snprintf(err, errlen, "an item type without an id");
 			goto fail;
 		}
+		/* The host checks this too; the core does not take its word (ids go into SQL arrays). */
+		if (id[0] == '\0' || strlen(id) > 32 || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(id)) {
+			snprintf(err, errlen, "item type id \"%.40s\" is not 1-32 of [a-z0-9_]", id);
+			goto fail;
+		}
 		t = plugin_type_find(id);
 		if (t != NULL && t->host != h && t->host != NULL) {
 			snprintf(err, errlen, "item type %s is already provided by %s", id, plugin_host_file(t->host));

@@ -49,7 +49,7 @@
 #define STABLE_MS 30000		/* a host up this long starts its backoff afresh */
 #define KILL_GRACE_MS 1000	/* after SIGKILL, EOF should follow; tear down anyway after this */
 #define START_TIMEOUT_MIN_MS 5000
-#define SHUTDOWN_GRACE_MS 2000	/* for hosts to run the plugin's cleanup and exit */
+#define SHUTDOWN_GRACE_MS 5000	/* for hosts to run the plugin's cleanup and exit */
 
 enum host_state {
 	H_STARTING,		/* hello sent, waiting for the types */
@@ -830,7 +830,8 @@ plugin_shutdown(void)
 	TAILQ_FOREACH(h, &hosts, entry) {
 		if (h->bev == NULL)
 			continue;
-		if (h->pid > 0) {
+		/* One already killed for misbehaving is reaped as usual, not blamed here. */
+		if (h->pid > 0 && h->killed_at == 0) {
 			waiting = xreallocarray(waiting, (size_t)nwaiting + 1, sizeof *waiting);
 			waiting[nwaiting].pid = h->pid;
 			waiting[nwaiting++].file = xstrdup(h->file);

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
 #include <json-c/json.h>
 
 #include "auth.h"
 #include "client.h"
 #include "db.h"
 #include "log.h"
+#include "main.h"
 #include "perm.h"
 #include "policy.h"
 #include "proto.h"
@@ -862,6 +864,26 @@ connected(int64_t account)
 	return 0;
 }
 
+#define REFRESH_RETRY_S 5
+static struct event *refresh_retry;
+static void account_notice(const char *, void *);
+
+static void
+refresh_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	account_notice(NULL, arg);
+}
+
+static void
+refresh_free(void)
+{
+	if (refresh_retry != NULL)
+		event_free(refresh_retry);
+	refresh_retry = NULL;
+}
+
 static void
 account_refresh_cb(const PGresult *res, const char *error, void *arg)
 {
@@ -875,8 +897,16 @@ account_refresh_cb(const PGresult *res, const char *error, void *arg)
 	uint64_t mask;
 
 	if (error != NULL) {
-		log_warn("cannot refresh accounts changed elsewhere: %s", error);
+		/* The notice came once: try again, for everyone, a little later. */
+		log_warn("cannot refresh accounts changed elsewhere (again in %d s): %s", REFRESH_RETRY_S, error);
 		json_object_put(ids);
+		if (refresh_retry == NULL)
+			refresh_retry = evtimer_new(cg_base, refresh_retry_cb, NULL);
+		if (refresh_retry != NULL && !evtimer_pending(refresh_retry, NULL)) {
+			struct timeval tv = { REFRESH_RETRY_S, 0 };
+
+			evtimer_add(refresh_retry, &tv);
+		}
 		return;
 	}
 	n = PQntuples(res);
@@ -901,10 +931,10 @@ account_refresh_cb(const PGresult *res, const char *error, void *arg)
 				refuse_and_close(c, "Account is disabled.");
 				continue;
 			}
-			/* Sessions as ",hash,hash," so that a whole hash is matched. */
+			/* Revoked sessions as ",hash,hash," so that a whole hash is matched. */
 			sessions = PQgetvalue(res, row, 4);
 			snprintf(needle, sizeof needle, ",%s,", c->token_hash);
-			if (c->token_hash[0] != '\0' && strstr(sessions, needle) == NULL) {
+			if (c->token_hash[0] != '\0' && strstr(sessions, needle) != NULL) {
 				log_notice("session of account %lld was revoked elsewhere; closing %s", (long long)id,
 				    c->id);
 				refuse_and_close(c, "Session has been revoked.");
@@ -926,8 +956,8 @@ account_notice(const char *payload, void *arg)
 {
 	struct json_object *ids = json_object_new_array();
 	struct client *c;
-	struct printbuf *pb;
-	const char *v[1];
+	struct printbuf *pb, *tb;
+	const char *v[2];
 	char *end;
 	long long id;
 	size_t i, n;
@@ -965,9 +995,25 @@ account_notice(const char *payload, void *arg)
 	for (i = 0; i < n; i++)
 		sprintbuf(pb, "%s%lld", i > 0 ? "," : "", (long long)json_object_get_int64(json_object_array_get_idx(ids, i)));
 	printbuf_strappend(pb, "}");
+	/* The sessions those accounts' connections use (hex: no quoting needed). */
+	tb = printbuf_new();
+	printbuf_strappend(tb, "{");
+	TAILQ_FOREACH(c, &clients, entry) {
+		if (c->state != CS_WS || !c->authed || c->token_hash[0] == '\0' ||
+		    strspn(c->token_hash, "0123456789abcdef") != strlen(c->token_hash))
+			continue;
+		for (i = 0; i < n; i++)
+			if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->account_id)
+				break;
+		if (i < n)
+			sprintbuf(tb, "%s%s", tb->bpos > 1 ? "," : "", c->token_hash);
+	}
+	printbuf_strappend(tb, "}");
 	v[0] = pb->buf;
-	db_query("admin_account_refresh", 1, v, account_refresh_cb, ids);
+	v[1] = tb->buf;
+	db_query("admin_account_refresh", 2, v, account_refresh_cb, ids);
 	printbuf_free(pb);
+	printbuf_free(tb);
 }
 
 void
@@ -975,12 +1021,18 @@ admin_init(void)
 {
 	tick_add("voice mute expiry", 1000, mute_expiry, NULL);
 	db_listen("chatgrid_account", account_notice, NULL);
+	main_on_shutdown(refresh_free);
+	/*
+	 * Of the sessions in use ($2), those revoked: a session created since
+	 * the query began is simply not among them, and an expiry passed while
+	 * connected closes nothing (expiry is checked when a session is used).
+	 */
 	db_register("admin_account_refresh",
 	    "SELECT a.id, a.status, r.name, "
 	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions WHERE role_id = r.id), ''), "
 	    "',' || COALESCE((SELECT string_agg(token_hash, ',') FROM sessions s WHERE s.account_id = a.id "
-	    "  AND s.revoked_at IS NULL AND s.expires_at > now()), '') || ',' "
-	    "FROM accounts a JOIN roles r ON r.id = a.role_id WHERE a.id = ANY($1::bigint[])", 1);
+	    "  AND s.revoked_at IS NOT NULL AND s.token_hash = ANY($2::text[])), '') || ',' "
+	    "FROM accounts a JOIN roles r ON r.id = a.role_id WHERE a.id = ANY($1::bigint[])", 2);
 	db_register("admin_audit",
 	    "INSERT INTO audit_log (actor_account_id, actor_name, action, target, ok, message) "
 	    "VALUES ($1, $2, $3, $4, $5, $6)", 6);

@@ -979,8 +979,9 @@ static const struct proto_field transfer_fields[] = {
 
 static const struct proto_field piano_note_fields[] = {
 	{ "itemId", FT_STRING, FF_REQUIRED, 0, 64, NULL },
-	{ "keyId", FT_STRING, FF_REQUIRED, 1, 64, NULL },
-	{ "midi", FT_NUMBER, FF_REQUIRED, -1000000, 1000000, NULL },
+	/* Wide: the piano cuts key ids to 32 characters and clamps midi (reference §6.9). */
+	{ "keyId", FT_STRING, FF_REQUIRED, 1, 1024, NULL },
+	{ "midi", FT_NUMBER, FF_REQUIRED, -1000000000000LL, 1000000000000LL, NULL },
 	{ "on", FT_BOOL, FF_REQUIRED, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };

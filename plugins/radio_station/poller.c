@@ -92,7 +92,8 @@ poller_main(void *arg)
 		res->item_id = j->item_id;
 		res->url = j->url;
 		free(j);
-		if (!ctx_tried && strncasecmp(res->url, "https:", 6) == 0) {
+		/* Made on the first fetch, whatever its scheme: an http URL may redirect to https. */
+		if (!ctx_tried) {
 			ctx_tried = 1;
 			ctx = tls_context();
 		}
