@@ -6,7 +6,8 @@ plugin_LTLIBRARIES = plugins/dice/dice.la plugins/wheel/wheel.la plugins/widget/
 
 # Only the ABI's three symbols leave a plugin.
 PLUGIN_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^cg_plugin_'
-PLUGIN_COMMON = plugins/common/coerce.c plugins/common/coerce.h include/chatgrid/plugin.h
+PLUGIN_COMMON = plugins/common/coerce.c plugins/common/coerce.h plugins/common/params.c \
+	plugins/common/params.h include/chatgrid/plugin.h
 
 plugins_dice_dice_la_SOURCES = plugins/dice/dice.c $(PLUGIN_COMMON)
 plugins_dice_dice_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LDFLAGS)

@@ -30,6 +30,7 @@
 
 #include "../../core/netaddr.h"
 #include "../common/coerce.h"
+#include "../common/params.h"
 #include "icy.h"
 #include "poller.h"
 
@@ -79,15 +80,6 @@ mono_ms(void)
 }
 
 /* ---- parameters ---- */
-
-/* The value of key in the proposed parameters, or def. */
-static const struct cg_value *
-get(const struct cg_request *req, const char *key, const struct cg_value *def)
-{
-	const struct cg_value *v = cg_map_get(req->args, key);
-
-	return v != NULL ? v : def;
-}
 
 /*
  * The media reference normalisation (§6.5) of v into a new string: trimmed,
@@ -171,60 +163,13 @@ url_param(const struct cg_request *req, struct cg_reply *r)
 	return rc;
 }
 
-static int
-int_param(const struct cg_request *req, struct cg_reply *r, const char *key, int64_t def, int64_t lo,
-    int64_t hi, const char *parse_msg)
-{
-	struct cg_value d = cg_int(def);
-	int64_t n;
-
-	if (co_int(get(req, key, &d), &n) != 0) {
-		if (parse_msg != NULL)
-			host->fail(r, "%s", parse_msg);
-		else
-			host->fail(r, "%s must be an integer between %lld and %lld.", key, (long long)lo,
-			    (long long)hi);
-		return -1;
-	}
-	if (n < lo || n > hi) {
-		host->fail(r, "%s must be between %lld and %lld.", key, (long long)lo, (long long)hi);
-		return -1;
-	}
-	host->set_param(r, key, cg_int(n));
-	return 0;
-}
-
-/* A number in [lo, hi]: rounded to one decimal, or with as_int to an integer (half to even). */
-static int
-num_param(const struct cg_request *req, struct cg_reply *r, const char *key, int64_t def, int lo, int hi,
-    int as_int, const char *parse_msg)
-{
-	struct cg_value d = cg_int(def);
-	double x;
-
-	if (co_float(get(req, key, &d), &x) != 0) {
-		host->fail(r, "%s", parse_msg);
-		return -1;
-	}
-	/* nan fails here too, as in Python. */
-	if (!(x >= lo && x <= hi)) {
-		host->fail(r, "%s must be between %d and %d.", key, lo, hi);
-		return -1;
-	}
-	if (as_int)
-		host->set_param(r, key, cg_int(co_round_int(x)));
-	else
-		host->set_param(r, key, cg_float(co_round1(x)));
-	return 0;
-}
-
 /* One of options, trimmed and lower-cased. */
 static int
 choice_param(const struct cg_request *req, struct cg_reply *r, const char *key, const char *def,
     const char *const *options, const char *msg)
 {
 	struct cg_value d = cg_str(def);
-	const struct cg_value *v = get(req, key, &d);
+	const struct cg_value *v = co_param(req, key, &d);
 	char raw[64], buf[64];
 	int i;
 
@@ -270,19 +215,19 @@ radio_validate(const struct cg_request *req, struct cg_reply *r)
 		return;
 	}
 	host->set_param(r, "enabled", cg_bool(on));
-	if (int_param(req, r, "mediaVolume", 50, 0, 100, "mediaVolume must be a number.") != 0 ||
+	if (co_param_int(host, req, r, "mediaVolume", 50, 0, 100, "mediaVolume must be a number.") != 0 ||
 	    choice_param(req, r, "mediaEffect", "off", effects,
 	    "mediaEffect must be one of reverb, echo, flanger, high_pass, low_pass, off.") != 0 ||
 	    choice_param(req, r, "mediaChannel", "stereo", channels,
 	    "mediaChannel must be one of stereo, mono, left, right.") != 0 ||
-	    num_param(req, r, "mediaEffectValue", 50, 0, 100, 0, "mediaEffectValue must be a number.") != 0)
+	    co_param_num(host, req, r, "mediaEffectValue", 50, 0, 100, 0, "mediaEffectValue must be a number.") != 0)
 		return;
 	current_text(req->item->params, "stationName", station, ICY_STATION_CHARS);
 	current_text(req->item->params, "nowPlaying", title, ICY_TITLE_CHARS);
 	host->set_param(r, "stationName", cg_str(station));
 	host->set_param(r, "nowPlaying", cg_str(title));
-	if (num_param(req, r, "facing", 0, 0, 360, 1, "facing must be a number between 0 and 360.") != 0 ||
-	    int_param(req, r, "emitRange", 10, 5, 20, NULL) != 0)
+	if (co_param_num(host, req, r, "facing", 0, 0, 360, 1, "facing must be a number between 0 and 360.") != 0 ||
+	    co_param_int(host, req, r, "emitRange", 10, 5, 20, NULL) != 0)
 		return;
 }
 
@@ -291,17 +236,7 @@ radio_validate(const struct cg_request *req, struct cg_reply *r)
 static void
 radio_use(const struct cg_request *req, struct cg_reply *r)
 {
-	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
-	const char *nick = req->actor != NULL ? req->actor->nickname : "Someone";
-	int on = 1;
-
-	/* Missing or garbage counts as on, so the first use turns it off. */
-	if (v != NULL && co_bool(v, &on) != 0)
-		on = 1;
-	on = !on;
-	host->set_param(r, "enabled", cg_bool(on));
-	host->say(r, "You turn %s %s.", on ? "on" : "off", req->item->title);
-	host->say_others(r, "%s turns %s %s.", nick, on ? "on" : "off", req->item->title);
+	co_toggle(host, req, r);
 }
 
 /* What is playing, to the user alone. */

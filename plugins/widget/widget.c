@@ -10,6 +10,7 @@
 #include <chatgrid/plugin.h>
 
 #include "../common/coerce.h"
+#include "../common/params.h"
 
 CG_PLUGIN_DECLARE("widget", "1");
 
@@ -18,15 +19,6 @@ CG_PLUGIN_DECLARE("widget", "1");
 static const struct cg_host *host;
 
 static const char *const effects[] = { "reverb", "echo", "flanger", "high_pass", "low_pass", "off", NULL };
-
-/* The value of key, or its default. */
-static const struct cg_value *
-get(const struct cg_request *req, const char *key, const struct cg_value *def)
-{
-	const struct cg_value *v = cg_map_get(req->args, key);
-
-	return v != NULL ? v : def;
-}
 
 /* A boolean that falls back to def on garbage (no error, as the reference). */
 static void
@@ -38,56 +30,6 @@ lenient_bool(const struct cg_request *req, struct cg_reply *r, const char *key, 
 	if (v == NULL || co_bool(v, &b) != 0)
 		b = def;
 	host->set_param(r, key, cg_bool(b));
-}
-
-/* An integer key in [lo, hi]; 0, or -1 after failing the reply. */
-static int
-int_param(const struct cg_request *req, struct cg_reply *r, const char *key, int64_t def,
-    int64_t lo, int64_t hi)
-{
-	struct cg_value d = cg_int(def);
-	int64_t n;
-
-	if (co_int(get(req, key, &d), &n) != 0) {
-		host->fail(r, "%s must be an integer between %lld and %lld.", key, (long long)lo, (long long)hi);
-		return -1;
-	}
-	if (n < lo || n > hi) {
-		host->fail(r, "%s must be between %lld and %lld.", key, (long long)lo, (long long)hi);
-		return -1;
-	}
-	host->set_param(r, key, cg_int(n));
-	return 0;
-}
-
-/*
- * A number key in [lo, hi], rounded to one decimal (or, with as_int, to an
- * integer, half to even). parse_msg overrides the parse failure message.
- */
-static int
-num_param(const struct cg_request *req, struct cg_reply *r, const char *key, double def, int lo,
-    int hi, int as_int, const char *parse_msg)
-{
-	struct cg_value d = cg_int((int64_t)def);
-	double x;
-
-	if (co_float(get(req, key, &d), &x) != 0) {
-		if (parse_msg != NULL)
-			host->fail(r, "%s", parse_msg);
-		else
-			host->fail(r, "%s must be a number between %d and %d.", key, lo, hi);
-		return -1;
-	}
-	/* nan fails here too, as in Python. */
-	if (!(x >= lo && x <= hi)) {
-		host->fail(r, "%s must be between %d and %d.", key, lo, hi);
-		return -1;
-	}
-	if (as_int)
-		host->set_param(r, key, cg_int(co_round_int(x)));
-	else
-		host->set_param(r, key, cg_float(co_round1(x)));
-	return 0;
 }
 
 static int
@@ -124,15 +66,15 @@ widget_validate(const struct cg_request *req, struct cg_reply *r)
 
 	lenient_bool(req, r, "enabled", 1);
 	lenient_bool(req, r, "directional", 0);
-	if (num_param(req, r, "facing", 0, 0, 360, 1, NULL) != 0 ||
-	    int_param(req, r, "emitRange", 15, 1, 20) != 0 ||
-	    int_param(req, r, "emitVolume", 100, 0, 100) != 0 ||
-	    num_param(req, r, "emitSoundSpeed", 50, 0, 100, 0, NULL) != 0 ||
-	    num_param(req, r, "emitSoundTempo", 50, 0, 100, 0, NULL) != 0 ||
-	    num_param(req, r, "emitInitialDelay", 0, 0, 300, 0, NULL) != 0 ||
-	    num_param(req, r, "emitLoopDelay", 0, 0, 300, 0, NULL) != 0)
+	if (co_param_num(host, req, r, "facing", 0, 0, 360, 1, NULL) != 0 ||
+	    co_param_int(host, req, r, "emitRange", 15, 1, 20, NULL) != 0 ||
+	    co_param_int(host, req, r, "emitVolume", 100, 0, 100, NULL) != 0 ||
+	    co_param_num(host, req, r, "emitSoundSpeed", 50, 0, 100, 0, NULL) != 0 ||
+	    co_param_num(host, req, r, "emitSoundTempo", 50, 0, 100, 0, NULL) != 0 ||
+	    co_param_num(host, req, r, "emitInitialDelay", 0, 0, 300, 0, NULL) != 0 ||
+	    co_param_num(host, req, r, "emitLoopDelay", 0, 0, 300, 0, NULL) != 0)
 		return;
-	v = get(req, "emitEffect", &off);
+	v = co_param(req, "emitEffect", &off);
 	if (v->type != CG_STR || v->len >= sizeof buf)
 		buf[0] = '\0';
 	else
@@ -144,7 +86,7 @@ widget_validate(const struct cg_request *req, struct cg_reply *r)
 		return;
 	}
 	host->set_param(r, "emitEffect", cg_str(effects[i]));
-	if (num_param(req, r, "emitEffectValue", 50, 0, 100, 0, "emitEffectValue must be a number.") != 0 ||
+	if (co_param_num(host, req, r, "emitEffectValue", 50, 0, 100, 0, "emitEffectValue must be a number.") != 0 ||
 	    sound_param(req, r, "useSound") != 0 || sound_param(req, r, "emitSound") != 0)
 		return;
 }
@@ -152,17 +94,7 @@ widget_validate(const struct cg_request *req, struct cg_reply *r)
 static void
 widget_use(const struct cg_request *req, struct cg_reply *r)
 {
-	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
-	const char *nick = req->actor != NULL ? req->actor->nickname : "Someone";
-	int on = 1;
-
-	/* Missing or garbage counts as on, so the first use turns it off. */
-	if (v != NULL && co_bool(v, &on) != 0)
-		on = 1;
-	on = !on;
-	host->set_param(r, "enabled", cg_bool(on));
-	host->say(r, "You turn %s %s.", on ? "on" : "off", req->item->title);
-	host->say_others(r, "%s turns %s %s.", nick, on ? "on" : "off", req->item->title);
+	co_toggle(host, req, r);
 }
 
 static const char *const capabilities[] = { "editable", "carryable", "deletable", "usable", NULL };
