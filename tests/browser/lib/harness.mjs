@@ -161,7 +161,17 @@ export async function mark(page) {
   return page.evaluate(() => window.__announcements.length);
 }
 
-/** Register through the form and wait for the world. */
+/** Wait until the page's context holds the session cookie (set by a request after auth_result). */
+async function waitForSessionCookie(page) {
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    if ((await page.context().cookies()).some((c) => c.name === 'chgrid_session_token' && c.value)) return;
+    await sleep(50);
+  }
+  throw new Error('the session cookie was not set');
+}
+
+/** Register through the form and wait for the world (and the session cookie). */
 export async function register(page, username, password = 'password-123') {
   await page.click('#modeToggleButton');
   await page.fill('#registerUsername', username);
@@ -170,6 +180,7 @@ export async function register(page, username, password = 'password-123') {
   const from = await mark(page);
   await page.click('#connectButton');
   await waitForAnnouncement(page, /^Connected to server\. Version /, { from, timeout: 20000, region: 'connectionStatus' });
+  await waitForSessionCookie(page);
 }
 
 export async function login(page, username, password) {
@@ -178,6 +189,7 @@ export async function login(page, username, password) {
   const from = await mark(page);
   await page.click('#connectButton');
   await waitForAnnouncement(page, /^Connected to server\. Version /, { from, timeout: 20000, region: 'connectionStatus' });
+  await waitForSessionCookie(page);
 }
 
 /** The focus samples since index from: [{ id, tag, t }]. */
@@ -200,12 +212,13 @@ export async function expectFocus(page, id, from, what) {
     const now = await page.evaluate(() => `${document.activeElement.tagName}#${document.activeElement.id}`);
     throw new Error(`${what}: focus never reached #${id} (it is on ${now})`);
   }
-  // Let the 10 ms sampler see the arrival.
-  await page.waitForFunction(([want, start]) => window.__focus.slice(start).some((f) => f.id === want), [id, from], { timeout: 2000, polling: 20 });
+  // Let the 10 ms sampler see the arrival (or find that it never left).
+  await page.waitForFunction((want) => window.__focus.length && window.__focus.at(-1).id === want, id, { timeout: 2000, polling: 20 });
   const trace = await focusTrace(page, from);
   const lost = trace.filter((f) => f.tag === 'BODY' || f.tag === 'NONE');
   if (lost.length) throw new Error(`${what}: focus fell to the page: ${JSON.stringify(trace)}`);
-  return trace.find((f) => f.id === id).t;
+  const arrival = trace.filter((f) => f.id === id).at(-1);
+  return arrival ? arrival.t : 0;
 }
 
 /** The focused element: id, tag, accessible label (its <label> or aria-label) and value. */
