@@ -36,6 +36,7 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     assert.equal(await keyAndHear(a, 'ArrowLeft'), `${bn} volume 1.`);
     assert.equal(await keyAndHear(a, 'ArrowDown'), `${bn}, volume 1, 5 squares southwest, 10, 10`);
     assert.equal(await keyAndHear(a, 'Escape'), 'Exit list mode.');
+    assert.equal((await focused(a)).id, 'gameSurface', 'the grid keeps focus');
     await keyAndHear(a, 'Shift+L');
     assert.equal(await keyAndHear(a, 'Enter', /^Moved to /), `Moved to ${bn}.`);
     await a.waitForFunction(() => window.__chatgrid.state.x === 10 && window.__chatgrid.state.y === 10);

@@ -79,6 +79,13 @@ test('each announced text is in exactly one live region; a repeat is spoken agai
     assert.deepEqual(region(/^Volume must be between/), ['status']);
     assert.deepEqual(region(/has logged (in|out)\.$/), ['status']);
     assert.equal(said.filter((e) => /^Connected to server\./.test(e.text)).length, 1, 'connected said once');
+
+    // The chat log stays readable after disconnecting.
+    assert.equal(await a.isVisible('#chatLog'), true);
+    const log = await a.$$eval('#chatLog li', (lis) => lis.map((li) => li.textContent));
+    for (const line of [`${an}: hello from a`, `${bn}: hello from b`, `${bn} has logged out.`, 'Disconnected.']) {
+      assert.ok(log.includes(line), `${line} in ${JSON.stringify(log)}`);
+    }
   } finally {
     await closeAll(browser);
   }

@@ -282,7 +282,6 @@ function authFailed(message) {
   }
   if (state.running) {
     // Kicked, banned, deleted or replaced by a newer window: no reconnect.
-    recordLine(message);
     disconnect(message);
     tone('cancel');
     return;
@@ -432,6 +431,8 @@ export function disconnect(status = 'Disconnected.', opts = {}) {
   setConnectBusy(false);
   if (!opts.keepGrid) showSignIn();
   setConnectionStatus(status);
+  // The chat log keeps the end of a session (a reconnect logs its own line).
+  if (wasRunning && !opts.keepGrid) recordLine(status);
   if (wasRunning) sample(SAMPLES.logout);
   settle(false);
 }
