@@ -13,5 +13,7 @@ struct bucket {
 void bucket_init(struct bucket *, double burst, uint64_t now_ms);
 /* Refill at rate per second up to burst; take one token if there is one (1) or not (0). */
 int bucket_take(struct bucket *, double rate_per_s, double burst, uint64_t now_ms);
+/* The same for n tokens: all of them (1) or none (0). */
+int bucket_take_n(struct bucket *, double n, double rate_per_s, double burst, uint64_t now_ms);
 
 #endif

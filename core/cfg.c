@@ -146,7 +146,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ "movement_tick_ms", CT_INT, OFF(movement_tick_ms), 0, 10, 10000, "200", 0, "milliseconds",
 	  "Length of a movement window (clients pace their steps by it)." },
 	{ "movement_max_steps_per_tick", CT_INT, OFF(movement_max_steps_per_tick), 0, 1, 100, "1", 0, "steps",
-	  "Steps (Chebyshev distance) a user may move in one movement window." },
+	  "Steps (Chebyshev distance) a user may move in one movement window, on average." },
+	{ "movement_burst_ticks", CT_INT, OFF(movement_burst_ticks), 0, 1, 100, "4", 0, "windows",
+	  "Movement windows' worth of steps a user may save up by standing still, and so take at "
+	  "once: moves that a slow network or a busy server bunches together are still accepted, "
+	  "while a client that moves faster than the windows allow is held to the rate. "
+	  "With the defaults, a walker's moves may arrive up to about half a second unevenly." },
 	{ "interest_radius", CT_INT, OFF(interest_radius), 0, 0, 10000, "0", 0, "cells",
 	  "Users farther apart than this (Chebyshev distance) do not see each other's moves, nicknames, "
 	  "teleports and sounds; 0 means the whole world, as the reference." },

@@ -66,6 +66,7 @@ struct config {
 	int grid_size;
 	int movement_tick_ms;
 	int movement_max_steps_per_tick;
+	int movement_burst_ticks;
 	int interest_radius;
 	int chat_burst;
 	int chat_per_minute;

@@ -33,7 +33,6 @@ world_update_position(struct client *c, struct json_object *msg)
 {
 	struct player *p = world_player(c);
 	int x = (int)proto_int(msg, "x", 0), y = (int)proto_int(msg, "y", 0), d;
-	int64_t window;
 
 	if (p == NULL)
 		return;
@@ -42,20 +41,12 @@ world_update_position(struct client *c, struct json_object *msg)
 		correction(p);
 		return;
 	}
-	/* Windows are aligned to the wall clock, as the reference's. */
-	window = (int64_t)tick_wall_ms() / cfg->movement_tick_ms;
-	if (window != p->window) {
-		p->window = window;
-		p->window_steps = 0;
-	}
 	d = world_distance(p->x, p->y, x, y);
-	if (d > cfg->movement_max_steps_per_tick - p->window_steps) {
-		log_debug("%s: move of %d steps over the budget (%d used of %d)", c->id, d,
-		    p->window_steps, cfg->movement_max_steps_per_tick);
+	if (!world_take_steps(p, d)) {
+		log_debug("%s: move of %d steps over the movement budget", c->id, d);
 		correction(p);
 		return;
 	}
-	p->window_steps += d;
 	world_move(p, x, y);
 }
 

@@ -556,12 +556,34 @@ arrive_near(struct player *q, void *arg)
 
 static void world_leave(struct player *, const char *why);
 
+/*
+ * Movement is judged by a token bucket: movement_max_steps_per_tick steps
+ * per movement_tick_ms, with movement_burst_ticks windows' worth saved up.
+ * A client that paces itself by the windows never runs dry however its
+ * moves bunch on the way (a busy network or a busy server), while one that
+ * really moves faster is held to the rate once its small reserve is spent.
+ */
+static double
+step_burst(void)
+{
+	return (double)cfg->movement_max_steps_per_tick * cfg->movement_burst_ticks;
+}
+
+int
+world_take_steps(struct player *p, int steps)
+{
+	double rate = (double)cfg->movement_max_steps_per_tick * 1000.0 / cfg->movement_tick_ms;
+
+	if (steps <= 0)
+		return 1;
+	return bucket_take_n(&p->steps, steps, rate, step_burst(), tick_mono_ms());
+}
+
 static void
 world_activate(struct client *c)
 {
 	struct player *p, *q, *next;
 	uint32_t r[2];
-	int64_t now;
 
 	if (c->player != NULL)
 		return;
@@ -593,8 +615,7 @@ world_activate(struct client *c)
 		p->x = (int)(r[0] % (uint32_t)grid);
 		p->y = (int)(r[1] % (uint32_t)grid);
 	}
-	now = (int64_t)tick_wall_ms();
-	p->window = now / cfg->movement_tick_ms;
+	bucket_init(&p->steps, step_burst(), tick_mono_ms());
 	bucket_init(&p->chat, cfg->chat_burst, tick_mono_ms());
 	unique_nickname(p, c->saved_nickname[0] != '\0' ? c->saved_nickname : c->username);
 	p->dirty_since_ms = 0;

@@ -22,9 +22,7 @@ struct player {
 	int x, y;
 	char nickname[129];		/* at most 32 code points */
 	char fold[257];			/* case-folded nickname, for uniqueness */
-	int64_t window;			/* movement window index */
-	int window_steps;		/* steps used in it */
-
+	struct bucket steps;		/* movement: see world_step_rate() */
 	struct bucket chat;		/* chat_burst, chat_per_minute */
 
 	/* Account state write-behind (state.c). */
@@ -62,6 +60,8 @@ void world_system_chat_others(const struct client *except, const char *fmt, ...)
 void world_system_chat_near(int x, int y, const struct client *except, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* May p move steps cells now (1, and they are spent) or not (0)? 0 steps always may. */
+int world_take_steps(struct player *p, int steps);
 /* Move p to (x, y) and tell everyone concerned, as an accepted move. */
 void world_move(struct player *p, int x, int y);
 /* Set p's nickname (already validated); updates the fold. */

@@ -68,6 +68,8 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     await a.keyboard.type('/me waves');
     await press(a, 'Enter');
     await waitForAnnouncement(b, new RegExp(`^${an} waves$`), { from: fromB });
+    // The echo of our own line must be in before the history is read below.
+    await waitForAnnouncement(a, new RegExp(`^${an} waves$`));
     await key(a, '/');
     assert.equal((await focused(a)).label, 'Chat message');
     assert.equal(await pressAndHear(a, 'Escape'), 'Cancelled.');
@@ -177,17 +179,33 @@ test('movement stays inside the grid, bumps are announced, held arrows walk at t
     assert.equal(await keyAndHear(a, 'ArrowUp'), 'Wall to the north.');
     assert.equal(await keyAndHear(a, 'ArrowRight'), 'Wall to the east.');
 
-    // Hold Left for a second: about five steps at 200 ms, none refused by the server.
+    // Hold Left for a second: one step per movement window, none refused by the
+    // server. The page times the key's press and release itself, so a busy
+    // machine that delays the test's own commands changes only how long the
+    // key is held, not what may be said about it.
     await walkTo(a, 20, 20);
     await new Promise((r) => setTimeout(r, 300));
     const before = a.received.length;
     await a.focus('#gameSurface');
+    await a.evaluate(() => {
+      const held = { down: 0, up: 0 };
+      /** @type {any} */ (window).__held = held;
+      window.addEventListener('keydown', (e) => { if (e.code === 'ArrowLeft' && !held.down) held.down = Date.now(); }, true);
+      window.addEventListener('keyup', (e) => { if (e.code === 'ArrowLeft') held.up = Date.now(); }, true);
+    });
+    const startX = (await clientState(a)).x;
     await a.keyboard.down('ArrowLeft');
     await new Promise((r) => setTimeout(r, 1000));
     await a.keyboard.up('ArrowLeft');
+    await a.waitForFunction(() => window.__held.up > 0);
     await new Promise((r) => setTimeout(r, 400));
     const s = await clientState(a);
-    assert.ok(s.x >= 14 && s.x <= 16, `about five steps in a second (at ${s.x})`);
+    const { down, up, tick } = await a.evaluate(() => ({ ...window.__held, tick: window.__chatgrid.state.movementTickMs }));
+    // The movement windows the key was down in: at most one step each.
+    const windows = Math.floor(up / tick) - Math.floor(down / tick) + 1;
+    const steps = startX - s.x;
+    assert.ok(steps <= windows, `no faster than one step per ${tick} ms window (${steps} steps in ${windows} windows)`);
+    assert.ok(steps >= Math.ceil(windows / 2), `walking while the key is held (${steps} steps in ${windows} windows)`);
     const echoes = a.received.slice(before).filter((m) => m.type === 'update_position' && m.id === s.selfId);
     assert.deepEqual([echoes.at(-1).x, echoes.at(-1).y], [s.x, s.y], 'the server agrees with the client');
     assert.equal(new Set(echoes.map((m) => m.x)).size, echoes.length, 'no correction');

@@ -1,7 +1,8 @@
 /*
  * test_world_move.c: server-authoritative movement (issue 5 items 3 and 4;
- * reference §5.2, §5.3; docs/protocol.md §4.3): bounds, wall-clock movement
- * windows and their step budget, the Chebyshev cost of a diagonal step,
+ * reference §5.2, §5.3; docs/protocol.md §4.3): bounds, the movement budget
+ * (a token bucket: a fast client held to the rate, a bunched walker never
+ * corrected), the Chebyshev cost of a diagonal step,
  * corrections that reach the sender only, 0-step moves, the chatgrid
  * teleport rule (onto a user or an item, or anywhere with
  * movement.teleport_free), and interest management with interest_radius
@@ -11,17 +12,22 @@
 #include "config.h"
 #endif
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_world_common.h"
 
-/* Movement windows of a second, two steps each: slow enough to align on. */
-#define SLOW "movement_tick_ms 1000\nmovement_max_steps_per_tick 2\n"
-#define TICK 1000
-/* Start a burst of moves this far into a fresh window. */
-#define LEAD 30
+/*
+ * A budget of two steps, refilled at two per 10 s (one per 5 s): slow
+ * enough that moves sent together are judged against the same budget.
+ */
+#define SLOW "movement_tick_ms 10000\nmovement_max_steps_per_tick 2\nmovement_burst_ticks 1\n"
+#define SLOW_REFILL_MS 5000
+/* The defaults: one step per 200 ms window, four windows in reserve. */
+#define DEFAULT_TICK 200
+#define DEFAULT_BURST 4
 
 /* ---- bounds ---- */
 
@@ -64,9 +70,15 @@ START_TEST(test_move_out_of_bounds)
 }
 END_TEST
 
-/* ---- movement windows ---- */
+/* ---- the movement budget ---- */
 
-START_TEST(test_move_window_budget)
+/*
+ * Spend the whole reserve (two steps) of a fresh player at once, then one
+ * step more: the third is refused and costs nothing. A refill of one step
+ * takes 5 s here, so only a machine stalled for seconds between two sends
+ * could blur the budget.
+ */
+START_TEST(test_move_budget)
 {
 	struct td *d = wt_start(SLOW);
 	struct wu *a, *b;
@@ -78,7 +90,6 @@ START_TEST(test_move_window_budget)
 	dx = wt_dir(a->x, 4, 41);
 	x0 = a->x;
 
-	wt_align_window(TICK, LEAD);
 	wt_move(a, x0 + dx, a->y);
 	wt_move(a, x0 + 2 * dx, a->y);
 	wt_move(a, x0 + 3 * dx, a->y);
@@ -92,11 +103,14 @@ START_TEST(test_move_window_budget)
 	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
 	wt_none(a->c, 50, "update_position", "id", a->id);
 
-	/* The next window has a fresh budget. */
-	wt_align_window(TICK, LEAD);
+	/* Standing still refills the budget: one step after 6 s, not two. */
+	wt_sleep_ms(SLOW_REFILL_MS + 1000);
 	wt_move(a, x0 + 3 * dx, a->y);
+	wt_move(a, x0 + 4 * dx, a->y);
+	wt_pos_is(a->c, a->id, x0 + 3 * dx, a->y);
 	wt_pos_is(a->c, a->id, x0 + 3 * dx, a->y);
 	wt_pos_is(b->c, a->id, x0 + 3 * dx, a->y);
+	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
 	wt_close(b);
 	wt_close(a);
 	it_stop(d);
@@ -107,7 +121,7 @@ END_TEST
 START_TEST(test_move_diagonal_costs_one)
 {
 	struct td *d = wt_start(SLOW);
-	struct wu *a, *b;
+	struct wu *a, *b, *c;
 	int dx, dy, x0, y0;
 
 	a = wt_join(d, "diag_a");
@@ -118,7 +132,6 @@ START_TEST(test_move_diagonal_costs_one)
 	x0 = a->x;
 	y0 = a->y;
 
-	wt_align_window(TICK, LEAD);
 	wt_move(a, x0 + dx, y0 + dy);
 	wt_move(a, x0 + 2 * dx, y0 + 2 * dy);
 	wt_move(a, x0 + 3 * dx, y0 + 3 * dy);
@@ -130,10 +143,13 @@ START_TEST(test_move_diagonal_costs_one)
 	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
 
 	/* A diagonal jump of two cells costs 2: accepted with a whole budget. */
-	wt_align_window(TICK, LEAD);
-	wt_move(a, x0, y0);
-	wt_pos_is(a->c, a->id, x0, y0);
-	wt_pos_is(b->c, a->id, x0, y0);
+	c = wt_join(d, "diag_c");
+	wt_drain(c->c, 100);
+	dx = wt_dir(c->x, 2, 41);
+	dy = wt_dir(c->y, 2, 41);
+	wt_move(c, c->x + 2 * dx, c->y + 2 * dy);
+	wt_pos_is(c->c, c->id, c->x + 2 * dx, c->y + 2 * dy);
+	wt_close(c);
 	wt_close(b);
 	wt_close(a);
 	it_stop(d);
@@ -144,7 +160,7 @@ END_TEST
 START_TEST(test_move_jump_over_budget)
 {
 	struct td *d = wt_start(SLOW);
-	struct wu *a, *b;
+	struct wu *a, *b, *c;
 	int dx, x0;
 
 	a = wt_join(d, "jump_a");
@@ -153,7 +169,6 @@ START_TEST(test_move_jump_over_budget)
 	dx = wt_dir(a->x, 8, 41);
 	x0 = a->x;
 
-	wt_align_window(TICK, LEAD);
 	wt_move(a, x0 + dx, a->y);		/* 1 step: budget 1 left */
 	wt_move(a, x0 + 3 * dx, a->y);		/* 2 cells with budget 1: refused */
 	wt_move(a, x0 + 2 * dx, a->y);		/* 1 step: still allowed */
@@ -164,14 +179,16 @@ START_TEST(test_move_jump_over_budget)
 	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
 	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
 
-	/* A fresh window: 3 cells (over the maximum of 2) refused, 2 accepted. */
-	wt_align_window(TICK, LEAD);
-	wt_move(a, x0 + 5 * dx, a->y);
-	wt_move(a, x0 + 4 * dx, a->y);
-	wt_pos_is(a->c, a->id, x0 + 2 * dx, a->y);
-	wt_pos_is(a->c, a->id, x0 + 4 * dx, a->y);
-	wt_pos_is(b->c, a->id, x0 + 4 * dx, a->y);
-	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	/* A full budget: 3 cells (over the maximum of 2) refused, 2 accepted. */
+	c = wt_join(d, "jump_c");
+	wt_drain(c->c, 100);
+	dx = wt_dir(c->x, 3, 41);
+	x0 = c->x;
+	wt_move(c, x0 + 3 * dx, c->y);
+	wt_move(c, x0 + 2 * dx, c->y);
+	wt_pos_is(c->c, c->id, x0, c->y);
+	wt_pos_is(c->c, c->id, x0 + 2 * dx, c->y);
+	wt_close(c);
 	wt_close(b);
 	wt_close(a);
 	it_stop(d);
@@ -195,7 +212,6 @@ START_TEST(test_move_zero_step)
 	wt_pos_is(a->c, a->id, a->x, a->y);
 	wt_pos_is(b->c, a->id, a->x, a->y);
 
-	wt_align_window(TICK, LEAD);
 	wt_move(a, x0 + 2 * dx, a->y);		/* the whole budget */
 	wt_move(a, x0 + 2 * dx, a->y);		/* 0 steps */
 	wt_move(a, x0 + 3 * dx, a->y);		/* over: correction */
@@ -205,6 +221,94 @@ START_TEST(test_move_zero_step)
 	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
 	wt_pos_is(b->c, a->id, x0 + 2 * dx, a->y);
 	wt_none(b->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/*
+ * The default rule (one step per 200 ms window, four windows in reserve).
+ * A client that sends far faster is held to the rate: of 30 requests sent
+ * at once, no more are accepted than the reserve plus what the elapsed time
+ * refilled (measured from before its join to its last answer, which is
+ * longer than anything the server can have counted, however busy the
+ * machine).
+ */
+START_TEST(test_move_fast_client_held_to_rate)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a;
+	int dx, x0, i, x, y, paid = 0, refused = 0, at;
+	int64_t t0, elapsed;
+
+	t0 = tc_now_ms();
+	a = wt_join(d, "fast_a");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, 1, 41);
+	x0 = a->x;
+	/* Back and forth: every request is one step from where it was asked to be. */
+	for (i = 0; i < 30; i++)
+		wt_move(a, i % 2 == 0 ? x0 + dx : x0, a->y);
+	at = x0;
+	for (i = 0; i < 30; i++) {
+		int want = i % 2 == 0 ? x0 + dx : x0;
+
+		wt_pos(a->c, a->id, &x, &y);
+		if (x == want && x != at)
+			paid++;
+		else if (x != want)
+			refused++;
+		at = x;
+	}
+	elapsed = tc_now_ms() - t0;
+	fprintf(stderr, "# %d steps accepted, %d refused in %" PRId64 " ms\n", paid, refused,
+	    elapsed);
+	ck_assert_msg(paid >= DEFAULT_BURST, "only %d steps accepted, the reserve is %d", paid,
+	    DEFAULT_BURST);
+	ck_assert_msg(paid <= DEFAULT_BURST + 1 + elapsed / DEFAULT_TICK,
+	    "%d steps accepted in %" PRId64 " ms: faster than one per %d ms after a reserve of %d",
+	    paid, elapsed, DEFAULT_TICK, DEFAULT_BURST);
+	if (30 / 2 > DEFAULT_BURST + 1 + elapsed / DEFAULT_TICK)
+		ck_assert_msg(refused > 0, "nothing refused");
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/*
+ * A client that keeps to the windows (one step in each, by the wall clock,
+ * as the web client walks) is never corrected, even when its moves arrive
+ * bunched: here every third step is held back and sent together with the
+ * next, as a slow network or a busy server would deliver them.
+ */
+START_TEST(test_move_bunched_walker_accepted)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a, *b;
+	int dx, x0, i, n = 15, held = 0;
+
+	a = wt_join(d, "walk_a");
+	b = wt_join(d, "walk_b");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, n, 41);
+	x0 = a->x;
+	for (i = 1; i <= n; i++) {
+		wt_align_window(DEFAULT_TICK, 20);
+		if (i % 3 == 0 && i < n) {
+			held = 1;
+			continue;
+		}
+		if (held)
+			wt_move(a, x0 + (i - 1) * dx, a->y);
+		wt_move(a, x0 + i * dx, a->y);
+		held = 0;
+	}
+	for (i = 1; i <= n; i++) {
+		wt_pos_is(a->c, a->id, x0 + i * dx, a->y);
+		wt_pos_is(b->c, a->id, x0 + i * dx, a->y);
+	}
+	wt_none(a->c, WT_QUIET_MS, "update_position", "id", a->id);
 	wt_close(b);
 	wt_close(a);
 	it_stop(d);
@@ -578,10 +682,12 @@ move_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_move_out_of_bounds);
-	tcase_add_test(tc, test_move_window_budget);
+	tcase_add_test(tc, test_move_budget);
 	tcase_add_test(tc, test_move_diagonal_costs_one);
 	tcase_add_test(tc, test_move_jump_over_budget);
 	tcase_add_test(tc, test_move_zero_step);
+	tcase_add_test(tc, test_move_fast_client_held_to_rate);
+	tcase_add_test(tc, test_move_bunched_walker_accepted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("teleport");

@@ -39,8 +39,7 @@ tests_unit_test_proto_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proto_LDADD = $(UNIT_LDADD)
 
-# Core bugs not fixed yet: every check in it is expected to fail.
-XFAIL_TESTS =
+# Core bugs found by the unit tests, kept fixed (one test each).
 tests_unit_test_regressions_SOURCES = tests/unit/test_regressions.c tests/unit/stubs.c
 tests_unit_test_regressions_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_regressions_CFLAGS = $(TEST_CFLAGS)

@@ -1,9 +1,7 @@
 /*
- * test_regressions.c: core bugs found by the unit tests and not fixed yet,
- * one test each, stating the expected behaviour. This program is in
- * XFAIL_TESTS: each failing check counts as an expected failure, and a
- * check that starts to pass shows as XPASS (a failure of the suite), the
- * sign to move it into the module's own test file.
+ * test_regressions.c: core bugs that the unit tests once found, one test
+ * each, stating the behaviour that fixed them, so that they stay fixed.
+ * They are ordinary tests: a failure here is a regression.
  */
 #include "config.h"
 
