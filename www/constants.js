@@ -19,9 +19,19 @@ export const RECONNECT_DELAY_MS = 5000;
 export const RECONNECT_ATTEMPTS = 3;
 export const RECONNECT_ATTEMPT_TIMEOUT_MS = 12000;
 export const SOCKET_OPEN_TIMEOUT_MS = 10000;
+/** How long Log out waits for the server's answer before closing anyway. */
+export const LOGOUT_ANSWER_MS = 3000;
 export const WELCOME_TIMEOUT_MS = 8000;
 export const STATUS_CLEAR_MS = 4000;
-export const STATUS_DEDUPE_MS = 300;
+/** A connection step is announced only once it has lasted this long. */
+export const CONNECTION_STEP_MS = 1000;
+/** Arrivals and departures within this quiet time are told as one announcement... */
+export const PRESENCE_QUIET_MS = 1000;
+/** ...but none waits longer than this. */
+export const PRESENCE_MAX_WAIT_MS = 3000;
+/** A chat line stays in the live log region this long (and in the visible log for good). */
+export const CHAT_LIVE_KEEP_MS = 10000;
+export const CHAT_LIVE_MAX = 5;
 export const CHAT_HISTORY_MAX = 300;
 export const PENDING_SIGNALS_MAX = 500;
 export const TELEPORT_SQUARES_PER_SECOND = 20;

@@ -1,11 +1,12 @@
 /**
- * What the user hears and reads about an event: words through the live
+ * What the user hears and reads about an event: words through one live
  * region, with a sound cue beside them (never instead of them), and the chat
- * history that , . < > read back.
+ * history that , . < > read back and the page's chat log shows.
  */
 import { state } from './state.js';
 import { engine } from './services.js';
-import { speak } from './ui/speech.js';
+import { speak, announceChat } from './ui/speech.js';
+import { appendChatLog } from './ui/chatlog.js';
 import { TONES } from './audio/sounds.js';
 import { CHAT_HISTORY_MAX } from './constants.js';
 
@@ -33,13 +34,25 @@ export function sample(url, opts) {
 }
 
 /**
- * Add a line to the chat history and say it.
+ * Add a line to the history and the visible chat log without saying it:
+ * for lines whose announcement goes elsewhere (connection events, presence).
+ * @param {string} text
+ */
+export function recordLine(text) {
+  state.chatHistory.push(text);
+  if (state.chatHistory.length > CHAT_HISTORY_MAX) state.chatHistory.shift();
+  state.chatCursor = state.chatHistory.length - 1;
+  appendChatLog(text, CHAT_HISTORY_MAX);
+}
+
+/**
+ * A chat line: into the history and the chat log, and spoken once through
+ * the chat's own live region.
  * @param {string} text
  * @param {ToneName} [cue]
  */
 export function pushChat(text, cue) {
-  state.chatHistory.push(text);
-  if (state.chatHistory.length > CHAT_HISTORY_MAX) state.chatHistory.shift();
-  state.chatCursor = state.chatHistory.length - 1;
-  say(text, cue);
+  recordLine(text);
+  announceChat(text);
+  if (cue) tone(cue);
 }

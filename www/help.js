@@ -22,7 +22,7 @@ export const HELP = [
     title: 'Users and Chat',
     entries: [
       ['Slash', 'Write a chat message; Enter sends, Escape cancels. Start with /me for an action.'],
-      ['Comma and Period', 'Previous and next chat message.'],
+      ['Comma and Period', 'Previous and next chat message, with its place in the chat log.'],
       ['Shift+Comma and Shift+Period', 'First and last chat message.'],
       ['N', 'Change your nickname.'],
       ['Chat commands', '/me action, /up for server uptime, /version for the server version.'],
@@ -42,15 +42,10 @@ export const HELP = [
     ],
   },
   {
-    title: 'Editing text',
+    title: 'Typing text',
     entries: [
-      ['Left and Right', 'Move by character; the character is spoken.'],
-      ['Control+Left and Control+Right', 'Move by word.'],
-      ['Home and End', 'Start and end of the text.'],
-      ['Backspace and Delete', 'Delete; the deleted character is spoken.'],
-      ['Control+A', 'Select all; typing replaces it.'],
-      ['Control+C, Control+X, Control+V', 'Copy, cut and paste.'],
-      ['Enter and Escape', 'Accept and cancel.'],
+      ['Slash, N and V', 'Open a text field under the grid for a chat message, your nickname or the microphone gain. Your screen reader reads what you type; the usual editing keys work.'],
+      ['Enter and Escape', 'Accept and cancel; both return to the grid. Leaving the field with Tab cancels it too.'],
     ],
   },
 ];

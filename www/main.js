@@ -6,11 +6,13 @@ import { CLIENT_VERSION } from './version.js';
 import { checkSessionCookie } from './session/cookie.js';
 import { connect, userDisconnect, logout, switchMicrophone } from './session/connection.js';
 import { MediaSession } from './session/media.js';
-import { handleKeyDown, handleKeyUp, handlePaste, releaseAll } from './input/router.js';
-import { say } from './feedback.js';
+import { handleKeyDown, handleKeyUp, surfaceLeft, releaseAll } from './input/router.js';
+import { handleEntryKey, entryLeft } from './input/modes.js';
+import { tone } from './feedback.js';
 import { setConnectionStatus } from './ui/speech.js';
 import { setVersionText, focusSurface, showLogout } from './ui/dom.js';
-import { setAuthView, applyPolicy, setUsernames, installUsernameSanitizer, focusFirstField } from './ui/authform.js';
+import { setAuthView, applyPolicy, setUsernames, installFieldHandlers, focusFirstField } from './ui/authform.js';
+import { installEntry } from './ui/entry.js';
 import { renderHelp, toggleHelp } from './ui/help.js';
 import { installKeyboard } from './ui/keyboard.js';
 import { installControls, pageQuery } from './ui/controls.js';
@@ -36,7 +38,7 @@ function loadSettings() {
 /** @param {'login'|'register'|'session'} mode */
 function setMode(mode) {
   state.authMode = mode;
-  setAuthView(mode, settings.username());
+  setAuthView(mode, settings.username(), state.hasSavedSession);
 }
 
 async function refreshDevices() {
@@ -59,13 +61,14 @@ async function boot() {
   setVersionText(CLIENT_VERSION);
   renderHelp();
   applyPolicy(state.authPolicy);
-  installUsernameSanitizer(state.authPolicy.usernameMaxLength);
+  installFieldHandlers(state.authPolicy.usernameMaxLength);
   const remembered = settings.username();
   setUsernames(remembered);
   showDeviceSummary(settings.inputDevice().name, settings.outputDevice().name);
 
   installControls({
     connect: () => { engine.ensureContext(); resumeMuted(); connect(); },
+    // The new form is a group named by its heading: focus entering it says which form it is.
     toggleMode: () => {
       setMode(state.authMode === 'register' ? 'login' : 'register');
       focusFirstField(/** @type {'login'|'register'} */ (state.authMode));
@@ -73,15 +76,17 @@ async function boot() {
     otherAccount: () => { setMode('login'); focusFirstField('login'); },
     disconnect: () => userDisconnect(),
     logout: () => { logout(); },
-    focusGrid: () => { focusSurface(); say('Chat Grid focused.', 'blip'); },
+    // The screen reader names the grid as it takes focus; the blip is all we add.
+    focusGrid: () => { focusSurface(); tone('blip'); },
     help: () => { toggleHelp(); },
   });
   installKeyboard({
     onKeyDown: handleKeyDown,
     onKeyUp: handleKeyUp,
-    onBlur: releaseAll,
-    onPaste: handlePaste,
+    onSurfaceBlur: surfaceLeft,
+    onWindowBlur: releaseAll,
   });
+  installEntry({ onKey: handleEntryKey, onLeave: entryLeft });
   installAudioDialog({
     onOpen: () => { refreshDevices(); },
     onInput: (id, name) => {

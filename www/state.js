@@ -16,6 +16,10 @@ export const state = {
   connecting: false,
   running: false,
   reconnecting: false,
+  /** The reconnect attempt in progress or waited for (1..RECONNECT_ATTEMPTS). */
+  reconnectAttempt: 0,
+  /** Log out sent: the server's answer ends the session, it is no login. */
+  loggingOut: false,
   /** @type {string} */ lastInstanceId: '',
   /** @type {{ instanceId: string, version: string }} */ serverInfo: { instanceId: '', version: '' },
   /** @type {AuthPolicy} */ authPolicy: { ...DEFAULT_AUTH_POLICY },
@@ -52,12 +56,12 @@ export const state = {
   /** @type {Set<string>} */ pressed: new Set(),
   escapePendingUntil: 0,
   /**
-   * Data of the current mode: the text being edited, the list shown and its
-   * position, where help returns to, loopback before the gain editor forced it.
-   * @type {{ editor: import('./input/editor.js').TextEditor | null, listIds: string[], index: number,
-   *          helpReturn: Mode, loopbackBefore: boolean, gainBefore: number }}
+   * Data of the current mode: the list shown and its position, where help
+   * returns to, loopback and gain before the gain field opened. (Text being
+   * typed lives in the entry field itself.)
+   * @type {{ listIds: string[], index: number, helpReturn: Mode, loopbackBefore: boolean, gainBefore: number }}
    */
-  modeState: { editor: null, listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: 2 },
+  modeState: { listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: 2 },
   calibrating: false,
   /**
    * Walking: the last movement window stepped in, the blocked direction (one
@@ -91,7 +95,7 @@ export function resetSessionState() {
   state.peers.clear();
   state.items.clear();
   state.mode = 'normal';
-  state.modeState = { editor: null, listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: state.micGain };
+  state.modeState = { listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: state.micGain };
   state.pressed.clear();
   state.escapePendingUntil = 0;
   state.teleport = null;

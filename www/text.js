@@ -65,25 +65,6 @@ export function snapGain(value) {
   return Math.min(MIC_GAIN_MAX, Math.max(MIC_GAIN_MIN, Math.round(snapped * 100) / 100));
 }
 
-const CHAR_NAMES = {
-  ' ': 'space', '.': 'period', ',': 'comma', '?': 'question mark', '!': 'exclamation mark',
-  ':': 'colon', ';': 'semicolon', "'": 'apostrophe', '"': 'quote', '(': 'left parenthesis',
-  ')': 'right parenthesis', '[': 'left bracket', ']': 'right bracket', '{': 'left brace',
-  '}': 'right brace', '<': 'less than', '>': 'greater than', '@': 'at sign', '#': 'number sign',
-  '$': 'dollar', '%': 'percent', '^': 'caret', '&': 'ampersand', '*': 'star', '-': 'dash',
-  '_': 'underscore', '+': 'plus', '=': 'equals', '/': 'slash', '\\': 'backslash', '|': 'bar',
-  '`': 'backtick', '~': 'tilde',
-};
-
-/**
- * How a screen reader user hears one character of the text being edited.
- * @param {string | undefined} ch
- */
-export function charName(ch) {
-  if (ch === undefined || ch === '') return 'blank';
-  return CHAR_NAMES[ch] || ch;
-}
-
 /**
  * The playback gain for a volume percentage (smoothstep, 50 → 0.5).
  * @param {number} percent

@@ -13,6 +13,8 @@ test('register: packets in the contract order, announcements, cookie set', { tim
     const first = await announcements(page);
     assert.ok(first.some((a) => a.region === 'connectionStatus' && /^Welcome to Chat Grid/.test(a.text)));
     const name = uniqueName('reg');
+    const clickedAt = await page.evaluate(() => Date.now());
+    const from = await mark(page);
     await register(page, name);
 
     const types = page.sent.map((m) => m.type);
@@ -26,11 +28,18 @@ test('register: packets in the contract order, announcements, cookie set', { tim
     assert.ok(recvTypes.indexOf('auth_required') < recvTypes.indexOf('auth_result'));
     assert.ok(recvTypes.indexOf('auth_result') < recvTypes.indexOf('welcome'));
 
-    const said = (await announcements(page)).map((a) => a.text);
-    for (const expected of [/^Connecting\.\.\.$/, /Authenticating/, /^Authenticated\. Joining world\.\.\.$/,
-      new RegExp(`^Connected to server\\. Version ${welcome.serverInfo.version}\\.$`)]) {
-      assert.ok(said.some((t) => expected.test(t)), `announced ${expected}: ${JSON.stringify(said)}`);
+    // One voice for the connect: the steps on the way are announced only
+    // when one lasts a second, so there are at most 1 + (elapsed seconds) texts.
+    const said = (await announcements(page)).slice(from).filter((a) => a.region === 'connectionStatus');
+    const final = said.at(-1);
+    assert.equal(final.text, `Connected to server. Version ${welcome.serverInfo.version}.`);
+    const steps = said.slice(0, -1);
+    for (const s of steps) {
+      assert.match(s.text, /^(Connecting\.\.\.|Connected\. Authenticating\.\.\.|Authenticating\.\.\.|Authenticated\. Joining world\.\.\.)$/);
     }
+    assert.ok(steps.length <= Math.floor((final.t - clickedAt) / 950), `steps announced only after a second each: ${JSON.stringify(said)}`);
+    const everywhere = (await announcements(page)).slice(from).filter((a) => a.text === final.text);
+    assert.equal(everywhere.length, 1, `said once, in one region: ${JSON.stringify(everywhere)}`);
     const cookies = await page.context().cookies();
     const c = cookies.find((k) => k.name === 'chgrid_session_token');
     assert.ok(c && c.value.length > 20, 'session cookie set');
@@ -91,8 +100,13 @@ test('wrong password is refused with the server\'s words; no cookie', { timeout:
     await page.fill('#loginUsername', name);
     await page.fill('#loginPassword', 'wrong-password');
     await page.click('#connectButton');
-    await waitForAnnouncement(page, /^Invalid username or password\.$/, { from, region: 'connectionStatus' });
+    // The server's words, under the password field, which gets focus (read there, not announced twice).
+    await page.waitForFunction(() => document.getElementById('loginPasswordError').textContent === 'Invalid username or password.');
+    await page.waitForFunction(() => document.activeElement.id === 'loginPassword');
+    assert.equal(await page.getAttribute('#loginPassword', 'aria-invalid'), 'true');
+    assert.ok(!(await announcements(page)).slice(from).some((a) => a.text === 'Invalid username or password.'));
     assert.equal(await page.inputValue('#loginPassword'), '', 'password cleared');
+    assert.equal(await page.inputValue('#loginUsername'), name, 'username kept');
     assert.equal((await clientState(page)).running, false);
     await login(page, name, 'password-123');
   } finally {

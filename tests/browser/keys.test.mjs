@@ -1,10 +1,10 @@
-// Normal-mode keys: each one's announcement, movement bounds, the text editor,
+// Normal-mode keys: each one's announcement, movement bounds, the text field,
 // chat between two pages, settings read back after a reload, focus never trapped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, uniqueName, walkTo, waitForPeer, waitForAnnouncement, mark,
-  clientState, key, keyAndHear, closeAll,
+  clientState, key, keyAndHear, press, pressAndHear, focused, closeAll,
 } from './lib/harness.mjs';
 
 test('normal-mode keys announce what they do', { timeout: 150000 }, async () => {
@@ -36,6 +36,7 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     assert.equal(await keyAndHear(a, 'ArrowLeft'), `${bn} volume 1.`);
     assert.equal(await keyAndHear(a, 'ArrowDown'), `${bn}, volume 1, 5 squares southwest, 10, 10`);
     assert.equal(await keyAndHear(a, 'Escape'), 'Exit list mode.');
+    assert.equal((await focused(a)).id, 'gameSurface', 'the grid keeps focus');
     await keyAndHear(a, 'Shift+L');
     assert.equal(await keyAndHear(a, 'Enter', /^Moved to /), `Moved to ${bn}.`);
     await a.waitForFunction(() => window.__chatgrid.state.x === 10 && window.__chatgrid.state.y === 10);
@@ -46,40 +47,50 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     await walkTo(a, 11, 10);
     assert.equal(await keyAndHear(a, 'ArrowLeft'), bn);
 
-    // Chat and the editor's spoken cursor.
-    assert.equal(await keyAndHear(a, '/'), 'Chat.');
+    // Chat: a labelled text field, edited with the browser's own keys.
+    await key(a, '/');
+    assert.deepEqual(await focused(a), { id: 'entryInput', tag: 'INPUT', type: 'text', label: 'Chat message', value: '' });
     await a.keyboard.type('hi!');
-    assert.equal(await keyAndHear(a, 'ArrowLeft'), 'exclamation mark');
-    assert.equal(await keyAndHear(a, 'Home'), 'h');
-    assert.equal(await keyAndHear(a, 'End'), 'blank');
-    assert.equal(await keyAndHear(a, 'Backspace'), 'exclamation mark');
+    await press(a, 'ArrowLeft');
+    await press(a, 'Backspace');
+    await press(a, 'End');
     await a.keyboard.type(' there');
+    assert.equal((await focused(a)).value, 'h! there');
+    await press(a, 'Home');
+    await press(a, 'Delete');
+    await press(a, 'Delete');
+    await a.keyboard.type('hi');
     const fromB = await mark(b);
-    await key(a, 'Enter');
-    await waitForAnnouncement(b, new RegExp(`^${an}: hi there$`), { from: fromB });
-    await waitForAnnouncement(a, new RegExp(`^${an}: hi there$`));
+    await press(a, 'Enter');
+    await waitForAnnouncement(b, new RegExp(`^${an}: hi there$`), { from: fromB, region: 'chatLive' });
+    await waitForAnnouncement(a, new RegExp(`^${an}: hi there$`), { region: 'chatLive' });
     await key(a, '/');
     await a.keyboard.type('/me waves');
-    await key(a, 'Enter');
+    await press(a, 'Enter');
     await waitForAnnouncement(b, new RegExp(`^${an} waves$`), { from: fromB });
-    // The echo of our own line must be heard before the next key, or it may be
-    // the first thing said after that key.
+    // The echo of our own line must be in before the history is read below.
     await waitForAnnouncement(a, new RegExp(`^${an} waves$`));
-    assert.equal(await keyAndHear(a, '/'), 'Chat.');
-    assert.equal(await keyAndHear(a, 'Escape'), 'Cancelled.');
+    await key(a, '/');
+    assert.equal((await focused(a)).label, 'Chat message');
+    assert.equal(await pressAndHear(a, 'Escape'), 'Cancelled.');
 
-    // Chat history.
-    assert.equal(await keyAndHear(a, 'Shift+Comma'), (await a.evaluate(() => window.__chatgrid.state.chatHistory[0])));
-    assert.equal(await keyAndHear(a, 'Shift+Period'), `${an} waves`);
-    assert.equal(await keyAndHear(a, 'Comma'), `${an}: hi there`);
-    assert.equal(await keyAndHear(a, 'Period'), `${an} waves`);
+    // Chat history, with each line's place in the log.
+    const history = await a.evaluate(() => window.__chatgrid.state.chatHistory.slice());
+    const n = history.length;
+    assert.equal(await keyAndHear(a, 'Shift+Comma'), `${history[0]} (1 of ${n})`);
+    assert.equal(await keyAndHear(a, 'Shift+Period'), `${an} waves (${n} of ${n})`);
+    assert.equal(await keyAndHear(a, 'Comma'), `${an}: hi there (${n - 1} of ${n})`);
+    assert.equal(await keyAndHear(a, 'Period'), `${an} waves (${n} of ${n})`);
+    assert.deepEqual(await a.$$eval('#chatLog li', (lis) => lis.map((li) => li.textContent)), history, 'the visible chat log holds the history');
 
-    // Nickname.
-    assert.equal(await keyAndHear(a, 'n'), `Nickname edit: ${an}`);
+    // Nickname: the field holds the name, selected; typing replaces it.
+    await key(a, 'n');
+    assert.deepEqual(await focused(a), { id: 'entryInput', tag: 'INPUT', type: 'text', label: 'New nickname', value: an });
     const nick = `${an}x`.slice(0, 32);
     await a.keyboard.type(nick);
+    assert.equal((await focused(a)).value, nick);
     const fromB2 = await mark(b);
-    await key(a, 'Enter');
+    await press(a, 'Enter');
     await waitForAnnouncement(a, new RegExp(`^You are now known as ${nick}\\.$`));
     await waitForAnnouncement(b, new RegExp(`^${an} is now known as ${nick}\\.$`), { from: fromB2 });
     await waitForPeer(b, nick);
@@ -103,13 +114,16 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     assert.equal(await keyAndHear(a, 'Minus'), 'Master volume 45');
     assert.equal(await keyAndHear(a, 'Equal'), 'Master volume 50');
     assert.equal(await keyAndHear(a, 'Minus'), 'Master volume 45');
-    assert.equal(await keyAndHear(a, 'v'), 'Set microphone gain: 2');
-    assert.equal(await keyAndHear(a, 'ArrowUp'), '2.05');
-    assert.equal(await keyAndHear(a, 'Enter'), 'Microphone gain set to 2.05.');
-    assert.equal(await keyAndHear(a, 'v'), 'Set microphone gain: 2.05');
+    await key(a, 'v');
+    assert.deepEqual(await focused(a), { id: 'entryInput', tag: 'INPUT', type: 'text', label: 'Microphone gain', value: '2' });
+    assert.equal(await pressAndHear(a, 'ArrowUp'), '2.05');
+    assert.equal(await pressAndHear(a, 'Enter'), 'Microphone gain set to 2.05.');
+    await key(a, 'v');
+    assert.equal((await focused(a)).value, '2.05');
     await a.keyboard.type('9');
-    assert.equal(await keyAndHear(a, 'Enter'), 'Volume must be between 0.5 and 4.');
-    assert.equal(await keyAndHear(a, 'Escape'), 'Cancelled.');
+    assert.equal(await pressAndHear(a, 'Enter'), 'Volume must be between 0.5 and 4.');
+    assert.equal(await a.getAttribute('#entryInput', 'aria-invalid'), 'true');
+    assert.equal(await pressAndHear(a, 'Escape'), 'Cancelled.');
     assert.equal(await keyAndHear(a, 'Shift+V'), 'Speak for 5 seconds to calibrate your microphone.');
     const calibrated = await waitForAnnouncement(a, /^(Mic calibration set to [\d.]+x\.|No audio detected, please try again\.)$/, { timeout: 10000 });
     const expectedGain = /set to ([\d.]+)x/.test(calibrated) ? Number(/set to ([\d.]+)x/.exec(calibrated)[1]) : 2.05;
@@ -134,7 +148,9 @@ test('normal-mode keys announce what they do', { timeout: 150000 }, async () => 
     // Double Escape disconnects (b is still connected).
     await b.focus('#gameSurface');
     assert.equal(await keyAndHear(b, 'Escape'), 'Press Escape again to disconnect.');
-    assert.equal(await keyAndHear(b, 'Escape'), 'Disconnected.');
+    const fromEsc = await mark(b);
+    await key(b, 'Escape');
+    await waitForAnnouncement(b, /^Disconnected\.$/, { from: fromEsc, region: 'connectionStatus' });
     assert.equal((await clientState(b)).running, false);
     assert.equal(await b.isVisible('#connectButton'), true);
   } finally {

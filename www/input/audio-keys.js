@@ -5,7 +5,7 @@ import { settings } from '../settings.js';
 import { say, tone } from '../feedback.js';
 import { applyMicEnabled } from '../session/permissions.js';
 import { calibrate } from '../audio/calibrate.js';
-import { TextEditor } from './editor.js';
+import { openEntry } from '../ui/entry.js';
 import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT } from '../constants.js';
 import { formatNumber } from '../text.js';
 
@@ -55,24 +55,26 @@ export function stepMasterVolume(direction) {
   engine.tone(v === MASTER_VOLUME_DEFAULT ? 659.25 : 440, 0.1, 'sine', 0.35);
 }
 
-/** V: the gain editor, with loopback on so the user hears the result. */
+/** V: the gain field, with loopback on so the user hears the result. */
 export function openMicGain() {
   if (voiceRefused()) return;
   state.mode = 'micGainEdit';
-  state.modeState.editor = new TextEditor(formatNumber(state.micGain), 8, true);
   state.modeState.loopbackBefore = state.loopback;
   state.modeState.gainBefore = state.micGain;
   state.loopback = true;
   engine.setLoopback(true);
-  say(`Set microphone gain: ${formatNumber(state.micGain)}`, 'blip');
+  openEntry({
+    label: 'Microphone gain', value: formatNumber(state.micGain), maxLength: 8, inputMode: 'decimal', selectAll: true,
+    hint: 'From 0.5 to 4. Up and Down change it by 0.05, Page Up and Page Down by 0.5, or type a number. Enter keeps it, Escape puts it back.',
+  });
+  tone('blip');
 }
 
-/** Leave the gain editor, putting loopback back as it was. */
+/** The gain mode ends: loopback goes back to what it was (the field is closed by the caller). */
 export function closeMicGain() {
   state.loopback = state.modeState.loopbackBefore;
   engine.setLoopback(state.loopback);
   state.mode = 'normal';
-  state.modeState.editor = null;
 }
 
 /** @param {number} gain */

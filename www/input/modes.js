@@ -1,4 +1,7 @@
-/** The modes other than normal: help viewer, user list, chat, nickname and mic gain editors. */
+/**
+ * The modes other than normal: help viewer and user list (keys on the grid),
+ * and chat, nickname and mic gain (typed in the entry field under the grid).
+ */
 import { state } from '../state.js';
 import { send } from '../services.js';
 import { settings } from '../settings.js';
@@ -9,13 +12,17 @@ import { getPeerGain, setPeerGain } from '../world/peer-gains.js';
 import { startTeleport } from '../world/movement.js';
 import { sanitizeNickname, snapGain, formatNumber } from '../text.js';
 import { applyMicGain, closeMicGain } from './audio-keys.js';
-import { MIC_GAIN_MIN, MIC_GAIN_MAX, MIC_GAIN_STEP } from '../constants.js';
+import { openEntry, closeEntry, entryValue, setEntryValue, markEntryInvalid } from '../ui/entry.js';
+import { focusSurface, entryHasFocus } from '../ui/dom.js';
+import { MIC_GAIN_MIN, MIC_GAIN_MAX, MIC_GAIN_STEP, CHAT_MAX_LENGTH, NICKNAME_MAX_LENGTH } from '../constants.js';
 
 /** @typedef {import('./keys.js').KeyPress} KeyPress */
 
+/** A modifier pressed alone is no command. */
+const MODIFIER_KEY = /^(Shift|Control|Alt|Meta|OS|CapsLock)/;
+
 function toNormal() {
   state.mode = 'normal';
-  state.modeState.editor = null;
 }
 
 /** @param {KeyPress} k */
@@ -33,7 +40,9 @@ export function handleHelp(k) {
       say('Closed help.', 'cancel');
       return true;
     default:
-      return k.code !== 'Tab';
+      // Other keys do nothing here; say so instead of swallowing them silently.
+      if (!k.repeat && !MODIFIER_KEY.test(k.code)) say('Help is open: Up and Down read it, Escape closes it.', 'cancel');
+      return true;
   }
   state.modeState.index = i;
   say(lines[i], 'blip');
@@ -92,17 +101,37 @@ export function handleUserList(k) {
         }
         return true;
       }
-      return k.code !== 'Tab';
+      if (!k.repeat && !MODIFIER_KEY.test(k.code)) say('User list: Up and Down choose, Enter teleports, Escape leaves the list.', 'cancel');
+      return true;
   }
 }
 
+/** Leave a text mode for the grid: focus first, so it never falls to the page. */
+function backToGrid() {
+  state.mode = 'normal';
+  focusSurface();
+  closeEntry();
+}
+
+/** /: the chat field. */
+export function openChat() {
+  state.mode = 'chat';
+  openEntry({ label: 'Chat message', hint: 'Enter sends, Escape cancels. Start with /me for an action.', value: '', maxLength: CHAT_MAX_LENGTH });
+  tone('blip');
+}
+
+/** N: the nickname field, holding the current name (typing replaces it). */
+export function openNickname() {
+  state.mode = 'nickname';
+  openEntry({ label: 'New nickname', hint: 'Enter changes it, Escape keeps the old one.', value: state.nickname, maxLength: NICKNAME_MAX_LENGTH, selectAll: true });
+  tone('blip');
+}
+
 /** @param {KeyPress} k */
-export function handleChat(k) {
-  const ed = state.modeState.editor;
-  const out = ed.handleKey(k);
-  if (out.result === 'submit') {
-    const text = ed.value;
-    toNormal();
+function chatKey(k) {
+  if (k.code === 'Enter') {
+    const text = entryValue();
+    backToGrid();
     if (!text.trim()) {
       say('Cancelled.', 'cancel');
       return true;
@@ -111,22 +140,19 @@ export function handleChat(k) {
     if (!/^\/me\b/i.test(text)) tone('confirm');
     return true;
   }
-  if (out.result === 'cancel') {
-    toNormal();
+  if (k.code === 'Escape') {
+    backToGrid();
     say('Cancelled.', 'cancel');
     return true;
   }
-  if (out.speech) say(out.speech);
-  return out.result !== 'none' || k.code !== 'Tab';
+  return false;
 }
 
 /** @param {KeyPress} k */
-export function handleNickname(k) {
-  const ed = state.modeState.editor;
-  const out = ed.handleKey(k);
-  if (out.result === 'submit') {
-    const nick = sanitizeNickname(ed.value);
-    toNormal();
+function nicknameKey(k) {
+  if (k.code === 'Enter') {
+    const nick = sanitizeNickname(entryValue());
+    backToGrid();
     if (!nick) {
       say('Cancelled.', 'cancel');
       return true;
@@ -139,33 +165,35 @@ export function handleNickname(k) {
     tone('confirm');
     return true;
   }
-  if (out.result === 'cancel') {
-    toNormal();
+  if (k.code === 'Escape') {
+    backToGrid();
     say('Cancelled.', 'cancel');
     return true;
   }
-  if (out.speech) say(out.speech);
-  return out.result !== 'none' || k.code !== 'Tab';
+  return false;
 }
 
-/** @param {KeyPress} k */
-export function handleMicGain(k) {
-  const ed = state.modeState.editor;
+/**
+ * The gain field: Up/Down and Page Up/Down change the gain live and say the
+ * new value (a value set by script is not reliably read by screen readers).
+ * @param {KeyPress} k
+ */
+function micGainKey(k) {
   const steps = { ArrowUp: MIC_GAIN_STEP, ArrowDown: -MIC_GAIN_STEP, PageUp: 0.5, PageDown: -0.5 };
-  if (k.code in steps) {
+  if (k.code in steps && !k.ctrl) {
     const before = state.micGain;
     const after = snapGain(before + steps[k.code]);
     applyMicGain(after);
-    ed.value = formatNumber(after);
-    ed.cursor = ed.value.length;
-    ed.replaceOnType = true;
+    setEntryValue(formatNumber(after));
+    markEntryInvalid(false);
     say(formatNumber(after), after === before ? 'cancel' : 'blip');
     return true;
   }
-  const out = ed.handleKey(k);
-  if (out.result === 'submit') {
-    const v = Number(ed.value.trim());
-    if (!ed.value.trim() || !Number.isFinite(v) || v < MIC_GAIN_MIN || v > MIC_GAIN_MAX) {
+  if (k.code === 'Enter') {
+    const raw = entryValue().trim();
+    const v = Number(raw);
+    if (!raw || !Number.isFinite(v) || v < MIC_GAIN_MIN || v > MIC_GAIN_MAX) {
+      markEntryInvalid(true);
       say(`Volume must be between ${MIC_GAIN_MIN} and ${MIC_GAIN_MAX}.`, 'cancel');
       return true;
     }
@@ -173,15 +201,64 @@ export function handleMicGain(k) {
     applyMicGain(gain);
     settings.setMicGain(gain);
     closeMicGain();
+    backToGrid();
     say(`Microphone gain set to ${formatNumber(gain)}.`, 'confirm');
     return true;
   }
-  if (out.result === 'cancel') {
+  if (k.code === 'Escape') {
     applyMicGain(state.modeState.gainBefore);
     closeMicGain();
+    backToGrid();
     say('Cancelled.', 'cancel');
     return true;
   }
-  if (out.speech) say(out.speech);
-  return out.result !== 'none' || k.code !== 'Tab';
+  return false;
+}
+
+/**
+ * A key in the entry field, for the open text mode.
+ * @param {KeyPress} k
+ * @returns {boolean} handled (else the field does its own editing)
+ */
+export function handleEntryKey(k) {
+  switch (state.mode) {
+    case 'chat': return chatKey(k);
+    case 'nickname': return nicknameKey(k);
+    case 'micGainEdit': return micGainKey(k);
+    default: return false;
+  }
+}
+
+/**
+ * Focus left the entry field for another part of the page: the mode ends
+ * as Escape would end it (the gain and loopback are put back).
+ */
+export function entryLeft() {
+  if (!isTextMode(state.mode)) return;
+  if (state.mode === 'micGainEdit') {
+    applyMicGain(state.modeState.gainBefore);
+    closeMicGain();
+  }
+  state.mode = 'normal';
+  closeEntry();
+  say('Cancelled.', 'cancel');
+}
+
+/** @param {import('../state.js').Mode} mode */
+export function isTextMode(mode) {
+  return mode === 'chat' || mode === 'nickname' || mode === 'micGainEdit';
+}
+
+/**
+ * Close whatever mode is open (disconnect). Focus in the entry field goes to
+ * the grid first, so it is never left on a hidden field.
+ */
+export function closeModes() {
+  const text = isTextMode(state.mode);
+  if (state.mode === 'micGainEdit') closeMicGain();
+  state.mode = 'normal';
+  if (text) {
+    if (entryHasFocus()) focusSurface();
+    closeEntry();
+  }
 }

@@ -5,10 +5,10 @@ import { say, tone } from '../feedback.js';
 import { engine } from '../services.js';
 import { distancePhrase, formatNumber, plural } from '../text.js';
 import { helpLines } from '../help.js';
-import { TextEditor } from './editor.js';
+import { openChat, openNickname } from './modes.js';
 import { getPeerGain } from '../world/peer-gains.js';
 import { userDisconnect } from '../session/connection.js';
-import { CHAT_MAX_LENGTH, NICKNAME_MAX_LENGTH, HEARING_RADIUS } from '../constants.js';
+import { HEARING_RADIUS } from '../constants.js';
 import * as audio from './audio-keys.js';
 
 /** @param {import('../state.js').Peer} p */
@@ -73,7 +73,7 @@ function chatHistory(where) {
   else if (where === 'first') i = 0;
   else i = h.length - 1;
   state.chatCursor = i;
-  say(h[i]);
+  say(`${h[i]} (${i + 1} of ${h.length})`);
   if (i === 0 || i === h.length - 1) tone('blip');
 }
 
@@ -117,18 +117,14 @@ export function handleNormal(k) {
       return true;
     case 'KeyN':
       if (k.shift) return false;
-      state.mode = 'nickname';
-      state.modeState.editor = new TextEditor(state.nickname, NICKNAME_MAX_LENGTH, true);
-      say(`Nickname edit: ${state.nickname}`, 'blip');
+      openNickname();
       return true;
     case 'Slash':
       if (k.shift) {
         openHelp('normal');
         return true;
       }
-      state.mode = 'chat';
-      state.modeState.editor = new TextEditor('', CHAT_MAX_LENGTH, false);
-      say('Chat.', 'blip');
+      openChat();
       return true;
     case 'Comma':
       chatHistory(k.shift ? 'first' : 'prev');

@@ -1,37 +1,29 @@
-/** Key routing: which mode gets a key, and what the canvas overlay shows. */
+/** Key routing: which mode gets a key pressed on the grid. */
 import { state } from '../state.js';
 import { isArrow } from './keys.js';
 import { handleNormal } from './normal.js';
-import { handleHelp, handleUserList, handleChat, handleNickname, handleMicGain } from './modes.js';
-import { closeMicGain } from './audio-keys.js';
+import { handleHelp, handleUserList, closeModes } from './modes.js';
 import { say } from '../feedback.js';
 import { arrowPressed } from '../world/movement.js';
+import { surfaceHasFocus } from '../ui/dom.js';
+import { RECONNECT_ATTEMPTS } from '../constants.js';
 
-const TEXT_MODES = new Set(['chat', 'nickname', 'micGainEdit']);
+/** A modifier pressed alone, or a browser key the grid never takes. */
+const NOT_A_COMMAND = /^(Shift|Control|Alt|Meta|OS|CapsLock|Tab$|F\d+$)/;
 
 /**
  * @param {import('./keys.js').KeyPress} k
  * @returns {boolean} handled: the browser's default action is prevented
  */
 export function handleKeyDown(k) {
-  if (!state.running || k.alt) return false;
+  if (k.alt || k.ctrl) return false;
   // Tab always moves focus: the grid never traps it.
   if (k.code === 'Tab') return false;
-  const textMode = TEXT_MODES.has(state.mode);
-  if (k.ctrl) {
-    if (!textMode) return false;
-    if (k.code === 'KeyV') return false; // the paste event inserts the text
-    const ed = state.modeState.editor;
-    if (k.code === 'KeyC' || k.code === 'KeyX') {
-      if (navigator.clipboard) navigator.clipboard.writeText(ed.value).catch(() => {});
-      if (k.code === 'KeyX') {
-        ed.value = '';
-        ed.cursor = 0;
-      }
-      say(k.code === 'KeyX' ? 'cut' : 'copied');
-      return true;
-    }
-    if (!['KeyA', 'ArrowLeft', 'ArrowRight', 'Backspace'].includes(k.code)) return false;
+  if (!state.running) {
+    // The grid stays while a reconnect runs: say why keys do nothing.
+    if (!state.reconnecting || NOT_A_COMMAND.test(k.code)) return false;
+    if (!k.repeat) say(`Reconnecting, attempt ${state.reconnectAttempt} of ${RECONNECT_ATTEMPTS}.`);
+    return true;
   }
   if (/^F\d+$/.test(k.code)) return false;
   if (state.teleport && isArrow(k.code)) return true;
@@ -48,9 +40,6 @@ export function handleKeyDown(k) {
   switch (state.mode) {
     case 'helpView': return handleHelp(k);
     case 'listUsers': return handleUserList(k);
-    case 'chat': return handleChat(k);
-    case 'nickname': return handleNickname(k);
-    case 'micGainEdit': return handleMicGain(k);
     default: return false;
   }
 }
@@ -60,29 +49,26 @@ export function handleKeyUp(code) {
   state.pressed.delete(code);
 }
 
+/**
+ * The grid lost focus: keys held are released, a pending Escape forgotten,
+ * and once focus is somewhere else on the page (not merely in another
+ * window) the help viewer or user list closes, so arrows walk again on the
+ * way back. Text modes end through their field (modes.js, entryLeft).
+ */
+export function surfaceLeft() {
+  state.pressed.clear();
+  state.escapePendingUntil = 0;
+  window.setTimeout(() => {
+    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers')) state.mode = 'normal';
+  }, 0);
+}
+
+/** The window lost focus: keys held are released. */
 export function releaseAll() {
   state.pressed.clear();
 }
 
-/** @param {string} text @returns {boolean} used */
-export function handlePaste(text) {
-  if (!state.running || !TEXT_MODES.has(state.mode) || !state.modeState.editor) return false;
-  state.modeState.editor.insert(text);
-  say('pasted');
-  return true;
-}
-
-/** Text shown over the canvas while editing. */
-export function currentOverlay() {
-  const ed = state.modeState.editor;
-  if (!ed) return null;
-  const label = state.mode === 'chat' ? 'Message' : state.mode === 'nickname' ? 'New Nickname' : 'Microphone gain';
-  return { label, buffer: ed.value, cursor: ed.cursor };
-}
-
 /** Back to normal mode (disconnect cleanup). */
 export function resetModes() {
-  if (state.mode === 'micGainEdit') closeMicGain();
-  state.mode = 'normal';
-  state.modeState.editor = null;
+  closeModes();
 }

@@ -9,19 +9,27 @@ import { setSessionCookie, clearSessionCookie } from './cookie.js';
 import { applyPermissions, applyMicEnabled } from './permissions.js';
 import { settings, isPolicy } from '../settings.js';
 import { CLIENT_VERSION } from '../version.js';
-import { WELCOME_TIMEOUT_MS, RECONNECT_DELAY_MS, RECONNECT_ATTEMPTS, RECONNECT_ATTEMPT_TIMEOUT_MS } from '../constants.js';
+import {
+  WELCOME_TIMEOUT_MS, RECONNECT_DELAY_MS, RECONNECT_ATTEMPTS, RECONNECT_ATTEMPT_TIMEOUT_MS, LOGOUT_ANSWER_MS,
+} from '../constants.js';
 import { sanitizeUsername } from '../text.js';
-import { say, pushChat, sample } from '../feedback.js';
+import { say, recordLine, sample, tone } from '../feedback.js';
 import { SAMPLES } from '../audio/sounds.js';
-import { setConnectionStatus } from '../ui/speech.js';
-import { showGame, showLogout, focusSurface, focusIsLost, setConnectBusy, pageLocation, replaceLocation } from '../ui/dom.js';
-import { setAuthView, applyPolicy as showPolicy, readForm, clearPasswords, setUsernames, markInvalid, focusFirstField } from '../ui/authform.js';
+import { setConnectionStatus, clearConnectionStep } from '../ui/speech.js';
+import {
+  showGame, showLogout, focusSurface, focusNeedsHome, focusInSignIn, focusConnect, setConnectBusy, pageLocation, replaceLocation,
+} from '../ui/dom.js';
+import {
+  setAuthView, applyPolicy as showPolicy, readForm, clearPasswords, setUsernames, showFieldError, clearFieldErrors,
+  focusField, focusFirstField,
+} from '../ui/authform.js';
 import { applyUiDefinitions } from '../items/registry.js';
 import { handleWorldMessage, addPeer } from '../world/handlers.js';
 import { replaceItems } from '../world/items.js';
 import { cancelTeleport } from '../world/movement.js';
 import { startLoop, stopLoop } from '../world/loop.js';
 import { resetModes } from '../input/router.js';
+import { resetPresence } from '../world/presence.js';
 import { isInt } from '../net/protocol.js';
 
 /** The credentials packet to send when the server asks for authentication. */
@@ -30,8 +38,25 @@ let pendingAuth = null;
 let welcomeTimer = 0;
 let reloadScheduled = false;
 let mediaProblem = '';
+/** Why the last attempt failed, for the reconnect loop's last word. */
+let lastFailure = '';
 /** @type {Array<(ok: boolean) => void>} */
 let waiters = [];
+/** Resolves the wait for the server's answer to auth_logout. */
+let logoutAnswered = () => {};
+
+/**
+ * Server refusals that are about one field: the field, per form. The error
+ * is shown under that field; passwords are cleared only when the message is
+ * about the password.
+ * @type {Array<{ re: RegExp, login?: string, register?: string }>}
+ */
+const FIELD_ERRORS = [
+  { re: /username or password/i, login: 'loginPassword' },
+  { re: /^username /i, login: 'loginUsername', register: 'registerUsername' },
+  { re: /^password /i, login: 'loginPassword', register: 'registerPassword' },
+  { re: /^email /i, register: 'registerEmail' },
+];
 
 /** @param {boolean} ok */
 function settle(ok) {
@@ -58,8 +83,13 @@ function validateForm() {
   if (f.mode === 'session') return { packet: null };
   const username = sanitizeUsername(f.username, p.usernameMaxLength);
   if (f.mode === 'login') {
-    if (!username && !f.password) return { packet: null };
-    if (!username) return { error: 'Enter your username, or leave both fields empty to use a saved session.', field: 'loginUsername' };
+    if (!username && !f.password && state.hasSavedSession) return { packet: null };
+    if (!username) {
+      return {
+        error: state.hasSavedSession ? 'Enter your username, or leave both fields empty to use your saved session.' : 'Enter your username.',
+        field: 'loginUsername',
+      };
+    }
     if (!f.password) return { error: 'Enter your password.', field: 'loginPassword' };
     return { packet: { type: 'auth_login', username, password: f.password } };
   }
@@ -83,8 +113,32 @@ function armWelcomeTimer() {
   }, WELCOME_TIMEOUT_MS);
 }
 
-/** An attempt that did not reach the world: undo it and say why. @param {string} message */
-function fail(message) {
+/**
+ * Tell a sign-in problem once: under its field (which gets focus) when it is
+ * about one, else in the connection status, with focus on the field named
+ * or on Connect (unless the user has moved on to another part of the page).
+ * @param {string} message
+ * @param {{ field?: string, focus?: string }} where
+ */
+function tellFailure(message, where) {
+  if (where.field) {
+    clearConnectionStep();
+    // Focus reads the field with its error; a field that had focus already needs the words said.
+    if (showFieldError(where.field, message)) setConnectionStatus(message);
+    return;
+  }
+  setConnectionStatus(message);
+  if (where.focus) focusField(where.focus);
+  else if (focusInSignIn()) focusConnect();
+}
+
+/**
+ * An attempt that did not reach the world: undo it and say why. During a
+ * reconnect the loop tells the outcome, and the grid keeps the focus.
+ * @param {string} message
+ * @param {{ field?: string, focus?: string }} [where]
+ */
+function fail(message, where = {}) {
   clearTimeout(welcomeTimer);
   const s = getSocket();
   if (s) s.close();
@@ -94,8 +148,8 @@ function fail(message) {
   pendingAuth = null;
   state.connecting = false;
   setConnectBusy(false);
-  setConnectionStatus(message);
-  if (!state.reconnecting) say(message);
+  lastFailure = message;
+  if (!state.reconnecting) tellFailure(message, where);
   settle(false);
 }
 
@@ -105,22 +159,21 @@ function fail(message) {
  * @returns {Promise<boolean>} whether welcome arrived
  */
 export async function connect(opts = {}) {
-  if (state.connecting || state.running) return false;
+  // A press while connecting (the button is only aria-disabled) does nothing.
+  if (state.connecting || state.running || state.loggingOut) return false;
   let packet = null;
   if (!opts.reconnect) {
     const v = validateForm();
     if ('error' in v) {
-      setConnectionStatus(v.error);
-      say(v.error);
-      markInvalid(v.field);
+      tellFailure(v.error, { field: v.field });
       return false;
     }
-    markInvalid(null);
+    clearFieldErrors();
     packet = v.packet;
   }
   state.connecting = true;
   setConnectBusy(true);
-  setConnectionStatus(opts.reconnect ? 'Reconnecting...' : 'Connecting...');
+  setConnectionStatus(opts.reconnect ? 'Reconnecting...' : 'Connecting...', { step: true });
   const done = new Promise((resolve) => waiters.push(resolve));
 
   // Local media first (the contract's step 2); a refusal leaves a listener.
@@ -144,7 +197,7 @@ export async function connect(opts = {}) {
     return done;
   }
   if (getSocket() !== client) return done;
-  setConnectionStatus(packet ? 'Connected. Authenticating...' : 'Connected. Resuming your saved session...');
+  setConnectionStatus(packet ? 'Connected. Authenticating...' : 'Connected. Resuming your saved session...', { step: true });
   armWelcomeTimer();
   return done;
 }
@@ -157,18 +210,22 @@ function handleMessage(msg) {
       if (pendingAuth) {
         send(pendingAuth);
         pendingAuth = null;
-        setConnectionStatus('Authenticating...');
+        setConnectionStatus('Authenticating...', { step: true });
         armWelcomeTimer();
         return;
       }
       forgetSavedSession();
       fail(state.reconnecting
         ? 'Your saved session is no longer valid. Log in again.'
-        : 'Authentication required. Enter your username and password, then press Connect.');
-      if (!state.running) focusFirstField('login');
+        : 'Authentication required. Enter your username and password, then press Connect.', { focus: 'loginUsername' });
       return;
     case 'auth_result':
       adoptPolicy(msg.authPolicy);
+      // The answer to Log out ends the session: it is not a login.
+      if (state.loggingOut) {
+        logoutAnswered();
+        return;
+      }
       if (msg.ok) authSucceeded(msg);
       else authFailed(String(msg.message || 'Authentication failed.'));
       return;
@@ -190,7 +247,7 @@ function handleMessage(msg) {
 function forgetSavedSession() {
   state.hasSavedSession = false;
   state.authMode = 'login';
-  setAuthView('login', '');
+  setAuthView('login', '', false);
 }
 
 /** @param {any} msg */
@@ -209,13 +266,15 @@ function authSucceeded(msg) {
   if (typeof msg.nickname === 'string' && msg.nickname) state.nickname = msg.nickname;
   applyPermissions(msg.role, msg.permissions, false);
   clearPasswords();
-  setConnectionStatus('Authenticated. Joining world...');
+  setConnectionStatus('Authenticated. Joining world...', { step: true });
 }
 
 /** @param {string} message */
 function authFailed(message) {
-  clearPasswords();
-  if (/session/i.test(message)) {
+  const aboutSession = /session/i.test(message);
+  // Passwords are typed again only when the refusal is about them.
+  if (/password/i.test(message)) clearPasswords();
+  if (aboutSession) {
     clearSessionCookie().then((ok) => {
       if (!ok) say('Session clear failed. Your browser may keep an old login cookie.');
     });
@@ -224,10 +283,16 @@ function authFailed(message) {
   if (state.running) {
     // Kicked, banned, deleted or replaced by a newer window: no reconnect.
     disconnect(message);
-    say(message, 'cancel');
+    tone('cancel');
     return;
   }
-  fail(/session/i.test(message) ? `${message} Log in with your username and password.` : message);
+  if (aboutSession) {
+    fail(`${message} Log in with your username and password.`, { focus: 'loginUsername' });
+    return;
+  }
+  const rule = FIELD_ERRORS.find((r) => r.re.test(message));
+  const field = rule ? rule[/** @type {'login'|'register'} */ (state.authMode)] : undefined;
+  fail(message, field ? { field } : {});
 }
 
 /** @param {any} msg */
@@ -240,7 +305,6 @@ function applyWelcome(msg) {
     if (here.searchParams.get('v') !== version) {
       reloadScheduled = true;
       setConnectionStatus(`Server version ${version} detected. Reloading client...`);
-      say(`Server version ${version} detected. Reloading client...`);
       here.searchParams.set('v', version);
       here.searchParams.set('t', String(Date.now()));
       window.setTimeout(() => replaceLocation(here.toString()), 50);
@@ -292,7 +356,8 @@ function applyWelcome(msg) {
   setConnectBusy(false);
   showGame(true);
   showLogout(true);
-  if (!reconnecting || focusIsLost()) focusSurface();
+  // A reconnect kept the grid and its focus; a first join moves focus to it.
+  if (!reconnecting || focusNeedsHome()) focusSurface();
 
   send({ type: 'update_position', x: state.x, y: state.y });
   send({ type: 'update_nickname', nickname: state.nickname });
@@ -304,19 +369,22 @@ function applyWelcome(msg) {
 
   if (!reconnecting) sample(SAMPLES.logon, { gain: 1 });
   const text = `${reconnecting ? 'Reconnected to server' : 'Connected to server'}. Version ${version}.`;
-  if (restarted) pushChat('Server restarted.', 'confirm');
-  pushChat(text);
-  setConnectionStatus(restarted ? `Server restarted. ${text}` : text);
-  if (mediaProblem) pushChat(mediaProblem, 'cancel');
-  else if (!hasPermission('voice.send')) pushChat('Voice send is disabled for this account; others cannot hear you.');
+  const status = restarted ? `Server restarted. ${text}` : text;
+  if (restarted) tone('confirm');
+  setConnectionStatus(status);
+  recordLine(status);
+  if (mediaProblem) say(mediaProblem, 'cancel');
+  else if (!hasPermission('voice.send')) say('Voice send is disabled for this account; others cannot hear you.');
   settle(true);
 }
 
 /** @param {number} code */
 function onUnexpectedClose(code) {
+  if (state.loggingOut) {
+    logoutAnswered();
+    return;
+  }
   if (state.running && !state.reconnecting) {
-    setConnectionStatus('Disconnected from server. Reconnecting...');
-    pushChat('Disconnected from server. Reconnecting...', 'cancel');
     reconnect('close');
     return;
   }
@@ -324,12 +392,26 @@ function onUnexpectedClose(code) {
 }
 
 /**
+ * Show the sign-in view again; focus moves to its first control (Connect on
+ * the saved-session view, else the username) when the focused control was
+ * hidden with the game.
+ */
+function showSignIn() {
+  showGame(false);
+  showLogout(state.hasSavedSession);
+  state.authMode = state.hasSavedSession ? 'session' : state.authMode === 'session' ? 'login' : state.authMode;
+  setAuthView(/** @type {'login'|'register'|'session'} */ (state.authMode), settings.username(), state.hasSavedSession);
+  if (focusNeedsHome()) focusFirstField(/** @type {'login'|'register'|'session'} */ (state.authMode));
+}
+
+/**
  * Disconnect cleanup, as the contract lists it: close signalling, stop the
  * heartbeat, stop local media, clean up peers and audio runtimes, reset UI,
- * modes and lists.
+ * modes and lists. keepGrid (a reconnect) leaves the grid shown and focused.
  * @param {string} [status]
+ * @param {{ keepGrid?: boolean }} [opts]
  */
-export function disconnect(status = 'Disconnected.') {
+export function disconnect(status = 'Disconnected.', opts = {}) {
   const wasRunning = state.running;
   clearTimeout(welcomeTimer);
   const s = getSocket();
@@ -342,15 +424,15 @@ export function disconnect(status = 'Disconnected.') {
   stopLoop();
   cancelTeleport();
   resetModes();
+  resetPresence();
   resetSessionState();
   state.loopback = false;
   pendingAuth = null;
-  showGame(false);
-  showLogout(state.hasSavedSession);
-  state.authMode = state.hasSavedSession ? 'session' : state.authMode === 'session' ? 'login' : state.authMode;
-  setAuthView(/** @type {'login'|'register'|'session'} */ (state.authMode), settings.username());
   setConnectBusy(false);
+  if (!opts.keepGrid) showSignIn();
   setConnectionStatus(status);
+  // The chat log keeps the end of a session (a reconnect logs its own line).
+  if (wasRunning && !opts.keepGrid) recordLine(status);
   if (wasRunning) sample(SAMPLES.logout);
   settle(false);
 }
@@ -359,7 +441,6 @@ export function disconnect(status = 'Disconnected.') {
 export function userDisconnect() {
   state.reconnecting = false;
   disconnect('Disconnected.');
-  say('Disconnected.');
 }
 
 /** @param {number} ms */
@@ -373,13 +454,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function reconnect(reason) {
   if (state.reconnecting) return;
   state.reconnecting = true;
+  state.reconnectAttempt = 1;
   heartbeat.stop();
-  if (reason === 'heartbeat') {
-    setConnectionStatus('Connection stale. Reconnecting...');
-    pushChat('Connection stale. Reconnecting...', 'cancel');
-  }
-  disconnect(reason === 'heartbeat' ? 'Connection stale. Reconnecting...' : 'Disconnected from server. Reconnecting...');
+  const text = reason === 'heartbeat' ? 'Connection stale. Reconnecting...' : 'Disconnected from server. Reconnecting...';
+  recordLine(text);
+  tone('cancel');
+  // The grid stays, focused; its keys answer "Reconnecting, attempt 1 of 3."
+  disconnect(text, { keepGrid: true });
   for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS; attempt++) {
+    state.reconnectAttempt = attempt;
     await sleep(RECONNECT_DELAY_MS);
     if (!state.reconnecting) return;
     const ok = await Promise.race([connect({ reconnect: true }), sleep(RECONNECT_ATTEMPT_TIMEOUT_MS).then(() => false)]);
@@ -391,24 +474,29 @@ export async function reconnect(reason) {
     if (state.connecting) fail('Reconnect attempt timed out.');
     if (!state.hasSavedSession) {
       // The session itself was refused: trying again cannot help.
-      state.reconnecting = false;
-      say('Reconnect failed: log in again.', 'cancel');
+      giveUp(lastFailure || 'Your saved session is no longer valid. Log in again.');
       return;
     }
     if (attempt < RECONNECT_ATTEMPTS) {
-      const text = `Reconnect attempt ${attempt} failed. Retrying in 5 seconds...`;
-      setConnectionStatus(text);
-      pushChat(text);
+      const retry = `Reconnect attempt ${attempt} failed. Retrying in 5 seconds...`;
+      setConnectionStatus(retry);
+      recordLine(retry);
     }
   }
+  giveUp('Reconnect failed after 3 attempts. Press Connect to retry.');
+}
+
+/** The reconnect loop ends without the world: back to sign-in, said once. @param {string} text */
+function giveUp(text) {
   state.reconnecting = false;
-  const text = 'Reconnect failed after 3 attempts. Press Connect to retry.';
+  showSignIn();
   setConnectionStatus(text);
-  say(text, 'cancel');
+  recordLine(text);
+  tone('cancel');
 }
 
 setStaleHandler(() => {
-  if (state.running) reconnect('heartbeat');
+  if (state.running && !state.loggingOut) reconnect('heartbeat');
 });
 
 /**
@@ -429,15 +517,26 @@ export async function switchMicrophone(deviceId) {
   return 'Microphone changed.';
 }
 
-/** Log out: end the session on the server, clear the cookie, forget the username. */
+/**
+ * Log out: end the session on the server (waiting for its answer, which is
+ * no login), clear the cookie, forget the username.
+ */
 export async function logout() {
+  if (state.loggingOut) return;
+  state.loggingOut = true;
   state.reconnecting = false;
-  if (state.running) send({ type: 'auth_logout' });
+  if (state.running && send({ type: 'auth_logout' })) {
+    await new Promise((resolve) => {
+      logoutAnswered = () => resolve(undefined);
+      window.setTimeout(resolve, LOGOUT_ANSWER_MS);
+    });
+    logoutAnswered = () => {};
+  }
   settings.setUsername('');
   state.hasSavedSession = false;
   state.authMode = 'login';
   const cleared = await clearSessionCookie();
-  disconnect('Logged out.');
+  state.loggingOut = false;
   setUsernames('');
-  say(cleared ? 'Logged out.' : 'Logged out. Session clear failed: your browser may keep an old login cookie.');
+  disconnect(cleared ? 'Logged out.' : 'Logged out. Session clear failed: your browser may keep an old login cookie.');
 }

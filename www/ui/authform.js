@@ -1,4 +1,7 @@
-/** The sign-in form: its three views, the policy limits and reading it. */
+/**
+ * The sign-in form: its three views, the policy limits, reading it, and one
+ * error message per field (tied to it with aria-describedby and aria-invalid).
+ */
 import { byId, setVisible } from './dom.js';
 import { sanitizeUsername } from '../text.js';
 
@@ -9,11 +12,21 @@ function input(id) {
   return /** @type {HTMLInputElement} */ (byId(id));
 }
 
+const FIELDS = ['loginUsername', 'loginPassword', 'registerUsername', 'registerPassword', 'registerConfirm', 'registerEmail'];
+
 /**
  * @param {'login'|'register'|'session'} mode
  * @param {string} username remembered username, for the saved-session view
+ * @param {boolean} savedSession whether a saved session exists (the login
+ *   form may then be left empty to use it)
  */
-export function setAuthView(mode, username) {
+export function setAuthView(mode, username, savedSession) {
+  const hint = byId('loginHint');
+  hint.hidden = !savedSession;
+  for (const id of ['loginUsername', 'loginPassword']) {
+    // A hidden hint must not be read either: aria-describedby reads hidden text.
+    input(id).setAttribute('aria-describedby', savedSession ? `${id}Error loginHint` : `${id}Error`);
+  }
   setVisible('sessionView', mode === 'session');
   setVisible('loginFields', mode === 'login');
   setVisible('registerFields', mode === 'register');
@@ -46,9 +59,9 @@ export function applyPolicy(p) {
   }
   input('registerUsername').minLength = p.usernameMinLength;
   input('registerPassword').minLength = p.passwordMinLength;
-  byId('policyHint').textContent =
-    `Username, ${p.usernameMinLength}-${p.usernameMaxLength} characters: lowercase letters, numbers, ` +
-    `underscores and dashes. Password, ${p.passwordMinLength}-${p.passwordMaxLength} characters.`;
+  byId('policyUsername').textContent =
+    `Username, ${p.usernameMinLength}-${p.usernameMaxLength} characters: lowercase letters, numbers, underscores and dashes.`;
+  byId('policyPassword').textContent = `Password, ${p.passwordMinLength}-${p.passwordMaxLength} characters.`;
 }
 
 /** @param {string} name */
@@ -61,8 +74,12 @@ export function clearPasswords() {
   for (const id of ['loginPassword', 'registerPassword', 'registerConfirm']) input(id).value = '';
 }
 
-/** Keep typed usernames in the form the server accepts. @param {number} max */
-export function installUsernameSanitizer(max) {
+/**
+ * Keep typed usernames in the form the server accepts, and clear a field's
+ * error once it is edited.
+ * @param {number} max
+ */
+export function installFieldHandlers(max) {
   for (const id of ['loginUsername', 'registerUsername']) {
     const field = input(id);
     field.addEventListener('input', () => {
@@ -70,6 +87,14 @@ export function installUsernameSanitizer(max) {
       if (clean !== field.value) field.value = clean;
     });
   }
+  for (const id of FIELDS) input(id).addEventListener('input', () => setFieldError(id, ''));
+}
+
+/** @param {string} id @param {string} message '' clears */
+function setFieldError(id, message) {
+  byId(`${id}Error`).textContent = message;
+  if (message) input(id).setAttribute('aria-invalid', 'true');
+  else input(id).removeAttribute('aria-invalid');
 }
 
 /**
@@ -94,13 +119,30 @@ export function readForm(mode) {
   return { mode, username: '', password: '', confirm: '', email: '' };
 }
 
-/** Mark a field invalid (or clear all marks with null) and move focus to it. @param {string | null} id */
-export function markInvalid(id) {
-  for (const f of ['loginUsername', 'loginPassword', 'registerUsername', 'registerPassword', 'registerConfirm', 'registerEmail']) {
-    input(f).removeAttribute('aria-invalid');
-  }
-  if (id) {
-    input(id).setAttribute('aria-invalid', 'true');
-    input(id).focus();
-  }
+/** Clear every field's error. */
+export function clearFieldErrors() {
+  for (const id of FIELDS) setFieldError(id, '');
+}
+
+/**
+ * Show an error under a field, mark it invalid and move focus to it; the
+ * screen reader then reads the field with its error. When the field already
+ * has focus nothing would be read, so the caller must announce the message:
+ * the return value says so.
+ * @param {string} id
+ * @param {string} message
+ * @returns {boolean} whether the field already had focus
+ */
+export function showFieldError(id, message) {
+  clearFieldErrors();
+  setFieldError(id, message);
+  const field = input(id);
+  if (document.activeElement === field) return true;
+  field.focus();
+  return false;
+}
+
+/** @param {string} id */
+export function focusField(id) {
+  input(id).focus();
 }

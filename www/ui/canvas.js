@@ -6,47 +6,46 @@ import { byId } from './dom.js';
 import { state } from '../state.js';
 import { itemStyle } from '../items/registry.js';
 
-const SIZE = 600;
-
-/** @param {string} label @param {string} buffer @param {number} cursor */
-function drawOverlay(ctx, label, buffer, cursor) {
-  ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
-  ctx.fillRect(0, SIZE / 2 - 30, SIZE, 60);
-  ctx.fillStyle = '#ffffff';
-  ctx.font = '24px "DejaVu Sans Mono", "Courier New", monospace';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  const text = `${label}: ${buffer}`;
-  ctx.fillText(text, SIZE / 2, SIZE / 2);
-  if (Math.floor(Date.now() / 500) % 2 === 0) {
-    const full = ctx.measureText(text).width;
-    const before = ctx.measureText(`${label}: ${buffer.slice(0, cursor)}`).width;
-    ctx.fillRect(SIZE / 2 - full / 2 + before, SIZE / 2 - 12, 2, 24);
+/**
+ * Size the drawing buffer to the canvas's shown size (times the pixel
+ * ratio), so names stay at their nominal 12 px on a small screen instead of
+ * being scaled down with a fixed 600 px picture.
+ * @param {HTMLCanvasElement} canvas
+ * @param {CanvasRenderingContext2D} ctx
+ * @returns {number} the side in CSS pixels
+ */
+function fitCanvas(canvas, ctx) {
+  const side = canvas.clientWidth || 600;
+  const ratio = window.devicePixelRatio || 1;
+  const px = Math.max(1, Math.round(side * ratio));
+  if (canvas.width !== px || canvas.height !== px) {
+    canvas.width = px;
+    canvas.height = px;
   }
+  ctx.setTransform(px / side, 0, 0, px / side, 0, 0);
+  return side;
 }
 
-/**
- * @param {{ label: string, buffer: string, cursor: number } | null} overlay
- */
-export function drawScene(overlay) {
+export function drawScene() {
   const canvas = /** @type {HTMLCanvasElement} */ (byId('gameCanvas'));
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
+  const size = fitCanvas(canvas, ctx);
   const n = Math.max(1, state.gridSize);
-  const s = SIZE / n;
-  ctx.clearRect(0, 0, SIZE, SIZE);
+  const s = size / n;
+  ctx.clearRect(0, 0, size, size);
   ctx.strokeStyle = '#374151';
   ctx.lineWidth = 1;
   ctx.beginPath();
   for (let i = 0; i <= n; i++) {
     ctx.moveTo(i * s, 0);
-    ctx.lineTo(i * s, SIZE);
+    ctx.lineTo(i * s, size);
     ctx.moveTo(0, i * s);
-    ctx.lineTo(SIZE, i * s);
+    ctx.lineTo(size, i * s);
   }
   ctx.stroke();
   /** Tile (x, y) with north (+y) up. */
-  const top = (/** @type {number} */ y) => SIZE - y * s - s;
+  const top = (/** @type {number} */ y) => size - y * s - s;
   ctx.font = '12px "DejaVu Sans Mono", "Courier New", monospace';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'alphabetic';
@@ -70,5 +69,4 @@ export function drawScene(overlay) {
   ctx.fillRect(state.drawX * s, top(state.drawY), s, s);
   ctx.fillStyle = '#ffffff';
   ctx.fillText(state.nickname, state.drawX * s + s / 2, top(state.drawY) - 5);
-  if (overlay) drawOverlay(ctx, overlay.label, overlay.buffer, overlay.cursor);
 }

@@ -48,14 +48,48 @@ export function focusIsLost() {
   return !document.activeElement || document.activeElement === document.body;
 }
 
+/**
+ * Focus is lost, or on a control that is no longer shown (a hidden element
+ * may still report focus until the page notices): it needs a new home.
+ */
+export function focusNeedsHome() {
+  const el = document.activeElement;
+  if (!el || el === document.body) return true;
+  return el instanceof HTMLElement && el.getClientRects().length === 0;
+}
+
 export function surfaceHasFocus() {
   return document.activeElement === byId('gameSurface');
 }
 
-/** @param {boolean} busy */
+export function entryHasFocus() {
+  return document.activeElement === byId('entryInput');
+}
+
+/** Whether focus is in the sign-in section (or nowhere), where a failed connect may move it. */
+export function focusInSignIn() {
+  return focusIsLost() || byId('authSection').contains(document.activeElement);
+}
+
+export function focusConnect() {
+  byId('connectButton').focus();
+}
+
+/**
+ * While a connect runs the button stays focusable (aria-disabled, not
+ * disabled): a disabled button would drop the focus to the page.
+ * @param {boolean} busy
+ */
 export function setConnectBusy(busy) {
-  /** @type {HTMLButtonElement} */ (byId('connectButton')).disabled = busy;
+  const button = byId('connectButton');
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
   byId('authForm').setAttribute('aria-busy', busy ? 'true' : 'false');
+}
+
+/** Whether the user asked for reduced motion (the teleport slide then jumps). */
+export function prefersReducedMotion() {
+  return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
 /** @param {string} text */

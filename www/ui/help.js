@@ -25,8 +25,7 @@ export function toggleHelp(force) {
   const section = byId('helpSection');
   const show = force === undefined ? section.hidden : force;
   section.hidden = !show;
-  const button = byId('helpButton');
-  button.setAttribute('aria-expanded', show ? 'true' : 'false');
-  button.textContent = show ? 'Hide help' : 'Show help';
+  // The name stays "Help"; aria-expanded alone says whether it is shown.
+  byId('helpButton').setAttribute('aria-expanded', show ? 'true' : 'false');
   return show;
 }

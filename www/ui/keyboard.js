@@ -1,4 +1,4 @@
-/** Keyboard and paste listeners on the game surface (and nowhere else). */
+/** Keyboard listeners on the game surface (and nowhere else). */
 import { byId } from './dom.js';
 import { normalizeKey } from '../input/keys.js';
 
@@ -6,8 +6,8 @@ import { normalizeKey } from '../input/keys.js';
  * @param {{
  *   onKeyDown: (k: import('../input/keys.js').KeyPress) => boolean,
  *   onKeyUp: (code: string) => void,
- *   onBlur: () => void,
- *   onPaste: (text: string) => boolean,
+ *   onSurfaceBlur: () => void,
+ *   onWindowBlur: () => void,
  * }} h
  */
 export function installKeyboard(h) {
@@ -17,10 +17,6 @@ export function installKeyboard(h) {
   });
   // Key-ups anywhere: a key released after focus moved must not keep walking.
   window.addEventListener('keyup', (ev) => h.onKeyUp(normalizeKey(ev).code));
-  surface.addEventListener('blur', () => h.onBlur());
-  window.addEventListener('blur', () => h.onBlur());
-  surface.addEventListener('paste', (ev) => {
-    const text = ev.clipboardData ? ev.clipboardData.getData('text') : '';
-    if (h.onPaste(text)) ev.preventDefault();
-  });
+  surface.addEventListener('blur', () => h.onSurfaceBlur());
+  window.addEventListener('blur', () => h.onWindowBlur());
 }

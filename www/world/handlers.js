@@ -1,13 +1,14 @@
 /** Messages that change the world while connected. */
 import { state } from '../state.js';
 import { peers } from '../services.js';
-import { say, pushChat, sample, tone } from '../feedback.js';
+import { say, pushChat, recordLine, sample, tone } from '../feedback.js';
 import { SAMPLES, randomStep } from '../audio/sounds.js';
 import { applyPermissions } from '../session/permissions.js';
 import { teleportRefused } from './movement.js';
 import { applyItem, removeItem } from './items.js';
 import { isInt } from '../net/protocol.js';
 import { sanitizeNickname } from '../text.js';
+import { presence } from './presence.js';
 
 /** Errors about our own signalling are for the console, not the user. */
 const QUIET_ERRORS = new Set(['unknown_target', 'muted']);
@@ -17,8 +18,7 @@ function chatSound(msg) {
   const text = String(msg.message);
   if (msg.action) return sample(SAMPLES.action);
   if (!msg.system) return undefined;
-  if (/ has logged in\.$/.test(text) || /^welcome\. logged in as /i.test(text)) return sample(SAMPLES.logon);
-  if (/ has logged out\.$/.test(text)) return sample(SAMPLES.logout);
+  if (/^welcome\. logged in as /i.test(text)) return sample(SAMPLES.logon);
   if (text === 'Server reboot already in progress.') return tone('blip');
   if (/ is now known as /.test(text) || /^you are now known as /i.test(text) || /^server rebooting in /i.test(text)) {
     return sample(SAMPLES.notify);
@@ -81,7 +81,7 @@ const HANDLERS = {
     // A newcomer offers; one that walked into range is offered to by the smaller id.
     if (msg.reason === 'login') peers.setOfferer(msg.id, 'peer');
     else peers.setOfferer(msg.id, state.selfId < msg.id ? 'self' : 'peer');
-    if (msg.reason === 'in_range') say(`${state.peers.get(msg.id).nickname} is in range.`);
+    if (msg.reason === 'in_range') presence('in_range', `${state.peers.get(msg.id).nickname} is in range.`);
   },
 
   user_left(msg) {
@@ -90,11 +90,18 @@ const HANDLERS = {
     peers.close(msg.id);
     peers.offerer.delete(msg.id);
     // A logout is announced by the server's "has logged out." line.
-    if (p && msg.reason === 'out_of_range') say(`${p.nickname} is out of range.`);
+    if (p && msg.reason === 'out_of_range') presence('out_of_range', `${p.nickname} is out of range.`);
   },
 
   chat_message(msg) {
     const text = msg.system || msg.action ? msg.message : `${msg.senderNickname || 'Unknown'}: ${msg.message}`;
+    const arrival = msg.system ? / has logged (in|out)\.$/.exec(text) : null;
+    if (arrival) {
+      // Presence is told in batches (world/presence.js); the log keeps every line.
+      recordLine(text);
+      presence(arrival[1] === 'in' ? 'login' : 'logout', text);
+      return;
+    }
     pushChat(text);
     chatSound(msg);
   },

@@ -7,7 +7,6 @@ import { state } from '../state.js';
 import { peers } from '../services.js';
 import { tickMovement, tickTeleport } from './movement.js';
 import { drawScene } from '../ui/canvas.js';
-import { currentOverlay } from '../input/router.js';
 
 let timer = 0;
 let frame = 0;
@@ -23,7 +22,7 @@ function tick() {
 function draw() {
   frame = 0;
   if (!state.running) return;
-  drawScene(currentOverlay());
+  drawScene();
   frame = requestAnimationFrame(draw);
 }
 

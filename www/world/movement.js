@@ -8,6 +8,7 @@ import { say, sample, tone } from '../feedback.js';
 import { SAMPLES, randomStep } from '../audio/sounds.js';
 import { announceTile } from './tile.js';
 import { TELEPORT_SQUARES_PER_SECOND } from '../constants.js';
+import { prefersReducedMotion } from '../ui/dom.js';
 
 const mv = state.movement;
 
@@ -108,8 +109,10 @@ export function tickTeleport(now) {
   const t = state.teleport;
   if (!t) return;
   const f = Math.min(1, (now - t.start) / t.duration);
-  state.drawX = t.fromX + (t.toX - t.fromX) * f;
-  state.drawY = t.fromY + (t.toY - t.fromY) * f;
+  // With reduced motion the picture jumps on landing; the sound still slides.
+  const shown = prefersReducedMotion() ? 0 : f;
+  state.drawX = t.fromX + (t.toX - t.fromX) * shown;
+  state.drawY = t.fromY + (t.toY - t.fromY) * shown;
   if (f < 1) return;
   cancelTeleport();
   state.x = state.drawX = t.toX;

@@ -56,28 +56,55 @@ export async function launchBrowser(opts = {}) {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
-/** Records every text the two live regions show, in order. */
+/**
+ * Runs in the page before its scripts. Records:
+ *   window.__announcements  every text a live region announces, in order:
+ *     the whole text of the status regions (#status, #connectionStatus) when
+ *     it changes to something non-empty, and each line added to the chat log
+ *     region (#chatLive);
+ *   window.__fieldErrors    each error message shown under a sign-in field;
+ *   window.__focus          document.activeElement, sampled every 10 ms,
+ *     one entry per change ({ id, tag, t }), so a moment on BODY is seen.
+ */
 function recorder() {
   window.__announcements = [];
+  window.__fieldErrors = [];
+  window.__focus = [];
   const last = {};
   const seen = (region) => {
     const text = (region.textContent || '').trim();
-    if (!text || last[region.id] === text) return;
+    if (last[region.id] === text) return;
     last[region.id] = text;
-    window.__announcements.push({ region: region.id, text, t: Date.now() });
+    if (text) window.__announcements.push({ region: region.id, text, t: Date.now() });
   };
   new MutationObserver((mutations) => {
     for (const m of mutations) {
       const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
-      const region = el && el.closest ? el.closest('#status, #connectionStatus') : null;
+      if (!el || !el.closest) continue;
+      if (el.id === 'chatLive') {
+        for (const n of m.addedNodes) {
+          const text = (n.textContent || '').trim();
+          if (text) window.__announcements.push({ region: 'chatLive', text, t: Date.now() });
+        }
+        continue;
+      }
+      const region = el.closest('#status, #connectionStatus');
       if (region) seen(region);
-      else if (el && el.id === 'status') seen(el);
+      const error = el.closest('.field-error');
+      if (error && error.textContent) window.__fieldErrors.push({ id: error.id, text: error.textContent, t: Date.now() });
     }
   }).observe(document, { subtree: true, childList: true, characterData: true });
   document.addEventListener('DOMContentLoaded', () => {
     const cs = document.getElementById('connectionStatus');
     if (cs) seen(cs);
   });
+  let lastFocus = null;
+  setInterval(() => {
+    const el = document.activeElement;
+    if (el === lastFocus) return;
+    lastFocus = el;
+    window.__focus.push({ id: el ? el.id : '', tag: el ? el.tagName : 'NONE', t: Date.now() });
+  }, 10);
 }
 
 /** A page of its own (own cookies), recording announcements and sent packets. */
@@ -134,21 +161,73 @@ export async function mark(page) {
   return page.evaluate(() => window.__announcements.length);
 }
 
-/** Register through the form and wait for the world. */
+/** Wait until the page's context holds the session cookie (set by a request after auth_result). */
+async function waitForSessionCookie(page) {
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    if ((await page.context().cookies()).some((c) => c.name === 'chgrid_session_token' && c.value)) return;
+    await sleep(50);
+  }
+  throw new Error('the session cookie was not set');
+}
+
+/** Register through the form and wait for the world (and the session cookie). */
 export async function register(page, username, password = 'password-123') {
   await page.click('#modeToggleButton');
   await page.fill('#registerUsername', username);
   await page.fill('#registerPassword', password);
   await page.fill('#registerConfirm', password);
+  const from = await mark(page);
   await page.click('#connectButton');
-  await waitForAnnouncement(page, /^Connected to server\. Version /, { timeout: 20000, region: 'status' });
+  await waitForAnnouncement(page, /^Connected to server\. Version /, { from, timeout: 20000, region: 'connectionStatus' });
+  await waitForSessionCookie(page);
 }
 
 export async function login(page, username, password) {
   await page.fill('#loginUsername', username);
   await page.fill('#loginPassword', password);
+  const from = await mark(page);
   await page.click('#connectButton');
-  await waitForAnnouncement(page, /^Connected to server\. Version /, { timeout: 20000, region: 'status' });
+  await waitForAnnouncement(page, /^Connected to server\. Version /, { from, timeout: 20000, region: 'connectionStatus' });
+  await waitForSessionCookie(page);
+}
+
+/** The focus samples since index from: [{ id, tag, t }]. */
+export async function focusTrace(page, from = 0) {
+  return page.evaluate((start) => window.__focus.slice(start), from);
+}
+
+export async function focusMark(page) {
+  return page.evaluate(() => window.__focus.length);
+}
+
+/**
+ * Wait until the focused element is #id, and check that focus was never on
+ * BODY (or nothing) since the focus mark from. Returns the time focus arrived.
+ */
+export async function expectFocus(page, id, from, what) {
+  try {
+    await page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: 15000, polling: 20 });
+  } catch {
+    const now = await page.evaluate(() => `${document.activeElement.tagName}#${document.activeElement.id}`);
+    throw new Error(`${what}: focus never reached #${id} (it is on ${now})`);
+  }
+  // Let the 10 ms sampler see the arrival (or find that it never left).
+  await page.waitForFunction((want) => window.__focus.length && window.__focus.at(-1).id === want, id, { timeout: 2000, polling: 20 });
+  const trace = await focusTrace(page, from);
+  const lost = trace.filter((f) => f.tag === 'BODY' || f.tag === 'NONE');
+  if (lost.length) throw new Error(`${what}: focus fell to the page: ${JSON.stringify(trace)}`);
+  const arrival = trace.filter((f) => f.id === id).at(-1);
+  return arrival ? arrival.t : 0;
+}
+
+/** The focused element: id, tag, accessible label (its <label> or aria-label) and value. */
+export async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const labels = el.labels ? [...el.labels].map((l) => l.textContent.trim()) : [];
+    return { id: el.id, tag: el.tagName, type: el.type || '', label: labels[0] || el.getAttribute('aria-label') || '', value: el.value ?? null };
+  });
 }
 
 /** The client's state, as the diagnostics hook shows it. */
@@ -163,10 +242,22 @@ export async function clientState(page) {
   });
 }
 
-/** Press a key on the focused game surface. */
+/** Press a key on the game surface (focusing it first if focus is elsewhere). */
 export async function key(page, combo) {
-  await page.focus('#gameSurface');
+  if (!(await page.evaluate(() => document.activeElement && document.activeElement.id === 'gameSurface'))) await page.focus('#gameSurface');
   await page.keyboard.press(combo);
+}
+
+/** Press a key wherever focus is (in the entry field, say). */
+export async function press(page, combo) {
+  await page.keyboard.press(combo);
+}
+
+/** Press a key wherever focus is and return the next announcement in #status. */
+export async function pressAndHear(page, combo, re = /./, timeout = 5000) {
+  const from = await mark(page);
+  await page.keyboard.press(combo);
+  return waitForAnnouncement(page, re, { from, region: 'status', timeout });
 }
 
 /** Press a key and return the next announcement in #status. */
@@ -234,15 +325,28 @@ async function waitHealthy(timeout = 15000) {
  * @param {Record<string, string>} [env] extra environment (CHGRID_SERVER_VERSION)
  */
 export async function restartDaemon(env = {}) {
+  await stopDaemon();
+  await startDaemon(env);
+}
+
+/** Stop chatgridd (SIGTERM) and wait until it is gone. */
+export async function stopDaemon() {
   const pid = daemonPid();
-  if (pid) {
+  if (!pid) return;
+  try {
     process.kill(pid, 'SIGTERM');
-    const end = Date.now() + 10000;
-    while (Date.now() < end) {
-      try { process.kill(pid, 0); } catch { break; }
-      await sleep(50);
-    }
+  } catch {
+    return; // already gone
   }
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    try { process.kill(pid, 0); } catch { return; }
+    await sleep(50);
+  }
+}
+
+/** Start chatgridd again with the same configuration. @param {Record<string, string>} [env] */
+export async function startDaemon(env = {}) {
   const log = openSync(process.env.CG_DAEMON_LOG, 'a');
   const child = spawn(process.env.CG_DAEMON, ['-f', '-c', process.env.CG_CONF], {
     detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...env },
