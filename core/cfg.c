@@ -151,7 +151,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "Movement windows' worth of steps a user may save up by standing still, and so take at "
 	  "once: moves that a slow network or a busy server bunches together are still accepted, "
 	  "while a client that moves faster than the windows allow is held to the rate. "
-	  "With the defaults, a walker's moves may arrive up to about half a second unevenly." },
+	  "With the defaults, a walker's moves may arrive up to about half a second unevenly; "
+	  "while the server's own loop runs late, the reserve grows by the windows it is behind." },
 	{ "interest_radius", CT_INT, OFF(interest_radius), 0, 0, 10000, "0", 0, "cells",
 	  "Users farther apart than this (Chebyshev distance) do not see each other's moves, nicknames, "
 	  "teleports and sounds; 0 means the whole world, as the reference." },

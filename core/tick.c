@@ -29,6 +29,28 @@ static struct tick_job *jobs;
 static int njobs;
 static int tick_period_ms = 100;
 
+/* The loop's lateness: when the tick last ran, and the worst lag lately. */
+#define TICK_LAG_MEMORY_MS 5000
+static uint64_t tick_last_ms, tick_worst_lag_ms, tick_worst_lag_at_ms;
+
+static uint64_t
+tick_late_ms(uint64_t now)
+{
+	uint64_t due = tick_last_ms + (uint64_t)tick_period_ms;
+
+	return tick_last_ms != 0 && now > due ? now - due : 0;
+}
+
+uint64_t
+tick_lag_ms(uint64_t now)
+{
+	uint64_t late = tick_late_ms(now);
+
+	if (now - tick_worst_lag_at_ms <= TICK_LAG_MEMORY_MS && tick_worst_lag_ms > late)
+		return tick_worst_lag_ms;
+	return late;
+}
+
 uint64_t
 tick_mono_ms(void)
 {
@@ -50,9 +72,14 @@ tick_wall_ms(void)
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t now = tick_mono_ms();
+	uint64_t now = tick_mono_ms(), late = tick_late_ms(now);
 	int i;
 
+	if (late >= tick_worst_lag_ms || now - tick_worst_lag_at_ms > TICK_LAG_MEMORY_MS) {
+		tick_worst_lag_ms = late;
+		tick_worst_lag_at_ms = now;
+	}
+	tick_last_ms = now;
 	/* Jobs may be added while we run; njobs is re-read each round. */
 	for (i = 0; i < njobs; i++) {
 		if (!jobs[i].live || now < jobs[i].next_ms)

@@ -17,6 +17,12 @@ void tick_stop(void);
  */
 int tick_add(const char *name, int interval_ms, tick_fn fn, void *arg);
 void tick_remove(int handle);
+/*
+ * How far behind the loop is or lately was (ms): how late the tick runs now,
+ * or the worst lateness of the last few seconds. Work that the loop could not
+ * read in time arrives bunched by about this much.
+ */
+uint64_t tick_lag_ms(uint64_t now_ms);
 /* Milliseconds on the monotonic clock, and on the wall clock. */
 uint64_t tick_mono_ms(void);
 uint64_t tick_wall_ms(void);

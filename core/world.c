@@ -560,8 +560,11 @@ static void world_leave(struct player *, const char *why);
  * Movement is judged by a token bucket: movement_max_steps_per_tick steps
  * per movement_tick_ms, with movement_burst_ticks windows' worth saved up.
  * A client that paces itself by the windows never runs dry however its
- * moves bunch on the way (a busy network or a busy server), while one that
- * really moves faster is held to the rate once its small reserve is spent.
+ * moves bunch on the way (a slow network), while one that really moves
+ * faster is held to the rate once its small reserve is spent. When the
+ * server itself falls behind, the moves it could not read in time arrive
+ * together: the reserve grows by the windows the loop was late, so nobody
+ * is corrected for the server's delay.
  */
 static double
 step_burst(void)
@@ -573,10 +576,13 @@ int
 world_take_steps(struct player *p, int steps)
 {
 	double rate = (double)cfg->movement_max_steps_per_tick * 1000.0 / cfg->movement_tick_ms;
+	uint64_t now = tick_mono_ms(), lag = tick_lag_ms(now);
+	double burst = step_burst() + (double)cfg->movement_max_steps_per_tick *
+	    (double)((lag + (uint64_t)cfg->movement_tick_ms - 1) / (uint64_t)cfg->movement_tick_ms);
 
 	if (steps <= 0)
 		return 1;
-	return bucket_take_n(&p->steps, steps, rate, step_burst(), tick_mono_ms());
+	return bucket_take_n(&p->steps, steps, rate, burst, now);
 }
 
 static void

@@ -520,7 +520,7 @@ END_TEST
 /*
  * Log in users[i] on conns[i] all at once while pinger (logged in as
  * another account) pings every 50 ms. Every ping must be answered within
- * 500 ms, some of them while logins are still pending, and every login must
+ * 500 ms (stretched by td_ms on a busy machine), some of them while logins are still pending, and every login must
  * succeed, with no stall longer than STORM_STALL_HASHES times hash_ms, the
  * measured cost of one login at these hash costs.
  */
@@ -528,11 +528,13 @@ static void
 storm(struct td *d, struct tc_conn *pinger, char users[][33], int64_t hash_ms)
 {
 	struct tc_conn *conns[STORM_N];
-	int done[STORM_N], ok = 0, pending = STORM_N, i, npings = 0;
+	int done[STORM_N], ok = 0, pending = STORM_N, i, npings = 0, ping_max_ms;
 	int64_t t_start, t_send, rtt, max_rtt = 0, first_pong = 0, last_login = 0, seq = 0, v,
 	    next_ping, last_progress, stall_ms;
 	json_object *o;
 
+	/* The loop answers at once unless the machine itself is busy elsewhere. */
+	ping_max_ms = td_ms(STORM_PING_MAX_MS);
 	stall_ms = hash_ms * STORM_STALL_HASHES;
 	if (stall_ms < STORM_STALL_MIN_MS)
 		stall_ms = STORM_STALL_MIN_MS;
@@ -554,15 +556,16 @@ storm(struct td *d, struct tc_conn *pinger, char users[][33], int64_t hash_ms)
 			t_send = tc_now_ms();
 			ck_assert_int_eq(tc_ws_sendf(pinger, "{\"type\":\"ping\",\"clientSentAt\":%"
 			    PRId64 "}", ++seq), TC_OK);
-			o = tc_ws_expect(pinger, "pong", STORM_PING_MAX_MS + 1000);
+			o = tc_ws_expect(pinger, "pong", ping_max_ms + 1000);
 			rtt = tc_now_ms() - t_send;
 			ck_assert_msg(o != NULL, "ping %" PRId64 " unanswered after %" PRId64
 			    " ms with %d logins pending: %s%s", seq, rtt, pending, tc_error(pinger),
 			    td_health());
 			ck_assert(tc_json_int(o, "clientSentAt", &v) == 0 && v == seq);
 			json_object_put(o);
-			ck_assert_msg(rtt <= STORM_PING_MAX_MS, "ping %" PRId64 " answered after %"
-			    PRId64 " ms with %d logins pending", seq, rtt, pending);
+			ck_assert_msg(rtt <= ping_max_ms, "ping %" PRId64 " answered after %"
+			    PRId64 " ms with %d logins pending (bound %d ms)", seq, rtt, pending,
+			    ping_max_ms);
 			if (rtt > max_rtt)
 				max_rtt = rtt;
 			npings++;

@@ -13,6 +13,7 @@
 #endif
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,6 +675,37 @@ START_TEST(test_interest_radius_zero)
 }
 END_TEST
 
+/*
+ * When the server falls behind (here: stopped for a second and a half while
+ * a walker keeps to the windows), the moves it could not read arrive
+ * together; none of them is corrected, since the delay was the server's.
+ */
+START_TEST(test_move_server_stall_not_corrected)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a;
+	int dx, x0, i, n = 14;
+
+	a = wt_join(d, "stall_a");
+	wt_drain(a->c, 100);
+	dx = wt_dir(a->x, n, 41);
+	x0 = a->x;
+	for (i = 1; i <= n; i++) {
+		wt_align_window(DEFAULT_TICK, 20);
+		if (i == 3)
+			ck_assert_int_eq(td_signal(d, SIGSTOP), 0);
+		if (i == 11)
+			ck_assert_int_eq(td_signal(d, SIGCONT), 0);
+		wt_move(a, x0 + i * dx, a->y);
+	}
+	for (i = 1; i <= n; i++)
+		wt_pos_is(a->c, a->id, x0 + i * dx, a->y);
+	wt_none(a->c, WT_QUIET_MS, "update_position", "id", a->id);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
 static Suite *
 move_suite(void)
 {
@@ -688,6 +720,7 @@ move_suite(void)
 	tcase_add_test(tc, test_move_zero_step);
 	tcase_add_test(tc, test_move_fast_client_held_to_rate);
 	tcase_add_test(tc, test_move_bunched_walker_accepted);
+	tcase_add_test(tc, test_move_server_stall_not_corrected);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("teleport");

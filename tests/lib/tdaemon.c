@@ -96,6 +96,26 @@ td_valgrind(void)
 	return v != NULL && *v != '\0';
 }
 
+/*
+ * How many times over the machine is booked now: the last minute's load
+ * average per CPU, rounded up, from 1 to 30. A wait for something the
+ * daemon must do gets that much longer when other work shares the CPUs.
+ */
+static int
+td_load_factor(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double load;
+	int f;
+
+	if (ncpu < 1 || getloadavg(&load, 1) != 1)
+		return 1;
+	f = (int)(load / (double)ncpu);
+	if ((double)f < load / (double)ncpu)
+		f++;
+	return f < 1 ? 1 : f > 30 ? 30 : f;
+}
+
 int
 td_ms(int ms)
 {
@@ -104,6 +124,7 @@ td_ms(int ms)
 
 	if (scale <= 0)
 		scale = td_valgrind() ? 10 : 1;
+	scale *= td_load_factor();
 	return ms > INT_MAX / scale ? INT_MAX : ms * scale;
 }
 

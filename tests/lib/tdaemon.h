@@ -13,7 +13,7 @@
  * CG_SRCDIR (web root $CG_SRCDIR/www), both "." if unset. CG_VALGRIND set
  * runs the daemon under valgrind (its value, unless "1" or "yes", is extra
  * valgrind options) and stretches td_ms timeouts; CG_TIMEOUT_SCALE (an
- * integer) stretches them too. CG_KEEP_TMP (non-empty) keeps the temporary
+ * integer) stretches them too, as does a busy machine (td_ms). CG_KEEP_TMP (non-empty) keeps the temporary
  * directories; otherwise every directory td_mkdtemp makes is removed when
  * the test process ends, even by _exit or SIGKILL (a janitor process does it).
  */
@@ -121,7 +121,11 @@ int td_make_cert(const char *dir);
 /* The daemon binary and the source tree's web root. */
 const char *td_daemon_path(void);
 const char *td_srcdir(void);
-/* A timeout of ms, stretched under valgrind or CG_TIMEOUT_SCALE. */
+/*
+ * A timeout of ms, stretched under valgrind or CG_TIMEOUT_SCALE, and by how
+ * busy the machine is when it is asked (load average per CPU): waits are
+ * bounds on what a hang would cost, not on how fast the daemon must be.
+ */
 int td_ms(int ms);
 
 #endif

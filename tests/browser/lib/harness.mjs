@@ -6,6 +6,7 @@ import { readFileSync, openSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
+import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,19 @@ const TMP = process.env.CG_TMP || '/tmp';
 
 if (!process.env.CG_URL) {
   throw new Error('run the browser tests through tests/browser/run.sh');
+}
+
+/**
+ * A wait of ms, stretched by how busy the machine is when it is asked (the
+ * last minute's load average per CPU, 1 to 30 times) and by CG_TIMEOUT_SCALE
+ * (the sanitizer build): waits bound what a hang costs, not how fast the
+ * page or the daemon must be.
+ * @param {number} ms
+ */
+export function budget(ms) {
+  const load = os.loadavg()[0] / Math.max(1, os.cpus().length);
+  const scale = Math.max(1, Number(process.env.CG_TIMEOUT_SCALE) || 1);
+  return ms * scale * Math.min(30, Math.max(1, Math.ceil(load)));
 }
 
 let counter = 0;
@@ -111,7 +125,7 @@ function recorder() {
 export async function newPage(browser) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(budget(15000));
   await page.addInitScript(recorder);
   page.sent = [];
   page.received = [];
@@ -152,7 +166,7 @@ export async function waitForAnnouncement(page, re, { from = 0, timeout = 15000,
       return hit ? hit.text : false;
     },
     [re.source, re.flags, from, region],
-    { timeout, polling: 50 },
+    { timeout: budget(timeout), polling: 50 },
   );
   return handle.jsonValue();
 }
@@ -207,13 +221,13 @@ export async function focusMark(page) {
  */
 export async function expectFocus(page, id, from, what) {
   try {
-    await page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: 15000, polling: 20 });
+    await page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: budget(15000), polling: 20 });
   } catch {
     const now = await page.evaluate(() => `${document.activeElement.tagName}#${document.activeElement.id}`);
     throw new Error(`${what}: focus never reached #${id} (it is on ${now})`);
   }
   // Let the 10 ms sampler see the arrival (or find that it never left).
-  await page.waitForFunction((want) => window.__focus.length && window.__focus.at(-1).id === want, id, { timeout: 2000, polling: 20 });
+  await page.waitForFunction((want) => window.__focus.length && window.__focus.at(-1).id === want, id, { timeout: budget(2000), polling: 20 });
   const trace = await focusTrace(page, from);
   const lost = trace.filter((f) => f.tag === 'BODY' || f.tag === 'NONE');
   if (lost.length) throw new Error(`${what}: focus fell to the page: ${JSON.stringify(trace)}`);
@@ -274,13 +288,13 @@ export async function walkTo(page, x, y) {
 /** Wait until a page's state shows a peer with that nickname (or at that place). */
 export async function waitForPeer(page, nickname, where) {
   await page.waitForFunction(([n, w]) => [...window.__chatgrid.state.peers.values()].some(
-    (p) => p.nickname === n && (!w || (p.x === w[0] && p.y === w[1]))), [nickname, where], { timeout: 20000, polling: 100 });
+    (p) => p.nickname === n && (!w || (p.x === w[0] && p.y === w[1]))), [nickname, where], { timeout: budget(20000), polling: 100 });
 }
 
 /** Wait until a page has a connected peer connection with audio. */
 export async function waitForVoice(page, count = 1, timeout = 20000) {
   await page.waitForFunction((n) => window.__chatgrid.peers().filter((p) => p.state === 'connected' && p.hasStream).length >= n,
-    count, { timeout, polling: 100 });
+    count, { timeout: budget(timeout), polling: 100 });
 }
 
 /** Power per ear at the given frequencies. */
@@ -309,7 +323,7 @@ function daemonPid() {
 }
 
 async function waitHealthy(timeout = 15000) {
-  const end = Date.now() + timeout;
+  const end = Date.now() + budget(timeout);
   while (Date.now() < end) {
     try {
       const r = await fetch(`${URL_BASE}healthz`, { signal: AbortSignal.timeout(1000) });
