@@ -10,7 +10,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP python3 missing (apt-get install python3)"
 	exit 0
 fi
-echo "1..15"
+echo "1..20"
 n=0
 out=""
 rc=0
@@ -69,6 +69,14 @@ has "chatgridd/net uses chatgridd/main.c: nobody calls back into a composition r
 has "itemhost uses ctl: programs share only lib" "programs share nothing but lib"
 lacks "ctl uses" "a local variable named like another part's function is no dependency"
 lacks "itemhost uses chatgridd" "\"chatgrid/plugin.h\" is not taken for another folder's plugin.h"
+
+run --map "$fx/flat.map" --order chatgridd/p1,chatgridd/p2,chatgridd/p3,chatgridd/p4 "$fx/flat"
+status 1 "a layout judged before any file moves"
+has "circle between parts: chatgridd/p1 chatgridd/p2 chatgridd/p3" "--map puts files in the folders it names"
+has "chatgridd/p1 uses chatgridd/p2: against --order" "--order names each use of a part above"
+lacks "chatgridd/p3 uses chatgridd/p1" "a use of a part below is in order"
+run --map "$fx/missing.map" "$fx/flat"
+status 2 "a map file that cannot be read is a usage error"
 
 # The file circles of core/ are information (a flat core/ is one part).
 run "$root/core"
