@@ -25,7 +25,7 @@ include $(srcdir)/tests/world.mk
 # The layering of core/ (scripts/check-layering, issue 16): the checker on its
 # own fixtures, then no dependency circle between core/'s part folders.
 TESTS += tests/layering/check.sh
-EXTRA_DIST += tests/layering
+EXTRA_DIST += tests/layering/check.sh tests/layering/fixtures
 
 # The web client: its types and version, then the browser tests (real Chromium,
 # chatgridd and PostgreSQL in a private network namespace; they skip
