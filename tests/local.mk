@@ -22,6 +22,11 @@ include $(srcdir)/tests/media.mk
 include $(srcdir)/tests/admin.mk
 include $(srcdir)/tests/world.mk
 
+# The layering of core/ (scripts/check-layering, issue 16): the checker on its
+# own fixtures, then no dependency circle between core/'s part folders.
+TESTS += tests/layering/check.sh
+EXTRA_DIST += tests/layering/check.sh tests/layering/fixtures
+
 # The web client: its types and version, then the browser tests (real Chromium,
 # chatgridd and PostgreSQL in a private network namespace; they skip
 # themselves, with a reason, where Chromium, npm packages or root are missing).
