@@ -464,6 +464,7 @@ client_read_http(struct client *c, struct evbuffer *in)
 		if (evbuffer_get_length(client_output(c)) > (size_t)cfg->max_output_bytes) {
 			bufferevent_disable(c->bev, EV_READ);
 			c->http_throttled = 1;
+			log_debug("%s: answers to pipelined requests unread; reading paused", c->addr);
 			return;
 		}
 		n = http_head_length(in);
