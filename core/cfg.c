@@ -54,6 +54,7 @@ static const char *check_origin(const char *);
 static const char *check_ip(const char *);
 static const char *check_ice(const char *);
 static const char *check_plugin_option(const char *);
+static const char *check_base_path(const char *);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -65,6 +66,14 @@ static const struct cfg_key cfg_keys[] = {
 	  "PEM certificate chain. With tls_key, every listener speaks https and wss." },
 	{ "tls_key", CT_STRING, OFF(tls_key), 0, 0, 0, "", CF_RELOAD, "file",
 	  "PEM private key for tls_cert." },
+	{ "tls_ciphers", CT_STRING, OFF(tls_ciphers), 0, 0, 0,
+	  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+	  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+	  CF_RELOAD, "ciphers",
+	  "OpenSSL cipher list for TLS 1.2 (see openssl-ciphers(1)). The default offers only ECDHE key "
+	  "exchange (forward secrecy) with AEAD ciphers, so static-RSA and CBC suites such as AES128-SHA "
+	  "are refused. TLS 1.3, always offered, has only such suites. chatgridd does not start (and a "
+	  "reload keeps the old list) when no cipher matches." },
 	{ "allow_insecure", CT_BOOL, OFF(allow_insecure), 0, 0, 0, "no", 0, "yes|no",
 	  "Serve plain http and ws when no certificate is configured. Without it chatgridd refuses to start without TLS." },
 	{ "allowed_origins", CT_LIST, OFF(allowed_origins), OFF(nallowed_origins), 0, 0, "", CF_RELOAD, "origin ...",
@@ -73,6 +82,14 @@ static const struct cfg_key cfg_keys[] = {
 	  check_origin },
 	{ "www_root", CT_STRING, OFF(www_root), 0, 0, 0, DATADIR "/chatgrid/www", CF_RELOAD, "directory",
 	  "Directory of the web client served over HTTP." },
+	{ "web_base_paths", CT_LIST, OFF(web_base_paths), OFF(nweb_base_paths), 0, 0, "/", CF_RELOAD, "path ...",
+	  "Base paths (each starting and ending with /) under which a web client lives in www_root, "
+	  "as /chgrid/ for one built with that base. Under each, <base>ws is the WebSocket, "
+	  "<base>auth/session/set, clear and check are the session endpoints, and <base>media_proxy.php "
+	  "is the media proxy, all exactly as /ws, /auth/session/* and /media (the same checks). "
+	  "/ws, /auth/session/* and /media themselves are always served; /media_proxy.php only while / is listed. "
+	  "An empty value lists none.",
+	  check_base_path },
 	{ "max_message_bytes", CT_INT64, OFF(max_message_bytes), 0, 1024, 64LL * 1024 * 1024, "2000000", CF_RELOAD, "bytes",
 	  "Largest WebSocket message accepted from a client; a larger one closes the connection with code 1009." },
 	{ "max_connections", CT_INT, OFF(max_connections), 0, 1, 1000000, "10000", CF_RELOAD, "number",
@@ -213,6 +230,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "milliseconds", "A relayed stream that moves no byte for this long is closed." },
 	{ "media_max_redirects", CT_INT, OFF(media_max_redirects), 0, 0, 20, "5", CF_RELOAD, "redirects",
 	  "Redirects followed for one stream, each target checked again." },
+	{ "media_resolv_conf", CT_STRING, OFF(media_resolv_conf), 0, 0, 0, "/etc/resolv.conf", 0, "file",
+	  "resolv.conf(5) file whose nameserver (an address, optionally with :port), search and options "
+	  "lines the media proxy's resolver uses; /etc/hosts is read as well. Without a readable file "
+	  "it asks 127.0.0.1." },
 	{ "media_buffer_bytes", CT_INT, OFF(media_buffer_bytes), 0, 4096, 16777216, "262144", CF_RELOAD, "bytes",
 	  "Bytes of a stream held for a slow browser before reading from the source pauses." },
 	{ "fetch_timeout_ms", CT_INT, OFF(fetch_timeout_ms), 0, 500, 120000, "6000", 0, "milliseconds",
@@ -452,6 +473,25 @@ check_plugin_option(const char *v)
 
 	if (dot == NULL || eq == NULL || dot == v || eq < dot || eq == dot + 1)
 		return "must be plugin.key=value";
+	return NULL;
+}
+
+static const char *
+check_base_path(const char *v)
+{
+	const char *p;
+	size_t n = strlen(v);
+
+	if (n == 0 || v[0] != '/' || v[n - 1] != '/')
+		return "must start and end with /";
+	if (n > 200)
+		return "is longer than 200 characters";
+	for (p = v; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("/-._~!$&'()*+,;=:@", *p) == NULL)
+			return "may hold only letters, digits, / and -._~!$&'()*+,;=:@";
+		if (*p == '/' && (p[1] == '/' || p[1] == '.'))
+			return "may not hold an empty segment or one starting with a dot";
+	}
 	return NULL;
 }
 

@@ -21,10 +21,13 @@ struct config {
 	int nlisten;
 	char *tls_cert;
 	char *tls_key;
+	char *tls_ciphers;
 	int allow_insecure;
 	char *allowed_origins[CFG_MAX_LIST];
 	int nallowed_origins;
 	char *www_root;
+	char *web_base_paths[CFG_MAX_LIST];
+	int nweb_base_paths;
 	long long max_message_bytes;
 	int max_connections;
 	long long max_output_bytes;
@@ -98,6 +101,7 @@ struct config {
 	int media_connect_timeout_ms;
 	int media_idle_timeout_ms;
 	int media_max_redirects;
+	char *media_resolv_conf;
 	int fetch_timeout_ms;
 	int fetch_max_bytes;
 	int fetch_max_redirects;

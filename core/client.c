@@ -451,10 +451,20 @@ client_read_http(struct client *c, struct evbuffer *in)
 	int st;
 
 	while (c->state == CS_HTTP && !c->paused) {
+		/*
+		 * A streamed response (the media proxy) owns the connection to its
+		 * end and closes it then: what else arrives is never answered, but
+		 * reading on lets a hang-up end the stream at once.
+		 */
+		if (c->stream_closed != NULL) {
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
+		}
 		/* Pipelined requests wait while earlier answers are unread (bounded output). */
 		if (evbuffer_get_length(client_output(c)) > (size_t)cfg->max_output_bytes) {
 			bufferevent_disable(c->bev, EV_READ);
 			c->http_throttled = 1;
+			log_debug("%s: answers to pipelined requests unread; reading paused", c->addr);
 			return;
 		}
 		n = http_head_length(in);

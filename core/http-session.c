@@ -198,7 +198,7 @@ sess_check(struct client *c, struct http_req *r)
 void
 http_session_init(void)
 {
-	http_route("/auth/session/set", sess_set);
-	http_route("/auth/session/clear", sess_clear);
-	http_route("/auth/session/check", sess_check);
+	http_route_at("/auth/session/set", HTTP_AT_ROOT | HTTP_AT_BASES, sess_set);
+	http_route_at("/auth/session/clear", HTTP_AT_ROOT | HTTP_AT_BASES, sess_clear);
+	http_route_at("/auth/session/check", HTTP_AT_ROOT | HTTP_AT_BASES, sess_check);
 }

@@ -1,7 +1,10 @@
 /*
  * http.c: just enough HTTP/1.1 for a web client: GET and HEAD of static
  * files, a few exact-path routes, and the WebSocket upgrade on /ws. Heads
- * are parsed whole once they are complete, under fixed size limits.
+ * are parsed whole once they are complete, under fixed size limits. Some
+ * routes (the WebSocket, the session endpoints, media_proxy.php) are also
+ * served under each prefix listed in web_base_paths, for web clients built
+ * to live under a base path.
  */
 #include "config.h"
 
@@ -29,11 +32,14 @@
 
 struct route {
 	const char *path;
+	int where;		/* HTTP_AT_* */
 	http_handler fn;
 };
 
 static struct route *routes;
 static int nroutes;
+/* The WebSocket endpoint, at the root and under every web base path. */
+static const struct route ws_route = { "/ws", HTTP_AT_ROOT | HTTP_AT_BASES, upgrade_websocket };
 
 const char *
 http_status_text(int status)
@@ -192,6 +198,31 @@ bad:
 	return NULL;
 }
 
+/*
+ * Request framing we refuse outright (RFC 9112 6.1, 6.3): more than one
+ * Content-Length field (or a list in one), a value that is not digits, and
+ * Transfer-Encoding together with Content-Length, the classic request
+ * smuggling shapes. Transfer-Encoding alone is answered later (501).
+ */
+static int
+framing_bad(const struct http_req *r)
+{
+	int i, ncl = 0, nte = 0;
+	const char *v;
+
+	for (i = 0; i < r->nh; i++) {
+		if (strcasecmp(r->h[i].name, "Transfer-Encoding") == 0)
+			nte++;
+		if (strcasecmp(r->h[i].name, "Content-Length") != 0)
+			continue;
+		ncl++;
+		v = r->h[i].value;
+		if (*v == '\0' || strspn(v, "0123456789") != strlen(v))
+			return 1;
+	}
+	return ncl > 1 || (ncl > 0 && nte > 0);
+}
+
 int
 http_parse(const char *src, size_t len, struct http_req *r)
 {
@@ -284,6 +315,8 @@ http_parse(const char *src, size_t len, struct http_req *r)
 	}
 	if (r->path == NULL)
 		return 400;
+	if (framing_bad(r))
+		return 400;
 	if (r->minor >= 1)
 		r->keep_alive = !http_header_has_token(r, "Connection", "close");
 	else
@@ -339,12 +372,56 @@ http_header_has_token(const struct http_req *r, const char *name, const char *to
 }
 
 void
-http_route(const char *path, http_handler fn)
+http_route_at(const char *path, int where, http_handler fn)
 {
 	routes = xreallocarray(routes, (size_t)nroutes + 1, sizeof *routes);
 	routes[nroutes].path = path;
+	routes[nroutes].where = where;
 	routes[nroutes].fn = fn;
 	nroutes++;
+}
+
+void
+http_route(const char *path, http_handler fn)
+{
+	http_route_at(path, HTTP_AT_ROOT, fn);
+}
+
+static const struct route *
+route_match(const char *path, int where)
+{
+	int i;
+
+	if ((ws_route.where & where) && strcmp(ws_route.path, path) == 0)
+		return &ws_route;
+	for (i = 0; i < nroutes; i++)
+		if ((routes[i].where & where) && strcmp(routes[i].path, path) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+/*
+ * The route serving a decoded path: one registered at the root, or one
+ * registered for base paths under a prefix listed in web_base_paths (so
+ * "/chgrid/ws" is the WebSocket when "/chgrid/" is listed). NULL if none.
+ */
+static const struct route *
+route_find(const char *path)
+{
+	const struct route *rt;
+	size_t bl;
+	int i;
+
+	if ((rt = route_match(path, HTTP_AT_ROOT)) != NULL)
+		return rt;
+	for (i = 0; i < cfg->nweb_base_paths; i++) {
+		bl = strlen(cfg->web_base_paths[i]);
+		/* Every base ends in '/': what follows it, with that slash, names the route. */
+		if (bl > 0 && strncmp(path, cfg->web_base_paths[i], bl) == 0 &&
+		    (rt = route_match(path + bl - 1, HTTP_AT_BASES)) != NULL)
+			return rt;
+	}
+	return NULL;
 }
 
 static const char *
@@ -451,6 +528,44 @@ path_safe(const char *p)
 	return 1;
 }
 
+/* Collapse runs of '/' in place: "//a///b" is "/a/b", as the file system reads it. */
+static void
+path_squeeze(char *p)
+{
+	char *start = p, *w = p;
+
+	for (; *p != '\0'; p++)
+		if (*p != '/' || w == start || w[-1] != '/')
+			*w++ = *p;
+	*w = '\0';
+}
+
+/*
+ * The Location of the redirect from a directory to its index: the
+ * normalised path (never "//host", which a browser would read as another
+ * server) percent-encoded again, a slash, and the query as it came.
+ */
+static char *
+dir_location(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = xmalloc(strlen(path) * 3 + strlen(query) + 32), *o = out;
+	const unsigned char *p;
+
+	o += sprintf(o, "Location: ");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p) != NULL)
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	sprintf(o, "/%s%s\r\n", *query != '\0' ? "?" : "", query);
+	return out;
+}
+
 static void
 http_static(struct client *c, struct http_req *r)
 {
@@ -462,6 +577,7 @@ http_static(struct client *c, struct http_req *r)
 	int fd = -1;
 	struct evbuffer *out;
 
+	path_squeeze(r->path);
 	if (!path_safe(r->path)) {
 		http_error(c, r, 404, "not found");
 		return;
@@ -474,10 +590,7 @@ http_static(struct client *c, struct http_req *r)
 	xasprintf(&full, "%s%s", root, r->path);
 	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (r->path[strlen(r->path) - 1] != '/') {
-			/* The raw target has no control bytes (http_parse checked). */
-			xasprintf(&loc, "Location: %.*s/%s%s\r\n",
-			    (int)strcspn(r->target, "?"), r->target,
-			    *r->query != '\0' ? "?" : "", r->query);
+			loc = dir_location(r->path, r->query);
 			http_respond(c, r, 301, "text/plain; charset=utf-8", loc, "moved\n", 6);
 			free(loc);
 			free(full);
@@ -547,7 +660,7 @@ void
 http_dispatch(struct client *c, struct http_req *r)
 {
 	const char *cl = http_header(r, "Content-Length");
-	int i;
+	const struct route *rt;
 
 	if (http_header(r, "Transfer-Encoding") != NULL) {
 		r->keep_alive = 0;
@@ -564,7 +677,8 @@ http_dispatch(struct client *c, struct http_req *r)
 		http_error(c, r, 405, "method not allowed");
 		return;
 	}
-	if (strcmp(r->path, "/ws") == 0) {
+	rt = route_find(r->path);
+	if (rt == &ws_route) {
 		upgrade_websocket(c, r);
 		return;
 	}
@@ -572,10 +686,9 @@ http_dispatch(struct client *c, struct http_req *r)
 		http_error(c, r, 404, "no WebSocket here; use /ws");
 		return;
 	}
-	for (i = 0; i < nroutes; i++)
-		if (strcmp(routes[i].path, r->path) == 0) {
-			routes[i].fn(c, r);
-			return;
-		}
+	if (rt != NULL) {
+		rt->fn(c, r);
+		return;
+	}
 	http_static(c, r);
 }

@@ -52,8 +52,15 @@ const char *http_mime_type(const char *path);
 
 /* Route handler: answers the request on the client. */
 typedef void (*http_handler)(struct client *, struct http_req *);
-/* Exact-path routes, registered by modules at start-up. */
+/* Where a route is served. */
+#define HTTP_AT_ROOT 0x1	/* at its own path */
+#define HTTP_AT_BASES 0x2	/* at <base><path without its slash> for each of web_base_paths */
+/*
+ * Exact-path routes, registered by modules at start-up; path is not
+ * copied. http_route serves it at the root only.
+ */
 void http_route(const char *path, http_handler);
+void http_route_at(const char *path, int where, http_handler);
 /* Handle one parsed request on a client in the HTTP state. */
 void http_dispatch(struct client *, struct http_req *);
 /*

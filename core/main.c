@@ -172,11 +172,13 @@ reload(void)
 	cfg_keep_restart_keys(n, cfg, note_restart_key);
 	if ((strcmp(n->tls_cert, cfg->tls_cert) != 0 || strcmp(n->tls_key, cfg->tls_key) != 0 ||
 	    n->tls_cert[0] != '\0') && net_tls_load(n) != 0) {
-		log_error("TLS certificate could not be loaded; keeping the running one");
+		log_error("TLS certificate or tls_ciphers could not be loaded; keeping the running ones");
 		free(n->tls_cert);
 		free(n->tls_key);
+		free(n->tls_ciphers);
 		n->tls_cert = xstrdup(cfg->tls_cert);
 		n->tls_key = xstrdup(cfg->tls_key);
+		n->tls_ciphers = xstrdup(cfg->tls_ciphers);
 	}
 	cfg_free(cfg);
 	cfg = n;

@@ -9,6 +9,17 @@
  * reader costs a bounded amount of memory and the source feels the
  * backpressure. Upstream ICY metadata is not requested unless the browser
  * asks with icy=1, so the audio it gets is clean.
+ *
+ * What comes back is served on our origin, so it must never be a page:
+ * only audio and stream playlists are relayed (an unlabelled body must
+ * look like one in its first bytes), everything else is 415, and every
+ * answer carries headers that stop a browser from rendering or sniffing it.
+ *
+ * A stream is reference counted: its own life (until stream_end) and each
+ * callback that may still arrive for it (the session query, the name
+ * lookup, whose cancellation is reported later) hold one reference. The
+ * browser's connection keeps being read while its stream runs, so a
+ * browser that hangs up ends the stream at once, whatever it is waiting for.
  */
 #include "config.h"
 
@@ -45,16 +56,29 @@
 #include "xmalloc.h"
 
 #define HEAD_MAX 16384
+#define SNIFF_BYTES 12		/* enough for every signature in sniffs[] */
+
+/* On every answer of the proxy: never render it, never guess its type. */
+#define MEDIA_GUARD_HEADERS \
+	"Content-Security-Policy: sandbox; default-src 'none'\r\n" \
+	"Content-Disposition: inline; filename=\"stream\"\r\n"
 
 enum stream_state {
 	MS_AUTH,		/* checking the cookie */
 	MS_RESOLVE,
 	MS_CONNECT,		/* connecting, sending, waiting for the head */
+	MS_SNIFF,		/* head read; an unlabelled body's first bytes decide */
 	MS_RELAY,		/* body flowing to the browser */
 	MS_DONE,
 };
 
+static const char *const state_names[] = {
+	"checking the session", "resolving", "connecting", "reading the first bytes",
+	"relaying", "done",
+};
+
 struct stream {
+	int refs;			/* see the comment at the top */
 	struct client *c;		/* the browser; referenced */
 	enum stream_state state;
 	struct url url;
@@ -62,11 +86,11 @@ struct stream {
 	int icy;
 	int64_t account;
 	int redirects;
-	int db_pending;			/* the session query still holds s */
-	int busy;			/* inside a call that may end s */
-	int ended;			/* ended while busy: free when it returns */
-	struct evdns_getaddrinfo_request *dns;
+	struct evdns_getaddrinfo_request *dns;	/* pending lookup; it holds a reference */
 	struct bufferevent *up;		/* to the source; owned */
+	int status;			/* the source's status, once its head came */
+	int chunked;			/* the source's body is chunked (relayed as is) */
+	char *head_extra;		/* our header lines for the browser; owned */
 	uint64_t deadline_ms;		/* connect deadline or idle deadline */
 	uint64_t bytes;
 	uint64_t started_ms;
@@ -81,10 +105,130 @@ static struct evdns_base *dns;
 static struct event_base *base;
 static SSL_CTX *client_tls;
 
+/*
+ * Types relayed as they are labelled: every audio/ type (but XML ones) and
+ * these, the containers and playlists radios use.
+ */
+static const char *const media_types[] = {
+	"application/ogg",
+	"application/vnd.apple.mpegurl",
+	"application/x-mpegurl",
+	"application/mpegurl",
+};
+
+/* Labels that say nothing: the body's first bytes decide (sniffs[]). */
+static const char *const unlabelled[] = {
+	"application/octet-stream",
+	"binary/octet-stream",
+	"application/binary",
+};
+
+/* Signatures of audio files and playlists: m1 at off1 and, if set, m2 at off2. */
+static const struct sniff {
+	const char *type;
+	size_t off1;
+	const char *m1;
+	size_t off2;
+	const char *m2;
+} sniffs[] = {
+	{ "audio/mpeg", 0, "ID3", 0, NULL },
+	{ "audio/ogg", 0, "OggS", 0, NULL },
+	{ "audio/flac", 0, "fLaC", 0, NULL },
+	{ "audio/wav", 0, "RIFF", 8, "WAVE" },
+	{ "audio/aiff", 0, "FORM", 8, "AIFF" },
+	{ "audio/aiff", 0, "FORM", 8, "AIFC" },
+	{ "audio/mp4", 4, "ftyp", 0, NULL },
+	{ "audio/webm", 0, "\x1a\x45\xdf\xa3", 0, NULL },
+	{ "audio/x-mpegurl", 0, "#EXTM3U", 0, NULL },
+	{ "audio/x-scpls", 0, "[playlist]", 0, NULL },
+};
+
+enum type_verdict { TYPE_REFUSE, TYPE_RELAY, TYPE_SNIFF };
+
 int
 media_streams(void)
 {
 	return nstreams;
+}
+
+static void
+stream_hold(struct stream *s)
+{
+	s->refs++;
+}
+
+static void
+stream_release(struct stream *s)
+{
+	if (--s->refs > 0)
+		return;
+	free(s->head_extra);
+	free(s);
+}
+
+/* What to do with a body labelled ct (the Content-Type value, or NULL). */
+static enum type_verdict
+type_verdict(const char *ct)
+{
+	char t[128];
+	size_t n, i;
+
+	if (ct == NULL)
+		return TYPE_SNIFF;
+	n = strcspn(ct, ";");
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return TYPE_SNIFF;
+	if (n >= sizeof t)
+		return TYPE_REFUSE;
+	for (i = 0; i < n; i++)
+		t[i] = (char)tolower((unsigned char)ct[i]);
+	t[n] = '\0';
+	if (strncmp(t, "audio/", 6) == 0 && t[6] != '\0' && strspn(t + 6, "abcdefghijklmnopqrstuvwxyz0123456789.+-_") == n - 6 &&
+	    (n < 10 || strcmp(t + n - 4, "+xml") != 0))
+		return TYPE_RELAY;
+	for (i = 0; i < sizeof media_types / sizeof media_types[0]; i++)
+		if (strcmp(t, media_types[i]) == 0)
+			return TYPE_RELAY;
+	for (i = 0; i < sizeof unlabelled / sizeof unlabelled[0]; i++)
+		if (strcmp(t, unlabelled[i]) == 0)
+			return TYPE_SNIFF;
+	return TYPE_REFUSE;
+}
+
+/* The audio type that the first n bytes of a body show, or NULL. */
+static const char *
+sniff_type(const unsigned char *b, size_t n)
+{
+	const struct sniff *f;
+	size_t i, l1, l2;
+
+	for (i = 0; i < sizeof sniffs / sizeof sniffs[0]; i++) {
+		f = &sniffs[i];
+		l1 = strlen(f->m1);
+		l2 = f->m2 != NULL ? strlen(f->m2) : 0;
+		if (n >= f->off1 + l1 && memcmp(b + f->off1, f->m1, l1) == 0 &&
+		    (f->m2 == NULL || (n >= f->off2 + l2 && memcmp(b + f->off2, f->m2, l2) == 0)))
+			return f->type;
+	}
+	/* An MPEG audio frame or an ADTS (AAC) frame: eleven sync bits. */
+	if (n >= 2 && b[0] == 0xff && (b[1] & 0xe0) == 0xe0)
+		return (b[1] & 0x06) == 0 ? "audio/aac" : "audio/mpeg";
+	return NULL;
+}
+
+/* Did the browser ask for bytes from somewhere after the start? */
+static int
+range_from_middle(const struct stream *s)
+{
+	const char *p = s->range + 6;	/* after "bytes=" */
+
+	if (s->range[0] == '\0')
+		return 0;
+	while (*p == ' ')
+		p++;
+	return isdigit((unsigned char)*p) && strtoll(p, NULL, 10) > 0;
 }
 
 static int
@@ -131,28 +275,26 @@ stream_end(struct stream *s, int status, const char *why)
 			r.method = s->method;
 			r.keep_alive = 0;
 			http_respond(c, &r, status, "text/plain; charset=utf-8",
-			    "Cache-Control: no-store\r\n", why, strlen(why));
+			    "Cache-Control: no-store\r\n" MEDIA_GUARD_HEADERS, why, strlen(why));
 		} else
 			client_close(c, 0, NULL);
 	}
 	s->state = MS_DONE;
 	LIST_REMOVE(s, entry);
 	nstreams--;
-	client_resume(c);
 	client_unref(c);
-	if (s->busy)
-		s->ended = 1;
-	else if (!s->db_pending)
-		free(s);
+	stream_release(s);	/* its life; callbacks still due hold their own */
 }
 
-/* The browser went away: stop at once. */
+/* The browser went away (or its connection failed): stop at once. */
 static void
 browser_closed(struct client *c, void *arg)
 {
 	struct stream *s = arg;
 
-	s->c->stream_closed = NULL;
+	if (s->state != MS_RELAY)
+		log_info("media: %s: the browser left while %s %s:%d", c->addr, state_names[s->state],
+		    s->url.host, s->url.port);
 	stream_end(s, 0, "browser closed");
 }
 
@@ -168,14 +310,77 @@ browser_drained(struct client *c, void *arg)
 
 static void stream_resolve(struct stream *);
 
+/* Send the browser our response head, the body's type being type. */
+static void
+stream_send_head(struct stream *s, const char *type)
+{
+	evbuffer_add_printf(client_output(s->c),
+	    "HTTP/1.1 %d %s\r\nServer: chatgrid/" PACKAGE_VERSION "\r\n"
+	    "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n" MEDIA_GUARD_HEADERS
+	    "Connection: close\r\n%s\r\n",
+	    s->status, http_status_text(s->status), type, s->head_extra);
+	s->state = MS_RELAY;
+	s->started_ms = tick_mono_ms();
+	s->deadline_ms = s->started_ms + (uint64_t)cfg->media_idle_timeout_ms;
+	log_info("media: %s (account %lld): relaying %s://%s:%d%s (%d %s)", s->c->addr,
+	    (long long)s->account, s->url.tls ? "https" : "http", s->url.host, s->url.port,
+	    s->url.path, s->status, type);
+	if (strcmp(s->method, "HEAD") == 0)
+		stream_end(s, 0, "head only");
+}
+
+/* A body that is not audio: refuse it, naming what it was. */
+static void
+stream_not_audio(struct stream *s, const char *what)
+{
+	char why[200];
+
+	snprintf(why, sizeof why, "not an audio stream (%.100s)", what);
+	stream_end(s, 415, why);
+}
+
+/*
+ * MS_SNIFF: decide on the first bytes of the body in (after a chunk-size
+ * line when chunked), once there are SNIFF_BYTES of them or the source has
+ * ended. The bytes stay where they are, to be relayed.
+ */
+static void
+stream_sniff(struct stream *s, struct evbuffer *in, int eof)
+{
+	unsigned char buf[SNIFF_BYTES + 64], *b = buf, *nl;
+	size_t n, chunk = SIZE_MAX;
+	const char *type;
+
+	n = (size_t)evbuffer_copyout(in, buf, sizeof buf);
+	if (s->chunked) {
+		if ((nl = memchr(buf, '\n', n)) == NULL) {
+			if (eof || n == sizeof buf)
+				stream_not_audio(s, "a chunked body without a first chunk");
+			return;
+		}
+		chunk = strtoul((const char *)buf, NULL, 16);
+		n -= (size_t)(nl + 1 - buf);
+		b = nl + 1;
+	}
+	if (n < SNIFF_BYTES && n < chunk && !eof)
+		return;
+	if (n > chunk)
+		n = chunk;
+	if ((type = sniff_type(b, n)) == NULL) {
+		stream_not_audio(s, "unlabelled, and its first bytes are no audio format");
+		return;
+	}
+	stream_send_head(s, type);
+}
+
 /* The source's response head is complete: forward it or follow a redirect. */
 static void
 stream_head(struct stream *s, const char *head)
 {
-	char v[2100], hdr[4096], type[256], status_text[64];
+	char v[2100], hdr[4096], type[256], *t;
 	struct url next;
 	const char *err;
-	int status;
+	int status, has_type;
 	size_t n = 0;
 	static const char *const pass[] = {
 		"Content-Length", "Content-Range", "Accept-Ranges", "Transfer-Encoding",
@@ -212,40 +417,67 @@ stream_head(struct stream *s, const char *head)
 		stream_end(s, 502, v);
 		return;
 	}
-	if (httpresp_header(head, "Content-Type", type, sizeof type) == NULL)
-		snprintf(type, sizeof type, "application/octet-stream");
+	s->status = status;
 	n += (size_t)snprintf(hdr + n, sizeof hdr - n, "Cache-Control: no-store\r\n");
+	if (status == 416) {
+		/* The source's 416 body is its own (often a page): pass the status alone. */
+		if (httpresp_header(head, "Content-Range", v, sizeof v) != NULL)
+			n += (size_t)snprintf(hdr + n, sizeof hdr - n, "Content-Range: %.200s\r\n", v);
+		snprintf(hdr + n, sizeof hdr - n, "Content-Length: 0\r\n");
+		s->head_extra = xstrdup(hdr);
+		stream_send_head(s, "text/plain; charset=utf-8");
+		if (s->state == MS_RELAY)
+			stream_end(s, 0, "range not satisfiable");
+		return;
+	}
 	for (i = 0; i < sizeof pass / sizeof pass[0]; i++) {
 		if (!s->icy && strncmp(pass[i], "icy-", 4) == 0)
 			continue;
 		if (httpresp_header(head, pass[i], v, sizeof v) != NULL && n < sizeof hdr - 300)
 			n += (size_t)snprintf(hdr + n, sizeof hdr - n, "%s: %.200s\r\n", pass[i], v);
 	}
-	snprintf(status_text, sizeof status_text, "%s", http_status_text(status));
-	/* Close-delimited: the body runs until the source ends. */
-	evbuffer_add_printf(client_output(s->c),
-	    "HTTP/1.1 %d %s\r\nServer: chatgrid/" PACKAGE_VERSION "\r\n"
-	    "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n%s\r\n",
-	    status, status_text, type, hdr);
-	s->state = MS_RELAY;
-	s->started_ms = tick_mono_ms();
-	s->deadline_ms = s->started_ms + (uint64_t)cfg->media_idle_timeout_ms;
-	log_info("media: %s (account %lld): relaying %s://%s:%d%s (%d %s)", s->c->addr,
-	    (long long)s->account, s->url.tls ? "https" : "http", s->url.host, s->url.port,
-	    s->url.path, status, type);
-	if (strcmp(s->method, "HEAD") == 0)
-		stream_end(s, 0, "head only");
+	s->head_extra = xstrdup(hdr);
+	s->chunked = httpresp_header(head, "Transfer-Encoding", v, sizeof v) != NULL &&
+	    strcasestr(v, "chunked") != NULL;
+	has_type = httpresp_header(head, "Content-Type", type, sizeof type) != NULL;
+	/* The label is relayed as sent; strip what a header line cannot hold. */
+	for (t = type; has_type && *t != '\0'; t++)
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			*t = ' ';
+	switch (type_verdict(has_type ? type : NULL)) {
+	case TYPE_RELAY:
+		stream_send_head(s, type);
+		return;
+	case TYPE_REFUSE:
+		stream_not_audio(s, type);
+		return;
+	case TYPE_SNIFF:
+		break;
+	}
+	/*
+	 * Unlabelled. A HEAD has no body to look at, and the middle of a file
+	 * (which only a media element or a script asks for: a navigation sends
+	 * no Range) has no signature: both keep the neutral label.
+	 */
+	if (strcmp(s->method, "HEAD") == 0 || (status == 206 && range_from_middle(s))) {
+		stream_send_head(s, "application/octet-stream");
+		return;
+	}
+	s->state = MS_SNIFF;
 }
+
+static void up_relay(struct stream *, struct evbuffer *);
 
 static void
 up_read(struct bufferevent *bev, void *arg)
 {
 	struct stream *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev), *out;
+	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr p;
 	char *head;
 	size_t len;
 
+	stream_hold(s);
 	if (s->state == MS_CONNECT) {
 		p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 		len = p.pos >= 0 ? (size_t)p.pos + 4 : 0;
@@ -256,6 +488,7 @@ up_read(struct bufferevent *bev, void *arg)
 		if (len == 0) {
 			if (evbuffer_get_length(in) > HEAD_MAX)
 				stream_end(s, 502, "response head too large");
+			stream_release(s);
 			return;
 		}
 		head = xmalloc(len + 1);
@@ -263,11 +496,21 @@ up_read(struct bufferevent *bev, void *arg)
 		head[len] = '\0';
 		stream_head(s, head);
 		free(head);
-		if (s->state != MS_RELAY)
-			return;
 	}
-	if (s->state != MS_RELAY)
-		return;
+	if (s->state == MS_SNIFF)
+		stream_sniff(s, in, 0);
+	if (s->state == MS_RELAY)
+		up_relay(s, in);
+	stream_release(s);
+}
+
+/* Move what the source sent to the browser, pausing the source past media_buffer_bytes. */
+static void
+up_relay(struct stream *s, struct evbuffer *in)
+{
+	struct evbuffer *out;
+	size_t len;
+
 	out = client_output(s->c);
 	len = evbuffer_get_length(in);
 	s->bytes += len;
@@ -275,7 +518,7 @@ up_read(struct bufferevent *bev, void *arg)
 	/* Move, do not copy: the chunks change owner. */
 	evbuffer_add_buffer(out, in);
 	if (evbuffer_get_length(out) >= (size_t)cfg->media_buffer_bytes)
-		bufferevent_disable(bev, EV_READ);
+		bufferevent_disable(s->up, EV_READ);
 }
 
 static void
@@ -298,12 +541,17 @@ up_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		stream_hold(s);
+		/* What the source sent last may still sit in its buffer. */
+		up_read(bev, s);
+		if (s->state == MS_SNIFF && (what & BEV_EVENT_EOF))
+			stream_sniff(s, bufferevent_get_input(bev), 1);
 		if (s->state == MS_RELAY) {
-			/* Whatever the source sent last is already in the browser's buffer. */
-			up_read(bev, s);
+			up_relay(s, bufferevent_get_input(bev));
 			stream_end(s, 0, what & BEV_EVENT_EOF ? "source ended" : "source error");
 		} else
 			stream_end(s, 502, "cannot reach the stream server");
+		stream_release(s);
 	}
 }
 
@@ -340,11 +588,17 @@ resolved(int err, struct evutil_addrinfo *res, void *arg)
 	struct stream *s = arg;
 	struct evutil_addrinfo *ai, *ok = NULL;
 
+	/* The lookup's reference keeps s alive here, even after stream_end cancelled it. */
 	s->dns = NULL;
-	if (err == EVUTIL_EAI_CANCEL)
+	if (err == EVUTIL_EAI_CANCEL || s->state != MS_RESOLVE) {
+		if (err == 0 && res != NULL)
+			evutil_freeaddrinfo(res);
+		stream_release(s);
 		return;
+	}
 	if (err != 0) {
 		stream_end(s, 502, "cannot resolve the stream server's name");
+		stream_release(s);
 		return;
 	}
 	/* Every address the name has must be allowed: a name must not reach inside. */
@@ -352,6 +606,7 @@ resolved(int err, struct evutil_addrinfo *res, void *arg)
 		if (!cfg->media_allow_private && !netaddr_public(ai->ai_addr)) {
 			evutil_freeaddrinfo(res);
 			stream_end(s, 403, "address not allowed");
+			stream_release(s);
 			return;
 		}
 		if (ok == NULL)
@@ -360,10 +615,12 @@ resolved(int err, struct evutil_addrinfo *res, void *arg)
 	if (ok == NULL) {
 		evutil_freeaddrinfo(res);
 		stream_end(s, 502, "the stream server's name has no address");
+		stream_release(s);
 		return;
 	}
 	stream_connect(s, ok);
 	evutil_freeaddrinfo(res);
+	stream_release(s);
 }
 
 static int
@@ -390,17 +647,18 @@ stream_resolve(struct stream *s)
 
 	s->state = MS_RESOLVE;
 	s->deadline_ms = tick_mono_ms() + (uint64_t)cfg->media_connect_timeout_ms;
-	/* The callback may run (and end the stream) before this returns. */
-	s->busy++;
+	log_debug("media: %s: resolving %s", s->c->addr, s->url.host);
+	/*
+	 * One reference for the lookup, released by its callback, which runs
+	 * exactly once: before this returns (answered at once: NULL comes
+	 * back), later with the answer, or later with EVUTIL_EAI_CANCEL.
+	 */
+	stream_hold(s);
+	stream_hold(s);		/* ours, across a callback run from inside */
 	req = evdns_getaddrinfo(dns, s->url.host, port, &hints, resolved, s);
-	s->busy--;
-	if (s->ended) {
-		if (!s->db_pending)
-			free(s);
-		return;
-	}
-	if (s->state == MS_RESOLVE)
+	if (req != NULL)
 		s->dns = req;
+	stream_release(s);
 }
 
 static void
@@ -408,26 +666,24 @@ session_checked(const PGresult *res, const char *error, void *arg)
 {
 	struct stream *s = arg;
 
-	s->db_pending = 0;
-	if (s->state == MS_DONE) {
-		free(s);
+	/* The query's reference is released on the way out. */
+	if (s->state != MS_AUTH) {
+		stream_release(s);	/* ended meanwhile: the browser left */
 		return;
 	}
-	if (error != NULL) {
+	if (error != NULL)
 		stream_end(s, 503, db_error_unavailable() ? DB_USER_MESSAGE : "server error");
-		return;
-	}
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "f") != 0 ||
-	    strcmp(PQgetvalue(res, 0, 2), "f") != 0 || strcmp(PQgetvalue(res, 0, 4), "active") != 0) {
+	else if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "f") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 2), "f") != 0 || strcmp(PQgetvalue(res, 0, 4), "active") != 0)
 		stream_end(s, 401, "invalid session");
-		return;
+	else {
+		s->account = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (account_streams(s->account) >= cfg->media_max_streams_per_account)
+			stream_end(s, 429, "too many streams for this account");
+		else
+			stream_resolve(s);
 	}
-	s->account = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (account_streams(s->account) >= cfg->media_max_streams_per_account) {
-		stream_end(s, 429, "too many streams for this account");
-		return;
-	}
-	stream_resolve(s);
+	stream_release(s);
 }
 
 /* The value of a query parameter, percent-decoded ('+' is a space); NULL if absent. */
@@ -454,6 +710,24 @@ query_param(const char *q, const char *name)
 	return NULL;
 }
 
+/* http_error with the headers every answer of the proxy carries. */
+static void
+media_refuse(struct client *c, const struct http_req *r, int status, const char *text)
+{
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof body, "%s\n", text);
+	log_info("media: %s: %s %.200s -> %d %s", c->addr, r->method, r->path, status, text);
+	http_respond(c, r, status, "text/plain; charset=utf-8",
+	    "Cache-Control: no-store\r\n" MEDIA_GUARD_HEADERS, body, (size_t)n);
+}
+
+/*
+ * GET or HEAD /media?url=...; also <base>media_proxy.php?url=... for each
+ * of web_base_paths (the name the reference web client uses): one handler,
+ * so the alias has exactly the same rules.
+ */
 static void
 media_get(struct client *c, struct http_req *r)
 {
@@ -463,15 +737,15 @@ media_get(struct client *c, struct http_req *r)
 	char *url, *icy;
 
 	if (!cfg->media_proxy) {
-		http_error(c, r, 404, "not found");
+		media_refuse(c, r, 404, "not found");
 		return;
 	}
 	if (auth_cookie(r, AUTH_COOKIE, token, sizeof token) == NULL || token[0] == '\0') {
-		http_error(c, r, 401, "missing session");
+		media_refuse(c, r, 401, "missing session");
 		return;
 	}
 	if ((url = query_param(r->query, "url")) == NULL) {
-		http_error(c, r, 400, "missing url");
+		media_refuse(c, r, 400, "missing url");
 		return;
 	}
 	s = xcalloc(1, sizeof *s);
@@ -479,13 +753,13 @@ media_get(struct client *c, struct http_req *r)
 	free(url);
 	if (err != NULL) {
 		free(s);
-		http_error(c, r, 400, err);
+		media_refuse(c, r, 400, err);
 		return;
 	}
 	if (nstreams >= cfg->media_max_streams) {
 		free(s);
 		log_notice("media: %s: refused: media_max_streams (%d) reached", c->addr, cfg->media_max_streams);
-		http_error(c, r, 503, "too many streams");
+		media_refuse(c, r, 503, "too many streams");
 		return;
 	}
 	if ((range = http_header(r, "Range")) != NULL && strncasecmp(range, "bytes=", 6) == 0)
@@ -495,6 +769,7 @@ media_get(struct client *c, struct http_req *r)
 		free(icy);
 	}
 	snprintf(s->method, sizeof s->method, "%s", r->method);
+	s->refs = 1;		/* its life, until stream_end */
 	s->c = c;
 	s->state = MS_AUTH;
 	s->account = -1;
@@ -502,7 +777,10 @@ media_get(struct client *c, struct http_req *r)
 	LIST_INSERT_HEAD(&streams, s, entry);
 	nstreams++;
 	client_ref(c);
-	client_pause(c);
+	/*
+	 * The connection is the stream's now (client.c throws away what else
+	 * the browser sends, but keeps reading, so a hang-up ends the stream).
+	 */
 	c->deadline_ms = 0;	/* our own deadlines apply now */
 	c->stream_drained = browser_drained;
 	c->stream_closed = browser_closed;
@@ -514,7 +792,7 @@ media_get(struct client *c, struct http_req *r)
 	snprintf(life, sizeof life, "%d", cfg->session_lifetime_s);
 	v[0] = hash;
 	v[1] = life;
-	s->db_pending = 1;
+	stream_hold(s);		/* the query's, released in session_checked */
 	db_query("auth_resume", 2, v, session_checked, s);
 }
 
@@ -537,12 +815,22 @@ media_tick(uint64_t now, void *arg)
 void
 media_init(struct event_base *b)
 {
+	static const char *const resolv_errors[] = {
+		"", "cannot open it", "cannot stat it", "it is too large", "out of memory",
+		"short read", "it lists no nameserver",
+	};
+	int rc;
+
 	base = b;
 	http_route("/media", media_get);
+	http_route_at("/media_proxy.php", HTTP_AT_BASES, media_get);
 	tick_add("media proxy deadlines", 250, media_tick, NULL);
-	if ((dns = evdns_base_new(b, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
-	    (dns = evdns_base_new(b, 0)) == NULL)
+	if ((dns = evdns_base_new(b, 0)) == NULL)
 		fatalx("cannot start the DNS resolver");
+	rc = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, cfg->media_resolv_conf);
+	if (rc != 0)
+		log_warn("media_resolv_conf %s: %s; the media proxy asks the nameserver at 127.0.0.1",
+		    cfg->media_resolv_conf, rc > 0 && rc < 7 ? resolv_errors[rc] : "cannot read it");
 	if ((client_tls = SSL_CTX_new(TLS_client_method())) == NULL)
 		fatalx("cannot create the TLS client context");
 	SSL_CTX_set_min_proto_version(client_tls, TLS1_2_VERSION);

@@ -63,6 +63,13 @@ net_tls_load(const struct config *c)
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* TLS 1.2 suites; TLS 1.3 keeps OpenSSL's, all of which are ECDHE or DHE with AEAD. */
+	if (SSL_CTX_set_cipher_list(ctx, c->tls_ciphers) != 1) {
+		tls_log_errors("tls_ciphers");
+		log_error("tls_ciphers: no usable cipher in '%s'", c->tls_ciphers);
+		SSL_CTX_free(ctx);
+		return -1;
+	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
 		tls_log_errors(c->tls_cert);

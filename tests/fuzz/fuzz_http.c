@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 
@@ -46,7 +47,7 @@ use_request(struct http_req *r)
 	char *d;
 	const char *v;
 	size_t tl;
-	int i;
+	int i, ncl;
 
 	FUZZ_ASSERT(r->method != NULL && *r->method != '\0');
 	FUZZ_ASSERT(r->target != NULL && r->target[0] == '/');
@@ -57,6 +58,16 @@ use_request(struct http_req *r)
 	FUZZ_ASSERT(r->keep_alive == 0 || r->keep_alive == 1);
 	if (r->minor >= 1)
 		FUZZ_ASSERT(http_header(r, "Host") != NULL);
+	/* Accepted framing is unambiguous: one Content-Length of digits, never with Transfer-Encoding. */
+	ncl = 0;
+	for (i = 0; i < r->nh; i++)
+		if (strcasecmp(r->h[i].name, "Content-Length") == 0) {
+			ncl++;
+			FUZZ_ASSERT(*r->h[i].value != '\0' &&
+			    strspn(r->h[i].value, "0123456789") == strlen(r->h[i].value));
+		}
+	FUZZ_ASSERT(ncl <= 1);
+	FUZZ_ASSERT(ncl == 0 || http_header(r, "Transfer-Encoding") == NULL);
 	for (i = 0; i < r->nh; i++) {
 		FUZZ_ASSERT(r->h[i].name != NULL && *r->h[i].name != '\0');
 		FUZZ_ASSERT(r->h[i].value != NULL);

@@ -20,9 +20,14 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -399,7 +404,11 @@ END_TEST
 
 /* ---- answers a client does not read stay bounded ---- */
 
-/* A client floods WebSocket pings and never reads: it must be dropped, not buffered. */
+/*
+ * A client floods WebSocket pings and never reads: it must be dropped, not
+ * buffered. The daemon says so, closes the connection (the flooder's
+ * writes fail), and its memory did not grow (where RSS means something).
+ */
 START_TEST(test_ping_flood_not_buffered)
 {
 	struct td *d = it_start("max_output_bytes 65536\n", 0);
@@ -407,8 +416,11 @@ START_TEST(test_ping_flood_not_buffered)
 	uint8_t frame[TC_WS_MAX_HEADER + 125], buf[64 * 1024], key[4] = { 1, 2, 3, 4 }, payload[125];
 	size_t fl, len = 0;
 	long before = rss_kb(td_pid(d)), after;
-	int64_t end = tc_now_ms() + td_ms(3000);
-	int small = 4096;
+	/* Generous: the daemon drops it about 2 s (the closing grace) after its queue fills. */
+	int64_t end = tc_now_ms() + td_ms(30000);
+	int small = 4096, rc = TC_OK;
+	long long sent = 0;
+	static const char dropped[] = "(127.0.0.1): output queue over 65536 bytes; dropping a client that does not read";
 
 	setsockopt(tc_fd(c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	memset(payload, 'p', sizeof payload);
@@ -417,9 +429,18 @@ START_TEST(test_ping_flood_not_buffered)
 		memcpy(buf + len, frame, fl);
 		len += fl;
 	}
-	while (tc_now_ms() < end && tc_write_raw(c, buf, len) == TC_OK)
-		;
+	/* 64 KiB of pongs come from about 500 pings; 64 MiB of them is plenty. */
+	while (sent < 64LL * 1024 * 1024 && !td_log_contains(d, dropped) && (rc = tc_write_raw(c, buf, len)) == TC_OK)
+		sent += (long long)len;
+	ck_assert_msg(td_wait_log(d, dropped, td_ms(2000)), "after %lld bytes of pings (%s) the daemon did not drop "
+	    "the flooder for its output queue%s", sent, tc_strerror(rc), td_health());
+	/* Dropped: it reads and discards for the closing grace (2 s), then closes. */
+	while (tc_now_ms() < end && rc == TC_OK && (rc = tc_write_raw(c, buf, len)) == TC_OK)
+		sent += (long long)len;
 	after = rss_kb(td_pid(d));
+	ck_assert_msg(rc == TC_CLOSED, "after %lld bytes of pings the flooder's connection is still open (%s)%s",
+	    sent, tc_strerror(rc), td_health());
+	ck_assert_msg(wait_connections(d, 1, 10000) == 1, "the flooder's connection was not torn down");
 	ck_assert_msg(!RSS_MEANINGFUL || after - before < 64 * 1024, "daemon RSS grew from %ld to %ld kB for one client "
 	    "that sends pings and never reads", before, after);
 	tc_close(c);
@@ -427,25 +448,127 @@ START_TEST(test_ping_flood_not_buffered)
 }
 END_TEST
 
-/* Pipelined HTTP requests from a client that never reads: the answers must not pile up. */
+/*
+ * Bytes of requests on c that the daemon has not read: those in the
+ * receive queue of its end (/proc/net/tcp: local address the daemon's
+ * port, remote c's) and those still unsent in c's own send queue. -1 if
+ * the daemon's end is gone.
+ */
+static long
+daemon_unread(struct td *d, struct tc_conn *c)
+{
+	int unsent = 0;
+	struct sockaddr_in me;
+	socklen_t sl = sizeof me;
+	char line[512], local[32], remote[32];
+	unsigned long tx, rx;
+	long v = -1;
+	FILE *f;
+
+	ck_assert_int_eq(getsockname(tc_fd(c), (struct sockaddr *)&me, &sl), 0);
+	snprintf(local, sizeof local, "0100007F:%04X", td_port(d));
+	snprintf(remote, sizeof remote, "0100007F:%04X", ntohs(me.sin_port));
+	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char l[32], r[32];
+
+		if (sscanf(line, " %*d: %31s %31s %*x %lx:%lx", l, r, &tx, &rx) == 4 &&
+		    strcmp(l, local) == 0 && strcmp(r, remote) == 0)
+			v = (long)rx;
+	}
+	fclose(f);
+	ck_assert_int_eq(ioctl(tc_fd(c), SIOCOUTQNSD, &unsent), 0);
+	return v < 0 ? -1 : v + unsent;
+}
+
+/* The most a socket's send buffer may grow to (net.ipv4.tcp_wmem), or 4 MiB. */
+static long
+tcp_wmem_max(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
+	long lo, def, max = 4L << 20;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld %ld %ld", &lo, &def, &max) != 3)
+			max = 4L << 20;
+		fclose(f);
+	}
+	return max;
+}
+
+/*
+ * Pipelined HTTP requests from a client that never reads: the answers must
+ * not pile up. The client offers more requests than the kernel can hold
+ * answers for (three times the largest send buffer) and reads nothing.
+ * Once max_output_bytes of answers wait beyond what the kernel holds, the
+ * daemon stops reading: it says so, and the rest of the requests stay
+ * unread in the socket queues, unchanging. When the client
+ * reads, every complete request is answered, none lost, and the daemon
+ * reads again.
+ */
 START_TEST(test_http_pipeline_not_buffered)
 {
-	struct td *d = it_start(NULL, 0);
+	struct td *d = it_start("max_output_bytes 65536\n", 0);
 	struct tc_conn *c = td_connect(d);
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-	char buf[sizeof req * 500];
-	long before = rss_kb(td_pid(d)), after;
-	int64_t end = tc_now_ms() + td_ms(3000);
-	int i, small = 4096;
+	enum { REQ = sizeof req - 1, ANSWER_MIN = 200 };
+	long long nreq = 3 * tcp_wmem_max() / ANSWER_MIN, size = nreq * REQ, sent = 0, complete, i;
+	long before = rss_kb(td_pid(d)), after, unread = -1, last = -1;
+	int64_t end = tc_now_ms() + td_ms(60000), steady = 0;
+	struct tc_http_resp r;
+	int paused = 0;
+	char *buf = malloc((size_t)size);
+	ssize_t n;
 
-	setsockopt(tc_fd(c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-	for (i = 0; i < 500; i++)
-		memcpy(buf + i * (sizeof req - 1), req, sizeof req - 1);
-	while (tc_now_ms() < end && tc_write_raw(c, buf, 500 * (sizeof req - 1)) == TC_OK)
-		;
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < nreq; i++)
+		memcpy(buf + i * REQ, req, REQ);
+	/*
+	 * Offer bytes as the kernel takes them until the daemon's unread queue
+	 * holds still for a second (it stopped reading) or it read everything.
+	 */
+	while (tc_now_ms() < end) {
+		while (sent < size && (n = send(tc_fd(c), buf + sent, (size_t)(size - sent),
+		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+			sent += n;
+		unread = daemon_unread(d, c);
+		ck_assert_msg(unread >= 0, "no socket of the daemon's for this connection in /proc/net/tcp");
+		if (sent == size && unread == 0)
+			break;
+		if (unread > 0 && unread == last) {
+			if (tc_now_ms() - steady >= 1000) {
+				paused = 1;
+				break;
+			}
+		} else {
+			last = unread;
+			steady = tc_now_ms();
+		}
+		sleep_ms(100);
+	}
 	after = rss_kb(td_pid(d));
+	fprintf(stderr, "# %lld of %lld bytes of requests sent; %ld left unread by the daemon\n", sent, size, unread);
+	ck_assert_msg(paused, "the daemon read %lld bytes of requests while nobody read the answers (%ld unread)%s",
+	    sent, unread, td_health());
+	ck_assert_msg(td_log_contains(d, "127.0.0.1: answers to pipelined requests unread; reading paused"),
+	    "the daemon did not say it paused reading");
 	ck_assert_msg(!RSS_MEANINGFUL || after - before < 64 * 1024, "daemon RSS grew from %ld to %ld kB for one client "
 	    "that pipelines requests and never reads", before, after);
+	/* Reading now: an answer for every complete request, none lost. */
+	complete = sent / REQ;
+	for (i = 0; i < complete; i++) {
+		ck_assert_msg(tc_http_read_response(c, 0, &r, td_ms(10000)) == TC_OK, "answer %lld of %lld: %s%s", i + 1,
+		    complete, tc_error(c), td_health());
+		ck_assert_msg(r.status == 200, "answer %lld: status %d", i + 1, r.status);
+		tc_http_resp_free(&r);
+	}
+	/* And the daemon reads again: the last request, completed now, is answered. */
+	ck_assert_int_eq(tc_write_raw(c, req + sent % REQ, REQ - (size_t)(sent % REQ)), TC_OK);
+	ck_assert_int_eq(tc_http_read_response(c, 0, &r, td_ms(10000)), TC_OK);
+	ck_assert_int_eq(r.status, 200);
+	tc_http_resp_free(&r);
+	free(buf);
 	tc_close(c);
 	it_stop(d);
 }

@@ -3,10 +3,12 @@
 #include "config.h"
 #endif
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "itest.h"
 
@@ -380,6 +382,89 @@ START_TEST(test_request_body)
 }
 END_TEST
 
+/*
+ * Framing that request smuggling relies on is refused with 400 (RFC 9112
+ * 6.3): two Content-Length fields (equal or not), a list in one, a value
+ * that is not a number, and Transfer-Encoding next to Content-Length.
+ */
+START_TEST(test_ambiguous_framing)
+{
+	static const char *const heads[] = {
+		"Content-Length: 0\r\nContent-Length: 0\r\n",
+		"Content-Length: 0\r\nContent-Length: 5\r\n",
+		"content-length: 5\r\nContent-Length: 0\r\n",
+		"Content-Length: 0, 0\r\n",
+		"Content-Length: +0\r\n",
+		"Content-Length: \r\n",
+		"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+		"Content-Length: 0\r\nTransfer-Encoding: identity\r\n",
+	};
+	struct tc_conn *c;
+	struct tc_http_resp r;
+	char req[512];
+	size_t i;
+
+	for (i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+		c = td_connect(td);
+		snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\n%s\r\n", tc_host_header(c), heads[i]);
+		ta_http_raw(c, req, &r);
+		ck_assert_msg(r.status == 400, "framing %zu (%s): status %d, want 400", i, heads[i], r.status);
+		ck_assert_msg(tc_http_header_has_token(&r, "Connection", "close"),
+		    "framing %zu: the connection must not be reused", i);
+		tc_http_resp_free(&r);
+		tc_close(c);
+	}
+	/* One Content-Length of zero is no body and is fine. */
+	c = td_connect(td);
+	snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", tc_host_header(c));
+	ta_http_raw(c, req, &r);
+	ta_status(&r, 200);
+	tc_http_resp_free(&r);
+	tc_close(c);
+}
+END_TEST
+
+/*
+ * The redirect to a directory's index is built from the normalised path:
+ * "//sub" must not send the browser to "//sub/", which is the host "sub".
+ */
+START_TEST(test_directory_redirect_not_protocol_relative)
+{
+	static const struct {
+		const char *target, *location;
+	} cases[] = {
+		{ "//sub", "/sub/" },
+		{ "///sub", "/sub/" },
+		{ "/%2Fsub", "/sub/" },
+		{ "//sub?x=1", "/sub/?x=1" },
+		{ "/sub//", NULL },	/* a directory with its slash: served, no redirect */
+	};
+	struct tc_conn *c;
+	struct tc_http_resp r;
+	const char *loc;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		c = td_connect(td);
+		ta_http(c, "GET", cases[i].target, NULL, &r);
+		loc = tc_http_header(&r, "Location");
+		if (cases[i].location == NULL) {
+			ta_status(&r, 200);
+			ck_assert_str_eq(r.body, IT_SUB_INDEX_HTML);
+		} else {
+			ck_assert_msg(r.status == 301, "GET %s: status %d", cases[i].target, r.status);
+			ck_assert_msg(loc != NULL && strcmp(loc, cases[i].location) == 0,
+			    "GET %s: Location %s, want %s", cases[i].target, loc != NULL ? loc : "(none)",
+			    cases[i].location);
+		}
+		ck_assert_msg(loc == NULL || strncmp(loc, "//", 2) != 0, "GET %s: protocol-relative Location %s",
+		    cases[i].target, loc);
+		tc_http_resp_free(&r);
+		tc_close(c);
+	}
+}
+END_TEST
+
 START_TEST(test_garbage)
 {
 	static const char *const reqs[] = {
@@ -421,6 +506,62 @@ START_TEST(test_healthz)
 	json_object_put(o);
 	tc_http_resp_free(&r);
 	tc_close(c);
+}
+END_TEST
+
+/*
+ * The source tree's www/ is the web root of the quick start and what
+ * make install copies whole: it must hold only files a browser loads. Each
+ * file is fetched from the daemon serving it, and must come with a type a
+ * browser uses (a build file such as local.mk came as application/octet-stream).
+ */
+static void
+www_walk(struct td *d, const char *dir, const char *rel, int *n)
+{
+	char path[4096], sub[4096];
+	struct dirent *e;
+	struct stat st;
+	struct tc_conn *c;
+	struct tc_http_resp r;
+	const char *ct;
+	DIR *dp;
+
+	dp = opendir(dir);
+	ck_assert_msg(dp != NULL, "cannot read %s", dir);
+	while ((e = readdir(dp)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		snprintf(sub, sizeof sub, "%s/%s", rel, e->d_name);
+		ck_assert_msg(e->d_name[0] != '.', "www%s: a hidden file in the web root", sub);
+		ck_assert_int_eq(stat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			www_walk(d, path, sub, n);
+			continue;
+		}
+		c = td_connect(d);
+		ta_http(c, "HEAD", sub, NULL, &r);
+		ct = tc_http_header(&r, "Content-Type");
+		ck_assert_msg(r.status == 200 && ct != NULL && !media_type_is(ct, "application/octet-stream"),
+		    "www%s is served as %s (status %d): only files a browser loads belong in www/", sub,
+		    ct != NULL ? ct : "(no type)", r.status);
+		tc_http_resp_free(&r);
+		tc_close(c);
+		(*n)++;
+	}
+	closedir(dp);
+}
+
+START_TEST(test_www_holds_only_browser_files)
+{
+	struct td *d = td_start(NULL, 0);
+	char root[4096];
+	int n = 0;
+
+	snprintf(root, sizeof root, "%s/www", td_srcdir());
+	www_walk(d, root, "", &n);
+	ck_assert_msg(n > 10, "only %d files in %s", n, root);
+	it_stop(d);
 }
 END_TEST
 
@@ -467,10 +608,13 @@ http_suite(void)
 	tcase_add_test(tc, test_headers_too_large);
 	tcase_add_test(tc, test_request_body);
 	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_ambiguous_framing);
+	tcase_add_test(tc, test_directory_redirect_not_protocol_relative);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("www");
 	tcase_add_test(tc, test_real_www);
+	tcase_add_test(tc, test_www_holds_only_browser_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,8 +11,13 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -325,6 +330,112 @@ START_TEST(test_tls_port_plain_request)
 }
 END_TEST
 
+/*
+ * A TLS handshake with the daemon offering only ciphers (at most TLS 1.2
+ * when tls12, else the default versions). Returns 1 if it completed, with
+ * the negotiated suite in got; 0 if the server refused.
+ */
+static int
+tls_try(struct td *d, int tls12, const char *ciphers, char *got, size_t gotlen)
+{
+	struct tc_conn *tcp = tc_connect("127.0.0.1", td_port(d), 0, td_ms(5000));
+	struct timeval tv = { 10, 0 };
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int ok;
+
+	ck_assert(tcp != NULL);
+	/* A blocking handshake, bounded by the receive timeout. */
+	fcntl(tc_fd(tcp), F_SETFL, fcntl(tc_fd(tcp), F_GETFL) & ~O_NONBLOCK);
+	setsockopt(tc_fd(tcp), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	ck_assert((ctx = SSL_CTX_new(TLS_client_method())) != NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (tls12) {
+		ck_assert_int_eq(SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION), 1);
+		/* Level 0: this client must be able to offer the weak suites at all. */
+		ck_assert_msg(SSL_CTX_set_cipher_list(ctx, ciphers) == 1, "the client cannot offer %s", ciphers);
+		SSL_CTX_set_security_level(ctx, 0);
+	}
+	ck_assert((ssl = SSL_new(ctx)) != NULL);
+	SSL_set_fd(ssl, tc_fd(tcp));
+	ok = SSL_connect(ssl) == 1;
+	snprintf(got, gotlen, "%s", ok ? SSL_get_cipher_name(ssl) : "");
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	tc_close(tcp);
+	return ok;
+}
+
+/* TLS 1.2 offers only ECDHE with AEAD (issue 19 item 8); tls_ciphers changes it. */
+START_TEST(test_tls_ciphers)
+{
+	static const char *const ec_refused[] = { "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384" };
+	static const char *const rsa_refused[] = {
+		"AES128-SHA", "AES256-SHA256", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA", "DHE-RSA-AES128-GCM-SHA256",
+	};
+	char got[64], conf[1024], *dir;
+	struct td *d;
+	size_t i;
+
+	/* The default certificate has an EC key. */
+	d = it_start(NULL, 1);
+	for (i = 0; i < sizeof ec_refused / sizeof ec_refused[0]; i++)
+		ck_assert_msg(!tls_try(d, 1, ec_refused[i], got, sizeof got), "TLS 1.2 with %s was accepted", ec_refused[i]);
+	ck_assert_msg(tls_try(d, 1, "ECDHE-ECDSA-AES128-GCM-SHA256", got, sizeof got), "ECDHE-ECDSA-AES128-GCM-SHA256 refused");
+	ck_assert_str_eq(got, "ECDHE-ECDSA-AES128-GCM-SHA256");
+	ck_assert_msg(tls_try(d, 1, "ECDHE-ECDSA-CHACHA20-POLY1305", got, sizeof got), "CHACHA20 refused");
+	ck_assert_msg(tls_try(d, 0, NULL, got, sizeof got), "a TLS 1.3 client was refused");
+	ck_assert_msg(strncmp(got, "TLS_", 4) == 0, "the default handshake negotiated %s", got);
+	assert_serving(d);
+	it_stop(d);
+
+	/* Static RSA key exchange needs an RSA key: a certificate with one. */
+	dir = td_mkdtemp();
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(td_make_rsa_cert(dir), 0);
+	snprintf(conf, sizeof conf, "tls_cert %s/cert.pem\ntls_key %s/key.pem\n", dir, dir);
+	d = it_start(conf, 1);
+	for (i = 0; i < sizeof rsa_refused / sizeof rsa_refused[0]; i++)
+		ck_assert_msg(!tls_try(d, 1, rsa_refused[i], got, sizeof got), "TLS 1.2 with %s was accepted", rsa_refused[i]);
+	ck_assert_msg(tls_try(d, 1, "ECDHE-RSA-AES256-GCM-SHA384", got, sizeof got), "ECDHE-RSA-AES256-GCM-SHA384 refused");
+	ck_assert_str_eq(got, "ECDHE-RSA-AES256-GCM-SHA384");
+	it_stop(d);
+
+	/* The list is the operator's: one naming AES128-SHA gets it. */
+	snprintf(conf, sizeof conf, "tls_cert %s/cert.pem\ntls_key %s/key.pem\ntls_ciphers AES128-SHA\n", dir, dir);
+	d = it_start(conf, 1);
+	ck_assert_msg(tls_try(d, 1, "AES128-SHA", got, sizeof got), "tls_ciphers AES128-SHA, yet AES128-SHA refused");
+	ck_assert_msg(!tls_try(d, 1, "ECDHE-RSA-AES256-GCM-SHA384", got, sizeof got), "a suite not in tls_ciphers was accepted");
+	it_stop(d);
+	td_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A tls_ciphers list that matches nothing stops the daemon from starting, with a clear line. */
+START_TEST(test_tls_ciphers_invalid)
+{
+	char conf[2048], *dir, *out = NULL;
+	const char *args[] = { "-f", "-c", NULL, NULL };
+	int st;
+
+	dir = td_mkdtemp();
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(td_make_cert(dir), 0);
+	snprintf(conf, sizeof conf, "listen 127.0.0.1:1\nwww_root %s/www\ntls_cert %s/cert.pem\ntls_key %s/key.pem\n"
+	    "tls_ciphers NO-SUCH-CIPHER\n", td_srcdir(), dir, dir);
+	ck_assert_int_eq(td_write_text(dir, "c.conf", conf), 0);
+	snprintf(conf, sizeof conf, "%s/c.conf", dir);
+	args[2] = conf;
+	st = td_run(args, &out);
+	ck_assert_msg(st != 0 && st != -1, "chatgridd started with tls_ciphers NO-SUCH-CIPHER (status %d): %s", st, out);
+	ck_assert_msg(strstr(out, "tls_ciphers: no usable cipher in 'NO-SUCH-CIPHER'") != NULL, "output: %s", out);
+	free(out);
+	td_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* ---- signals ---- */
 
 /* Every WebSocket, logged in (a) or not yet (b), is closed with 1001. */
@@ -475,6 +586,8 @@ ops_suite(void)
 	tcase_add_test(tc, test_tls_http);
 	tcase_add_test(tc, test_tls_ws);
 	tcase_add_test(tc, test_tls_port_plain_request);
+	tcase_add_test(tc, test_tls_ciphers);
+	tcase_add_test(tc, test_tls_ciphers_invalid);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signals");

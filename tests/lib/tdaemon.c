@@ -354,8 +354,8 @@ td_slurp(const char *path, size_t *lenp)
 	return buf;
 }
 
-int
-td_make_cert(const char *dir)
+static int
+make_cert(const char *dir, int rsa)
 {
 	char path[PATH_MAX];
 	EVP_PKEY *pkey = NULL;
@@ -367,7 +367,7 @@ td_make_cert(const char *dir)
 	uint32_t serial;
 	int fd, ok = 0;
 
-	if ((pkey = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL)
+	if ((pkey = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL)
 		goto out;
 	if (RAND_bytes((unsigned char *)&serial, sizeof serial) != 1)
 		goto out;
@@ -422,6 +422,18 @@ out:
 	X509_free(x);
 	EVP_PKEY_free(pkey);
 	return ok ? 0 : -1;
+}
+
+int
+td_make_cert(const char *dir)
+{
+	return make_cert(dir, 0);
+}
+
+int
+td_make_rsa_cert(const char *dir)
+{
+	return make_cert(dir, 1);
 }
 
 /* ---- processes ---- */

@@ -117,6 +117,8 @@ void td_rmtree(const char *dir);
  * 127.0.0.1) and its key to dir/cert.pem and dir/key.pem. 0 or -1.
  */
 int td_make_cert(const char *dir);
+/* The same with an RSA key (2048 bits) instead of an EC one (P-256). */
+int td_make_rsa_cert(const char *dir);
 
 /* The daemon binary and the source tree's web root. */
 const char *td_daemon_path(void);
