@@ -55,6 +55,8 @@ static const char *check_ip(const char *);
 static const char *check_ice(const char *);
 static const char *check_plugin_option(const char *);
 static const char *check_base_path(const char *);
+static const char *check_voice_mode(const char *);
+static const char *check_http_url(const char *);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -192,6 +194,32 @@ static const struct cfg_key cfg_keys[] = {
 	  "then carries short-lived credentials for the turn: URLs." },
 	{ "turn_ttl_s", CT_INT, OFF(turn_ttl_s), 0, 60, 604800, "86400", CF_RELOAD, "seconds",
 	  "Lifetime of TURN credentials." },
+	{ "voice_mode", CT_STRING, OFF(voice_mode), 0, 0, 0, "mesh", 0, "mesh|sfu|auto",
+	  "How voice travels. mesh: every browser sends its microphone to every other browser in hearing range, "
+	  "as the reference (no other service needed). sfu: each browser sends one stream to a Janus server "
+	  "(janus_url) and receives the voices in its hearing range from it. auto: mesh while fewer than "
+	  "voice_sfu_threshold people are in anyone's hearing range in an area, the SFU above that. See docs/voice.md.",
+	  check_voice_mode },
+	{ "voice_sfu_threshold", CT_INT, OFF(voice_sfu_threshold), 0, 1, 100000, "8", CF_RELOAD, "people",
+	  "With voice_mode auto: an area switches to the SFU when someone in it has this many others in hearing "
+	  "range, and back to the mesh when everyone there has at most this number less two (after 10 s at least)." },
+	{ "voice_sfu_area", CT_INT, OFF(voice_sfu_area), 0, 0, 10000, "0", 0, "cells",
+	  "Side of the square areas the grid is cut into for the SFU: each area has a room of its own, on the "
+	  "janus_url instances in turn (area number modulo their count). 0 makes the whole grid one area." },
+	{ "janus_url", CT_LIST, OFF(janus_urls), OFF(njanus_urls), 0, 0, "", 0, "url ...",
+	  "HTTP API address of a Janus instance with the VideoRoom plugin, as in http://127.0.0.1:8088/janus. "
+	  "Repeat for several instances: areas are spread over them. Read at start-up. Browsers must reach the "
+	  "instances' media ports; only chatgridd talks to the API.",
+	  check_http_url },
+	{ "janus_api_secret", CT_STRING, OFF(janus_api_secret), 0, 0, 0, "", 0, "secret",
+	  "The api_secret of the Janus instances (janus.jcfg), sent with every request." },
+	{ "janus_admin_key", CT_STRING, OFF(janus_admin_key), 0, 0, 0, "", 0, "key",
+	  "The VideoRoom plugin's admin_key, needed to create rooms when the plugin has one." },
+	{ "janus_room_base", CT_INT, OFF(janus_room_base), 0, 1, 2000000000, "1000", 0, "number",
+	  "Number of the room of area 0; area n uses janus_room_base + n. Rooms found in the way at start-up "
+	  "are destroyed and made again, so give each chatgridd sharing a Janus a range of its own." },
+	{ "janus_timeout_ms", CT_INT, OFF(janus_timeout_ms), 0, 500, 600000, "5000", CF_RELOAD, "milliseconds",
+	  "Time Janus has to answer a request before the instance is taken for down (and retried every second)." },
 	{ "plugin_dir", CT_STRING, OFF(plugin_dir), 0, 0, 0, PKGLIBDIR "/plugins", 0, "directory",
 	  "Directory of item plugins: each .so file in it is loaded into a chatgrid-itemhost process of its own "
 	  "at start-up. SIGHUP loads files added since." },
@@ -346,6 +374,7 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 {
 	char *field = (char *)x->c + k->off;
 	char *end, *copy, *tok, *save = NULL;
+	const char *why;
 	long long n;
 	int b, lvl;
 	unsigned mask;
@@ -377,6 +406,10 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 			*(long long *)field = n;
 		return 0;
 	case CT_STRING:
+		if (k->check != NULL && *v != '\0' && (why = k->check(v)) != NULL) {
+			cfg_error(x, file, line, "%s '%s' %s", k->name, v, why);
+			return -1;
+		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
 		return 0;
@@ -395,8 +428,6 @@ cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v, const char *f
 		copy = xstrdup(v);
 		for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
 			int *count = (int *)((char *)c + k->off_n);
-
-			const char *why;
 
 			if (k->check != NULL && (why = k->check(tok)) != NULL) {
 				cfg_error(x, file, line, "%s entry '%s' %s", k->name, tok, why);
@@ -492,6 +523,22 @@ check_base_path(const char *v)
 		if (*p == '/' && (p[1] == '/' || p[1] == '.'))
 			return "may not hold an empty segment or one starting with a dot";
 	}
+	return NULL;
+}
+
+static const char *
+check_voice_mode(const char *v)
+{
+	if (strcmp(v, "mesh") != 0 && strcmp(v, "sfu") != 0 && strcmp(v, "auto") != 0)
+		return "must be mesh, sfu or auto";
+	return NULL;
+}
+
+static const char *
+check_http_url(const char *v)
+{
+	if (strncmp(v, "http://", 7) != 0 || v[7] == '\0' || v[7] == '/')
+		return "must be an http:// URL";
 	return NULL;
 }
 
@@ -694,6 +741,8 @@ cfg_check(const struct config *c, cfg_error_cb err, void *arg)
 		cfg_error(&x, f, 0, "no listen address");
 	if (c->auth_jitter_min_ms > c->auth_jitter_max_ms)
 		cfg_error(&x, f, 0, "auth_jitter_min_ms must not exceed auth_jitter_max_ms");
+	if (strcmp(c->voice_mode, "mesh") != 0 && c->njanus_urls == 0)
+		cfg_error(&x, f, 0, "voice_mode %s needs at least one janus_url", c->voice_mode);
 	if ((long long)c->auth_workers * c->argon2_memory_kib > (long long)c->auth_memory_limit_mb * 1024)
 		cfg_error(&x, f, 0, "auth_workers x argon2_memory_kib (%lld MiB) exceeds auth_memory_limit_mb (%d)",
 		    (long long)c->auth_workers * c->argon2_memory_kib / 1024, c->auth_memory_limit_mb);

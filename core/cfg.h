@@ -81,6 +81,17 @@ struct config {
 	char *turn_secret;
 	int turn_ttl_s;
 
+	/* voice through a Janus SFU (voice.c, janus.c) */
+	char *voice_mode;		/* "mesh", "sfu" or "auto" */
+	int voice_sfu_threshold;
+	int voice_sfu_area;
+	char *janus_urls[CFG_MAX_LIST];
+	int njanus_urls;
+	char *janus_api_secret;
+	char *janus_admin_key;
+	int janus_room_base;
+	int janus_timeout_ms;
+
 	/* items and their plugins */
 	char *plugin_dir;
 	char *itemhost;

@@ -36,12 +36,15 @@ CORE_SOURCES = \
 	core/proto-item.c \
 	core/proto-signal.c \
 	core/proto-sys.c \
+	core/proto-voice.c \
 	core/proto-world.c \
 	core/state.c core/state.h \
 	core/tick.c core/tick.h \
 	core/turn.c core/turn.h \
 	core/upgrade.c core/upgrade.h \
 	core/utf8.c core/utf8.h \
+	core/voice.c core/voice.h core/voice-int.h core/vpc.c \
+	core/janus.c core/janus.h \
 	core/world.c core/world.h \
 	core/ws.c core/ws.h \
 	core/xmalloc.c core/xmalloc.h

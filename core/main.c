@@ -33,6 +33,7 @@
 #include "proto.h"
 #include "seed.h"
 #include "tick.h"
+#include "voice.h"
 #include "worker.h"
 #include "world.h"
 #include "ws.h"
@@ -360,6 +361,7 @@ main(int argc, char **argv)
 	admin_init();
 	world_init();	/* before the database, so its shutdown saves run first */
 	items_init();	/* the same: the items' final write goes before the database closes */
+	voice_init();	/* after the world: its hooks run after the world's */
 	database_start();
 	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)

@@ -27,6 +27,7 @@ static const struct proto_msg *const families[] = {
 	proto_signal_msgs,
 	proto_admin_msgs,
 	proto_item_msgs,
+	proto_voice_msgs,
 };
 
 static const struct proto_msg **index_msgs;

@@ -88,6 +88,7 @@ extern const struct proto_msg proto_chat_msgs[];
 extern const struct proto_msg proto_signal_msgs[];
 extern const struct proto_msg proto_admin_msgs[];
 extern const struct proto_msg proto_item_msgs[];
+extern const struct proto_msg proto_voice_msgs[];
 void admin_init(void);
 void proto_item_init(void);
 

@@ -27,6 +27,7 @@
 #include "state.h"
 #include "tick.h"
 #include "turn.h"
+#include "voice.h"
 #include "world.h"
 #include "xmalloc.h"
 
@@ -177,6 +178,21 @@ foreach_in_rect(int x0, int y0, int x1, int y1, void (*fn)(struct player *, void
 				next = TAILQ_NEXT(q, bucket_entry);
 				fn(q, arg);
 			}
+}
+
+void
+world_foreach_near(int x, int y, int r, void (*fn)(struct player *, void *), void *arg)
+{
+	struct player *q, *next;
+
+	if (radius == 0) {
+		for (q = TAILQ_FIRST(&roster); q != NULL; q = next) {
+			next = TAILQ_NEXT(q, roster_entry);
+			fn(q, arg);
+		}
+		return;
+	}
+	foreach_in_rect(x - r, y - r, x + r, y + r, fn, arg);
 }
 
 /* --- sending --- */
@@ -513,6 +529,7 @@ welcome_json(struct player *p)
 	json_object_object_add(wc, "movementMaxStepsPerTick", json_object_new_int(cfg->movement_max_steps_per_tick));
 	json_object_object_add(wc, "interestRadius", json_object_new_int(radius));
 	json_object_object_add(wc, "iceServers", turn_ice_servers(c->account_id));
+	voice_world_config(wc);
 	json_object_object_add(o, "worldConfig", wc);
 
 	if (ui_json_fn != NULL)

@@ -48,6 +48,13 @@ int world_distance(int x0, int y0, int x1, int y1);
 /* Can someone at (ox, oy) perceive what happens at (x, y)? */
 int world_perceives(int ox, int oy, int x, int y);
 
+/*
+ * Call fn for every player within r cells (Chebyshev) of (x, y), and maybe a
+ * few more: fn measures for itself. Uses the interest buckets when there are
+ * some. fn must not move or remove players.
+ */
+void world_foreach_near(int x, int y, int r, void (*fn)(struct player *, void *), void *arg);
+
 /* Send to every roster member but except (may be NULL). */
 void world_send_all(struct outmsg *, const struct client *except);
 /* Send to the roster members who perceive (x, y), but except. */

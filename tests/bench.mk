@@ -38,3 +38,12 @@ tests_integration_test_abuse_CPPFLAGS = $(WORLD_IT_CPPFLAGS)
 tests_integration_test_abuse_CFLAGS = $(WORLD_IT_CFLAGS)
 tests_integration_test_abuse_LDADD = $(WORLD_IT_LDADD)
 endif
+
+# `make bench-voice`: N Chromium pages on one square, mesh then a Janus SFU
+# (tests/bench/voice.bench.mjs, inside the browser tests' network namespace);
+# CG_VOICE_BENCH_N (6) pages, CG_VOICE_BENCH_SECONDS (20) measured.
+.PHONY: bench-voice
+bench-voice: core/chatgridd core/chatgridctl
+	CG_BUILDDIR='$(abs_top_builddir)' CG_TEST_TIMEOUT_MS=1500000 CG_RUN_LIMIT_S=3600 \
+	    $(SHELL) $(top_srcdir)/tests/browser/run.sh $(top_srcdir)/tests/bench/voice.bench.mjs
+EXTRA_DIST += tests/bench/voice.bench.mjs

@@ -21,6 +21,7 @@ include $(srcdir)/tests/auth.mk
 include $(srcdir)/tests/media.mk
 include $(srcdir)/tests/admin.mk
 include $(srcdir)/tests/world.mk
+include $(srcdir)/tests/voice.mk
 
 # The layering of core/ (scripts/check-layering, issue 16): the checker on its
 # own fixtures, then no dependency circle between core/'s part folders.

@@ -5,6 +5,8 @@
 import { AudioEngine } from './audio/engine.js';
 import { MediaSession } from './session/media.js';
 import { PeerManager } from './webrtc/peers.js';
+import { SfuManager } from './webrtc/sfu.js';
+import { say } from './feedback.js';
 import { Heartbeat } from './net/heartbeat.js';
 import { state } from './state.js';
 
@@ -40,6 +42,7 @@ export const peers = new PeerManager({
   engine,
   selfId: () => state.selfId,
   listenGain,
+  route: (peerId) => sfu.route(peerId),
   ensurePeer: (msg) => {
     if (state.peers.has(msg.senderId)) return;
     state.peers.set(msg.senderId, {
@@ -50,6 +53,16 @@ export const peers = new PeerManager({
       y: Number.isInteger(msg.y) ? msg.y : 20,
     });
   },
+});
+
+/** Voice through the server's SFU when worldConfig.voiceMode asks for it. */
+export const sfu = new SfuManager({
+  send,
+  engine,
+  listenGain,
+  closeMesh: (peerId) => peers.close(peerId),
+  planned: () => peers.activate(),
+  say: (text, cue) => say(text, /** @type {any} */ (cue)),
 });
 
 /** Set by the connection module: what a stale heartbeat starts. */

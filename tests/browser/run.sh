@@ -134,7 +134,7 @@ if [ $# -eq 0 ]; then
 fi
 # Each test bounds itself; this bounds the whole run should a browser hang.
 limit=
-command -v timeout >/dev/null 2>&1 && limit="timeout -k 10 1800"
-$limit node --test --test-reporter=tap --test-concurrency=1 --test-timeout=300000 "$@"
+command -v timeout >/dev/null 2>&1 && limit="timeout -k 10 ${CG_RUN_LIMIT_S:-1800}"
+$limit node --test --test-reporter=tap --test-concurrency=1 --test-timeout="${CG_TEST_TIMEOUT_MS:-300000}" "$@"
 rc=$?
 exit $rc

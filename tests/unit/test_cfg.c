@@ -590,6 +590,53 @@ START_TEST(test_allowed_origins_scheme)
 }
 END_TEST
 
+/* The SFU voice keys: the mode is one of three words, and an SFU needs a Janus. */
+START_TEST(test_voice_keys)
+{
+	struct config *c;
+
+	c = load("");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->voice_mode, "mesh");
+	ck_assert_int_eq(c->njanus_urls, 0);
+	ck_assert_int_eq(c->voice_sfu_threshold, 8);
+	ck_assert_int_eq(c->janus_room_base, 1000);
+	cfg_free(c);
+
+	c = load("voice_mode crowd\n");
+	ck_assert_ptr_null(c);
+	one_error(mainconf, 3, "voice_mode 'crowd' must be mesh, sfu or auto");
+
+	c = load("voice_mode sfu\n");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(nerrs, 1);
+	ck_assert_ptr_nonnull(strstr(errs[0].msg, "voice_mode sfu needs at least one janus_url"));
+
+	/* The bad entry is named at its line; without it auto has no janus_url either. */
+	c = load("voice_mode auto\njanus_url ws://j.example:8188\n");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(nerrs, 2);
+	ck_assert_int_eq(errs[0].line, 4);
+	ck_assert_ptr_nonnull(strstr(errs[0].msg, "janus_url entry 'ws://j.example:8188' must be an http:// URL"));
+	ck_assert_ptr_nonnull(strstr(errs[1].msg, "voice_mode auto needs at least one janus_url"));
+
+	c = load("voice_mode auto\nvoice_sfu_threshold 3\nvoice_sfu_area 64\n"
+	    "janus_url http://10.0.0.11:8088/janus http://10.0.0.12:8088/janus\n"
+	    "janus_api_secret s3cret\njanus_admin_key k\njanus_room_base 5000\njanus_timeout_ms 2000\n");
+	ck_assert_msg(c != NULL, "%s:%d: %s", errs[0].file, errs[0].line, errs[0].msg);
+	ck_assert_str_eq(c->voice_mode, "auto");
+	ck_assert_int_eq(c->voice_sfu_threshold, 3);
+	ck_assert_int_eq(c->voice_sfu_area, 64);
+	ck_assert_int_eq(c->njanus_urls, 2);
+	ck_assert_str_eq(c->janus_urls[1], "http://10.0.0.12:8088/janus");
+	ck_assert_str_eq(c->janus_api_secret, "s3cret");
+	ck_assert_str_eq(c->janus_admin_key, "k");
+	ck_assert_int_eq(c->janus_room_base, 5000);
+	ck_assert_int_eq(c->janus_timeout_ms, 2000);
+	cfg_free(c);
+}
+END_TEST
+
 START_TEST(test_listen_limit)
 {
 	char text[2048], *p = text;
@@ -966,6 +1013,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_errors_all_reported);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_allowed_origins_scheme);
+	tcase_add_test(tc, test_voice_keys);
 	tcase_add_test(tc, test_listen_limit);
 	tcase_add_test(tc, test_origins_limit);
 	tcase_add_test(tc, test_cross_checks);

@@ -3,7 +3,7 @@
  * in the order of docs/protocol.md and the runtime-flow contract.
  */
 import { state, resetSessionState, hasPermission } from '../state.js';
-import { engine, media, peers, heartbeat, send, setSocket, getSocket, setStaleHandler } from '../services.js';
+import { engine, media, peers, sfu, heartbeat, send, setSocket, getSocket, setStaleHandler } from '../services.js';
 import { SignalingClient, socketUrl } from '../net/signaling.js';
 import { setSessionCookie, clearSessionCookie } from './cookie.js';
 import { applyPermissions, applyMicEnabled } from './permissions.js';
@@ -241,7 +241,7 @@ function handleMessage(msg) {
     default:
       break;
   }
-  if (state.running) handleWorldMessage(msg);
+  if (state.running && !sfu.handle(msg)) handleWorldMessage(msg);
 }
 
 function forgetSavedSession() {
@@ -362,6 +362,8 @@ function applyWelcome(msg) {
   send({ type: 'update_position', x: state.x, y: state.y });
   send({ type: 'update_nickname', nickname: state.nickname });
   peers.iceServers = state.iceServers;
+  sfu.iceServers = state.iceServers;
+  sfu.start(wc.voiceMode);
   peers.activate();
   engine.setVoiceLayer(state.layers.voice);
   heartbeat.start();
@@ -420,6 +422,7 @@ export function disconnect(status = 'Disconnected.', opts = {}) {
   heartbeat.stop();
   media.stop();
   peers.reset();
+  sfu.reset();
   engine.cleanupVoices();
   stopLoop();
   cancelTeleport();

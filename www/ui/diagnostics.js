@@ -9,6 +9,7 @@
  * @param {{
  *   state: any, engine: import('../audio/engine.js').AudioEngine,
  *   peers: import('../webrtc/peers.js').PeerManager, send: (msg: any) => boolean,
+ *   sfu: import('../webrtc/sfu.js').SfuManager,
  *   media: import('../session/media.js').MediaSession,
  * }} deps
  */
@@ -106,11 +107,39 @@ export function installDiagnostics(deps) {
     });
   }
 
+  /**
+   * WebRTC totals for the benchmark: peer connections (mesh and SFU), audio
+   * streams sent (one Opus encoder each) and received, bytes so far.
+   */
+  async function rtcStats() {
+    const pcs = [...peers.conns.values()].map((c) => c.pc).concat(deps.sfu.peerConnections());
+    const out = { pcs: pcs.length, encoders: 0, bytesSent: 0, decoders: 0, bytesReceived: 0, targetBitrate: 0, codecs: /** @type {string[]} */ ([]) };
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      report.forEach((/** @type {any} */ r) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'audio' && r.bytesSent > 0) {
+          out.encoders++;
+          out.bytesSent += r.bytesSent;
+          out.targetBitrate += r.targetBitrate || 0;
+          const codec = r.codecId ? report.get(r.codecId) : null;
+          if (codec) out.codecs.push(`${codec.mimeType} ${codec.sdpFmtpLine || ''}`.trim());
+        } else if (r.type === 'inbound-rtp' && r.kind === 'audio' && r.bytesReceived > 0) {
+          out.decoders++;
+          out.bytesReceived += r.bytesReceived;
+        }
+      });
+    }
+    return out;
+  }
+
   /** @type {any} */ (window).__chatgrid = {
+    rtcStats,
     state,
     measure,
     walkTo,
-    peers: () => peers.summary(),
+    peers: () => [...peers.summary(), ...deps.sfu.summary()],
+    sfu: () => deps.sfu.connections(),
     micEnabled: () => {
       const s = deps.media.stream;
       return s ? s.getAudioTracks().map((t) => t.enabled) : [];

@@ -39,6 +39,7 @@ export class PeerManager {
    *   selfId: () => string,
    *   listenGain: (peerId: string) => number,
    *   ensurePeer: (msg: any) => void,
+   *   route?: (peerId: string) => 'mesh' | 'wait' | 'sfu-pending' | 'sfu',
    * }} deps
    */
   constructor(deps) {
@@ -62,6 +63,11 @@ export class PeerManager {
     return this.deps.selfId() < peerId;
   }
 
+  /** How a peer's voice travels (webrtc/sfu.js); always the mesh without an SFU. @param {string} peerId */
+  route(peerId) {
+    return this.deps.route ? this.deps.route(peerId) : 'mesh';
+  }
+
   /** Negotiation may start: replay what arrived early. */
   activate() {
     this.active = true;
@@ -83,7 +89,7 @@ export class PeerManager {
         continue;
       }
       const d = Math.hypot(p.x - x, p.y - y);
-      if (d > HEARING_RADIUS + DISCONNECT_MARGIN) {
+      if (d > HEARING_RADIUS + DISCONNECT_MARGIN || this.route(id) === 'sfu') {
         this.close(id);
         this.offerer.delete(id);
         continue;
@@ -92,7 +98,7 @@ export class PeerManager {
     }
     if (!this.active) return;
     for (const p of peers.values()) {
-      if (this.conns.has(p.id) || !this.offersTo(p.id)) continue;
+      if (this.conns.has(p.id) || !this.offersTo(p.id) || this.route(p.id) !== 'mesh') continue;
       if (Math.hypot(p.x - x, p.y - y) <= HEARING_RADIUS + CONNECT_MARGIN) this.connect(p.id);
     }
   }
@@ -161,13 +167,14 @@ export class PeerManager {
 
   /** @param {any} msg an incoming signal */
   async handleSignal(msg) {
-    if (!this.active) {
+    if (!this.active || this.route(String(msg.senderId)) === 'wait') {
       this.queued.push(msg);
       if (this.queued.length > PENDING_SIGNALS_MAX) this.queued.shift();
       return;
     }
     const peerId = String(msg.senderId);
     this.deps.ensurePeer(msg);
+    if (this.route(peerId) === 'sfu') return; // heard through the SFU
     let conn = this.conns.get(peerId);
     const sdp = msg.sdp && typeof msg.sdp === 'object' ? msg.sdp : null;
     if (sdp && sdp.type === 'offer' && conn && (conn.pc.connectionState === 'failed' || conn.pc.connectionState === 'closed')) {

@@ -4,7 +4,7 @@
  * animation frames.
  */
 import { state } from '../state.js';
-import { peers } from '../services.js';
+import { peers, sfu } from '../services.js';
 import { tickMovement, tickTeleport } from './movement.js';
 import { drawScene } from '../ui/canvas.js';
 
@@ -17,6 +17,7 @@ function tick() {
   tickMovement(Date.now());
   tickTeleport(now);
   peers.update(state.x, state.y, state.peers);
+  sfu.update(state.x, state.y, state.peers);
 }
 
 function draw() {

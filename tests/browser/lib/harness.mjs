@@ -121,12 +121,17 @@ function recorder() {
   }, 10);
 }
 
-/** A page of its own (own cookies), recording announcements and sent packets. */
-export async function newPage(browser) {
+/**
+ * A page of its own (own cookies), recording announcements and sent packets.
+ * opts.init: a function run in the page before its scripts (after the recorder);
+ * opts.timeout: the page's default timeout (15 s; the benchmark's crowds need more).
+ */
+export async function newPage(browser, opts = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.setDefaultTimeout(budget(15000));
+  page.setDefaultTimeout(opts.timeout || budget(15000));
   await page.addInitScript(recorder);
+  if (opts.init) await page.addInitScript(opts.init);
   page.sent = [];
   page.received = [];
   page.on('websocket', (ws) => {
