@@ -1,8 +1,9 @@
 /*
  * auth.c: authentication flows. Each request runs as a small state machine:
  * database lookups on the loop (db.c), password hashing on worker threads
- * (worker.c), and a random delay before any failure is answered. While a
- * flow runs the connection is paused, so its messages keep their order.
+ * (worker.c, admitted by authq.c), and a random delay before any failure
+ * is answered. While a flow runs the connection is held: its messages wait
+ * in order, while pings and pongs are still read (a hash may wait long).
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "authq.h"
 #include "cfg.h"
 #include "client.h"
 #include "db.h"
@@ -61,6 +63,9 @@ struct auth_req {
 	char stored_hash[PASSWORD_ENCODED_MAX];
 	char new_hash[PASSWORD_ENCODED_MAX];
 	struct password_params params;
+	struct authq_entry q;	/* in the hashing line while q.queued */
+	uint64_t work_ms;	/* what the hash took on its thread */
+	int retry_s;		/* a "busy" refusal: retryAfterS */
 
 	/* the outcome */
 	char role[33];
@@ -72,7 +77,10 @@ struct auth_req {
 };
 
 static uint8_t secret[32];
+/* Verified against for unknown usernames; read on the loop only (copied into requests). */
 static char dummy_hash[PASSWORD_ENCODED_MAX];
+static int dummy_busy;		/* a recomputation is on a worker thread */
+static int dummy_stale;		/* the costs changed: recompute when a thread takes it */
 static void (**activate_fns)(struct client *);
 static int nactivate;
 
@@ -125,20 +133,118 @@ current_params(struct password_params *p)
 	p->parallelism = (uint32_t)cfg->argon2_parallelism;
 }
 
-void
-auth_prepare_dummy(void)
+/* A hash of a random password at p into out; 0 or -1. */
+static int
+dummy_compute(const struct password_params *p, char out[PASSWORD_ENCODED_MAX])
 {
-	struct password_params p;
 	uint8_t junk[16];
 	char pw[40];
 	int i;
 
-	current_params(&p);
-	RAND_bytes(junk, sizeof junk);
+	if (RAND_bytes(junk, sizeof junk) != 1)
+		return -1;
 	for (i = 0; i < 16; i++)
 		snprintf(pw + 2 * i, 3, "%02x", junk[i]);
-	if (password_hash(pw, &p, dummy_hash) != 0)
+	return password_hash(pw, p, out);
+}
+
+static void
+dummy_log(void)
+{
+	char params[64];
+
+	/* "$argon2id$v=19$m=...,t=...,p=...$salt$hash": the parameters, not the salt. */
+	sscanf(dummy_hash, "$argon2id$v=%*u$%63[^$]", params);
+	log_notice("dummy password hash for unknown usernames: argon2id %s", params);
+}
+
+void
+auth_prepare_dummy(void)
+{
+	struct password_params p;
+	uint64_t t0 = authq_now_ms();
+
+	current_params(&p);
+	if (dummy_compute(&p, dummy_hash) != 0)
 		fatalx("cannot compute the dummy password hash");
+	/* The first measured hash seeds the "try again in N s" estimates. */
+	authq_measured(authq_now_ms() - t0);
+	authq_measured(authq_now_ms() - t0);
+	authq_measured(authq_now_ms() - t0);
+	dummy_log();
+}
+
+struct dummy_job {
+	struct password_params p;
+	char hash[PASSWORD_ENCODED_MAX];
+	int rc;
+};
+
+static void
+dummy_work(void *arg)
+{
+	struct dummy_job *j = arg;
+
+	j->rc = dummy_compute(&j->p, j->hash);
+}
+
+static void dummy_refresh(void);
+
+static void
+dummy_done(void *arg)
+{
+	struct dummy_job *j = arg;
+	struct password_params now;
+
+	dummy_busy = 0;
+	current_params(&now);
+	if (j->rc == 0 && memcmp(&now, &j->p, sizeof now) == 0) {
+		memcpy(dummy_hash, j->hash, sizeof dummy_hash);
+		dummy_log();
+	} else
+		dummy_stale = 1;	/* failed, or the costs changed again meanwhile */
+	OPENSSL_cleanse(j, sizeof *j);
+	free(j);
+	dummy_refresh();
+}
+
+/*
+ * Recompute the dummy on a thread when the costs changed, so unknown
+ * usernames keep costing what a real account's verify costs. Until then
+ * the old one is used. A full queue is retried by the tick.
+ */
+static void
+dummy_refresh(void)
+{
+	struct password_params p;
+	struct dummy_job *j;
+
+	current_params(&p);
+	if (password_needs_rehash(dummy_hash, &p))
+		dummy_stale = 1;
+	if (!dummy_stale || dummy_busy)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->p = p;
+	if (worker_submit(dummy_work, dummy_done, j) != 0) {
+		free(j);
+		return;
+	}
+	dummy_stale = 0;
+	dummy_busy = 1;
+}
+
+void
+auth_reload(void)
+{
+	dummy_refresh();
+}
+
+static void
+dummy_tick(uint64_t now, void *arg)
+{
+	if (dummy_stale)
+		dummy_refresh();
 }
 
 /* --- replies --- */
@@ -205,7 +311,8 @@ req_new(struct client *c, enum auth_kind kind)
 	r->c = c;
 	r->kind = kind;
 	client_ref(c);
-	client_pause(c);
+	client_hold(c);
+	c->auth_req = r;
 	current_params(&r->params);
 	return r;
 }
@@ -215,10 +322,13 @@ req_free(struct auth_req *r)
 {
 	struct client *c = r->c;
 
+	if (c->auth_req == r)
+		c->auth_req = NULL;
 	OPENSSL_cleanse(r->password, sizeof r->password);
 	OPENSSL_cleanse(r->token, sizeof r->token);
+	OPENSSL_cleanse(r->stored_hash, sizeof r->stored_hash);
 	free(r);
-	client_resume(c);
+	client_unhold(c);
 	client_unref(c);
 }
 
@@ -240,7 +350,14 @@ fail_now(evutil_socket_t fd, short what, void *arg)
 	if (req_dead(r))
 		return;
 	log_info("%s (%s): authentication failed: %s", r->c->id, r->c->ip, r->message);
-	send_fail(r->c, r->message);
+	if (r->retry_s > 0) {
+		struct json_object *o = auth_result(0, r->message);
+
+		json_object_object_add(o, "retryAfterS", json_object_new_int(r->retry_s));
+		json_object_object_add(o, "authPolicy", policy_json(cfg));
+		client_send_json(r->c, o);
+	} else
+		send_fail(r->c, r->message);
 	if (r->kind == AK_COOKIE)
 		send_auth_required(r->c);
 	req_free(r);
@@ -266,13 +383,82 @@ req_fail(struct auth_req *r, const char *message, int count_it)
 		fail_now(-1, 0, r);
 }
 
-/* A database failure: an outage is said as such; anything else is a server error. */
+/*
+ * A database failure: an outage is said as such; anything else is a server
+ * error. Neither is the user's failure, so neither counts against the name
+ * or the address: a database stall must not lock real users out afterwards.
+ */
 static void
 req_fail_db(struct auth_req *r, const char *error, const char *server_error)
 {
 	log_warn("%s: %s failed: %s", r->c->id, r->kind == AK_REGISTER ? "registration" : "authentication",
 	    error);
-	req_fail(r, db_error_unavailable() ? DB_USER_MESSAGE : server_error, 1);
+	req_fail(r, db_error_unavailable() ? DB_USER_MESSAGE : server_error, 0);
+}
+
+/*
+ * Put r's hash in line. A refusal (this address has enough in line, or the
+ * queue is full) is answered at once as busy, with when to try again; it
+ * is nobody's failure and is not counted. Returns 0 when queued.
+ */
+static int
+req_hash(struct auth_req *r, worker_work_fn work, worker_done_fn done)
+{
+	char msg[128];
+	int retry_s = 1;
+
+	switch (authq_submit(&r->q, r->c->ip, work, done, r, &retry_s)) {
+	case AQ_OK:
+		return 0;
+	case AQ_ADDRESS_BUSY:
+		log_notice("%s (%s): %d password hashes of this address in line; refused as busy",
+		    r->c->id, r->c->ip, cfg->auth_hash_ip_limit);
+		snprintf(msg, sizeof msg, "Too many sign-ins in progress from your address. "
+		    "Try again in %d s.", retry_s);
+		break;
+	case AQ_FULL:
+	default:
+		log_warn("%s (%s): the password hashing queue is full; refused as busy", r->c->id,
+		    r->c->ip);
+		snprintf(msg, sizeof msg, "Server busy. Try again in %d s.", retry_s);
+		break;
+	}
+	r->retry_s = retry_s;
+	req_fail(r, msg, 0);
+	return -1;
+}
+
+/* From a hash job's done: out of line, and the measured cost is noted. */
+static void
+req_hashed(struct auth_req *r)
+{
+	authq_done(&r->q, r->work_ms);
+}
+
+/* Tell a client whose hash waits for a thread where it stands (authq announce). */
+static void
+req_queued(void *arg, int position, int eta_s)
+{
+	struct auth_req *r = arg;
+	struct json_object *o;
+
+	if (r->c->state != CS_WS)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("auth_queued"));
+	json_object_object_add(o, "position", json_object_new_int(position));
+	json_object_object_add(o, "etaSeconds", json_object_new_int(eta_s));
+	client_send_json(r->c, o);
+}
+
+/* A held connection has gone: its hash, if it still waits, is never run. */
+static void
+auth_client_gone(struct client *c)
+{
+	struct auth_req *r = c->auth_req;
+
+	if (r != NULL && r->q.queued)
+		authq_cancel(&r->q);
 }
 
 static void
@@ -370,11 +556,15 @@ login_verify_work(void *arg)
 {
 	struct auth_req *r = arg;
 
-	r->verified = password_verify(r->found ? r->stored_hash : dummy_hash, r->password) && r->found;
+	uint64_t t0 = authq_now_ms();
+
+	/* Unknown users verify against the dummy, copied in on the loop. */
+	r->verified = password_verify(r->stored_hash, r->password) && r->found;
 	if (r->verified && password_needs_rehash(r->stored_hash, &r->params) &&
 	    password_hash(r->password, &r->params, r->new_hash) != 0)
 		r->new_hash[0] = '\0';
 	OPENSSL_cleanse(r->password, sizeof r->password);
+	r->work_ms = authq_now_ms() - t0;
 }
 
 static void
@@ -384,6 +574,7 @@ login_verify_done(void *arg)
 	char id[24], life[16];
 	const char *v[5];
 
+	req_hashed(r);
 	if (req_dead(r))
 		return;
 	if (!r->verified) {
@@ -445,11 +636,9 @@ login_lookup_cb(const PGresult *res, const char *error, void *arg)
 		copy_col(res, 1, r->username, sizeof r->username);
 		copy_col(res, 2, r->stored_hash, sizeof r->stored_hash);
 		r->disabled = strcmp(PQgetvalue(res, 0, 3), "active") != 0;
-	}
-	if (worker_submit(login_verify_work, login_verify_done, r) != 0) {
-		log_warn("%s: password workers are saturated", r->c->id);
-		req_fail(r, "Authentication failed due to a server error. Please try again.", 0);
-	}
+	} else
+		memcpy(r->stored_hash, dummy_hash, sizeof r->stored_hash);
+	(void)req_hash(r, login_verify_work, login_verify_done);
 }
 
 static void
@@ -478,10 +667,12 @@ static void
 register_hash_work(void *arg)
 {
 	struct auth_req *r = arg;
+	uint64_t t0 = authq_now_ms();
 
 	if (password_hash(r->password, &r->params, r->new_hash) != 0)
 		r->new_hash[0] = '\0';
 	OPENSSL_cleanse(r->password, sizeof r->password);
+	r->work_ms = authq_now_ms() - t0;
 }
 
 static void
@@ -491,10 +682,11 @@ register_hash_done(void *arg)
 	char life[16];
 	const char *v[5];
 
+	req_hashed(r);
 	if (req_dead(r))
 		return;
 	if (r->new_hash[0] == '\0') {
-		req_fail(r, "Registration failed due to a server error.", 1);
+		req_fail(r, "Registration failed due to a server error.", 0);
 		return;
 	}
 	new_token(r->token);
@@ -571,10 +763,15 @@ auth_register(struct client *c, struct json_object *msg)
 		policy_normalize_email(email, r->email, sizeof r->email);
 		r->has_email = r->email[0] != '\0';
 	}
-	if (worker_submit(register_hash_work, register_hash_done, r) != 0) {
-		log_warn("%s: password workers are saturated", c->id);
-		req_fail(r, "Registration failed due to a server error.", 0);
+	/* Every registration admitted counts, successful or not: accounts cost storage. */
+	if (ratelimit_register_blocked(c->ip, tick_mono_ms())) {
+		log_notice("%s (%s): %d registrations from this address in %d s; refused", c->id,
+		    c->ip, cfg->auth_register_ip_limit, cfg->auth_register_window_s);
+		req_fail(r, "Too many registrations from your address. Try again later.", 0);
+		return;
 	}
+	if (req_hash(r, register_hash_work, register_hash_done) == 0)
+		ratelimit_register(c->ip, tick_mono_ms());
 }
 
 /* --- resume (message, cookie, HTTP) --- */
@@ -860,6 +1057,9 @@ void
 auth_init(void)
 {
 	ratelimit_init();
+	authq_init(req_queued);
+	client_on_teardown(auth_client_gone);
+	tick_add("dummy password hash", 1000, dummy_tick, NULL);
 	proto_set_gate(auth_gate);
 	proto_on_open(auth_open);
 	db_register("auth_account_by_name",

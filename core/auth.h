@@ -21,6 +21,8 @@ void auth_init(void);
 void auth_set_secret(const uint8_t key[32]);
 /* Hash a dummy password once, so unknown users cost a real verify (blocking). */
 void auth_prepare_dummy(void);
+/* After a reload: recompute the dummy on a thread if the Argon2id costs changed. */
+void auth_reload(void);
 /* HMAC-SHA256(secret, token) as lowercase hex. */
 void auth_token_hash(const char *token, char out[65]);
 /* Run after a successful authentication (the world sends welcome). */

@@ -141,7 +141,21 @@ static const struct cfg_key cfg_keys[] = {
 	{ "auth_workers", CT_INT, OFF(auth_workers), 0, 1, 64, "2", 0, "threads",
 	  "Threads hashing passwords, off the event loop." },
 	{ "auth_queue", CT_INT, OFF(auth_queue), 0, 1, 100000, "256", 0, "jobs",
-	  "Password hashes that may wait for a thread; past it a login is refused as a server error." },
+	  "Password hashes that may wait for a thread. Past it a login or registration is answered "
+	  "\"Server busy. Try again in N s.\" (N from the measured cost of a hash), which is not "
+	  "counted as a failure. A client whose hash must wait is sent auth_queued." },
+	{ "auth_hash_ip_limit", CT_INT, OFF(auth_hash_ip_limit), 0, 1, 100000, "4", CF_RELOAD, "jobs",
+	  "Password hashes (logins and registrations) from one address waiting or running at once; "
+	  "past it that address is answered \"Too many sign-ins in progress from your address. Try again "
+	  "in N s.\" The default, twice the default auth_workers, lets one address keep every thread "
+	  "busy but never hold the queue, so one address's flood delays others' logins by a few "
+	  "hashes at most. Work for a client that has gone is dropped before it is hashed." },
+	{ "auth_register_ip_limit", CT_INT, OFF(auth_register_ip_limit), 0, 1, 1000000, "10", CF_RELOAD, "registrations",
+	  "Registrations from one address in auth_register_window_s, successful ones included, after "
+	  "which it is answered \"Too many registrations from your address. Try again later.\" without "
+	  "hashing. Behind a reverse proxy set trusted_proxies, or everyone shares the proxy's address." },
+	{ "auth_register_window_s", CT_INT, OFF(auth_register_window_s), 0, 1, 604800, "3600", CF_RELOAD, "seconds",
+	  "Window in which registrations per address are counted." },
 	{ "auth_memory_limit_mb", CT_INT, OFF(auth_memory_limit_mb), 0, 1, 65536, "512", CF_RELOAD, "MiB",
 	  "Ceiling on auth_workers x argon2_memory_kib, checked when the configuration is read." },
 	{ "session_lifetime_s", CT_INT, OFF(session_lifetime_s), 0, 60, 31536000, "1209600", CF_RELOAD, "seconds",

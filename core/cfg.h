@@ -55,6 +55,9 @@ struct config {
 	int argon2_parallelism;
 	int auth_workers;
 	int auth_queue;
+	int auth_hash_ip_limit;
+	int auth_register_ip_limit;
+	int auth_register_window_s;
 	int auth_memory_limit_mb;
 	int session_lifetime_s;
 	int auth_fail_window_s;

@@ -319,7 +319,8 @@ client_queue(struct client *c, const uint8_t *buf, size_t len)
 {
 	struct pending_msg *p;
 
-	if (c->npending >= PENDING_MAX) {
+	if (c->npending >= PENDING_MAX ||
+	    c->pending_bytes + len > (size_t)cfg->max_message_bytes) {
 		client_send_error(c, "rate_limited", "Too many messages while the last one is handled.");
 		client_bad_message(c);
 		return;
@@ -329,13 +330,46 @@ client_queue(struct client *c, const uint8_t *buf, size_t len)
 	memcpy(p->data, buf, len);
 	STAILQ_INSERT_TAIL(&c->pending, p, entry);
 	c->npending++;
+	c->pending_bytes += len;
+}
+
+/* Reading stops while a pause that is not a hold is in force. */
+static int
+client_reads_paused(const struct client *c)
+{
+	return c->paused > c->holds || (c->paused > 0 && c->state != CS_WS);
+}
+
+static void
+client_read_again(struct client *c)
+{
+	bufferevent_enable(c->bev, EV_READ);
+	/* Bytes that arrived meanwhile are waiting in the input buffer. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 void
 client_pause(struct client *c)
 {
-	if (c->paused++ == 0 && c->bev != NULL)
+	c->paused++;
+	if (c->bev != NULL && client_reads_paused(c))
 		bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+client_hold(struct client *c)
+{
+	c->holds++;
+	client_pause(c);
+}
+
+void
+client_unhold(struct client *c)
+{
+	if (c->holds > 0)
+		c->holds--;
+	client_resume(c);
 }
 
 void
@@ -343,21 +377,27 @@ client_resume(struct client *c)
 {
 	struct pending_msg *p;
 
-	if (c->paused == 0 || --c->paused > 0 || c->state == CS_DEAD)
+	if (c->paused == 0 || c->state == CS_DEAD) {
+		if (c->paused > 0)
+			c->paused--;
 		return;
+	}
+	if (--c->paused > 0) {
+		/* Only holds are left: reading goes on. */
+		if (!client_reads_paused(c))
+			client_read_again(c);
+		return;
+	}
 	c->refs++;
 	while (!c->paused && (c->state == CS_WS) && (p = STAILQ_FIRST(&c->pending)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->pending, entry);
 		c->npending--;
+		c->pending_bytes -= p->len;
 		proto_message(c, p->data, p->len);
 		free(p);
 	}
-	if (!c->paused && c->state != CS_DEAD) {
-		bufferevent_enable(c->bev, EV_READ);
-		/* Bytes that arrived meanwhile are waiting in the input buffer. */
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-			bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-	}
+	if (!client_reads_paused(c) && c->state != CS_DEAD)
+		client_read_again(c);
 	client_unref(c);
 }
 
@@ -500,7 +540,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	c->refs++;
 	if (c->state == CS_HTTP)
 		client_read_http(c, in);
-	if (c->paused) {
+	if (client_reads_paused(c)) {
 		client_unref(c);
 		return;
 	}

@@ -78,8 +78,12 @@ struct client {
 
 	/* An asynchronous handler is running: later messages wait in order. */
 	int paused;
+	int holds;			/* of the pauses, those that keep reading (client_hold) */
 	STAILQ_HEAD(, pending_msg) pending;
 	int npending;
+	size_t pending_bytes;
+
+	void *auth_req;			/* auth.c's request in flight; not owned */
 
 	void *player;			/* owned by world.c */
 
@@ -131,6 +135,15 @@ void client_unref(struct client *);
  */
 void client_pause(struct client *);
 void client_resume(struct client *);
+/*
+ * A pause that keeps reading a WebSocket (for long waits such as a queued
+ * password hash): pings are answered and pongs seen, so the wait does not
+ * look like a dead peer, while messages wait in order as under
+ * client_pause, at most 64 of them and max_message_bytes in all (one over
+ * either is refused with a rate_limited error). Ended by client_unhold.
+ */
+void client_hold(struct client *);
+void client_unhold(struct client *);
 
 /* Start a WebSocket close handshake (or close after the HTTP reply drains). */
 void client_close(struct client *, int code, const char *reason);

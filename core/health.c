@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "authq.h"
 #include "client.h"
 #include "health.h"
 #include "http.h"
@@ -35,6 +36,7 @@ health_get(struct client *c, struct http_req *r)
 	json_object_object_add(o, "uptimeMs", json_object_new_int64((int64_t)(tick_mono_ms() - cg_start_ms)));
 	json_object_object_add(o, "connections", json_object_new_int(client_count));
 	json_object_object_add(o, "mediaStreams", json_object_new_int(media_streams()));
+	json_object_object_add(o, "passwordHashes", json_object_new_int(authq_in_line()));
 	json_object_object_add(o, "database", json_object_new_string(db));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	/* 503 when degraded, so a balancer can take us out of rotation. */

@@ -4,6 +4,7 @@ sbin_PROGRAMS += core/chatgridd
 # Everything but main.c, shared with unit tests and fuzzers.
 CORE_SOURCES = \
 	core/auth.c core/auth.h \
+	core/authq.c core/authq.h \
 	core/bucket.c core/bucket.h \
 	core/casefold.c core/casefold.h core/casefold-table.c \
 	core/cfg.c core/cfg.h \

@@ -185,6 +185,7 @@ reload(void)
 	cfg = n;
 	apply_logging(cfg);
 	proto_init();	/* the JSON depth limit may have changed */
+	auth_reload();	/* the Argon2id costs may have changed */
 	plugin_rescan();	/* item plugins dropped into plugin_dir since */
 	log_notice("reloaded configuration from %s", config_path);
 }

@@ -1,4 +1,7 @@
-/* ratelimit.c: sliding windows of failure counts; empty keys are swept by the tick. */
+/*
+ * ratelimit.c: sliding windows of failure counts, and of registrations per
+ * address; empty keys are swept by the tick.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -17,7 +20,8 @@
  */
 #define SLICES 16
 
-static struct strmap *windows;
+static struct strmap *windows;		/* failures: auth_fail_window_s */
+static struct strmap *registrations;	/* per address: auth_register_window_s */
 
 struct window {
 	uint64_t slice[SLICES];		/* slice number each counter belongs to */
@@ -25,17 +29,17 @@ struct window {
 };
 
 static uint64_t
-slice_ms(void)
+slice_ms(int window_s)
 {
-	uint64_t ms = (uint64_t)cfg->auth_fail_window_s * 1000 / SLICES;
+	uint64_t ms = (uint64_t)window_s * 1000 / SLICES;
 
 	return ms > 0 ? ms : 1;
 }
 
 static uint32_t
-total(const struct window *w, uint64_t now)
+total(const struct window *w, int window_s, uint64_t now)
 {
-	uint64_t cur = now / slice_ms();
+	uint64_t cur = now / slice_ms(window_s);
 	uint32_t n = 0;
 	int i;
 
@@ -46,23 +50,23 @@ total(const struct window *w, uint64_t now)
 }
 
 static uint32_t
-count(const char *key, uint64_t now)
+count(struct strmap *m, int window_s, const char *key, uint64_t now)
 {
-	struct window *w = strmap_get(windows, key);
+	struct window *w = strmap_get(m, key);
 
-	return w != NULL ? total(w, now) : 0;
+	return w != NULL ? total(w, window_s, now) : 0;
 }
 
 static void
-add(const char *key, uint64_t now)
+add(struct strmap *m, int window_s, const char *key, uint64_t now)
 {
-	struct window *w = strmap_get(windows, key);
-	uint64_t cur = now / slice_ms();
+	struct window *w = strmap_get(m, key);
+	uint64_t cur = now / slice_ms(window_s);
 	int i = (int)(cur % SLICES);
 
 	if (w == NULL) {
 		w = xcalloc(1, sizeof *w);
-		strmap_put(windows, key, w);
+		strmap_put(m, key, w);
 	}
 	if (w->slice[i] != cur) {
 		w->slice[i] = cur;
@@ -83,8 +87,8 @@ ratelimit_blocked(const char *ip, const char *identity, uint64_t now)
 	char key[512];
 
 	ident_key(key, sizeof key, ip, identity);
-	return count(ip, now) >= (uint32_t)cfg->auth_fail_ip_limit ||
-	    count(key, now) >= (uint32_t)cfg->auth_fail_identity_limit;
+	return count(windows, cfg->auth_fail_window_s, ip, now) >= (uint32_t)cfg->auth_fail_ip_limit ||
+	    count(windows, cfg->auth_fail_window_s, key, now) >= (uint32_t)cfg->auth_fail_identity_limit;
 }
 
 void
@@ -93,8 +97,21 @@ ratelimit_fail(const char *ip, const char *identity, uint64_t now)
 	char key[512];
 
 	ident_key(key, sizeof key, ip, identity);
-	add(ip, now);
-	add(key, now);
+	add(windows, cfg->auth_fail_window_s, ip, now);
+	add(windows, cfg->auth_fail_window_s, key, now);
+}
+
+int
+ratelimit_register_blocked(const char *ip, uint64_t now)
+{
+	return count(registrations, cfg->auth_register_window_s, ip, now) >=
+	    (uint32_t)cfg->auth_register_ip_limit;
+}
+
+void
+ratelimit_register(const char *ip, uint64_t now)
+{
+	add(registrations, cfg->auth_register_window_s, ip, now);
 }
 
 void
@@ -107,11 +124,22 @@ ratelimit_clear(const char *ip, const char *identity)
 }
 
 static int
-expired(const char *key, void *value, void *arg)
+fail_expired(const char *key, void *value, void *arg)
 {
 	struct window *w = value;
 
-	if (total(w, *(uint64_t *)arg) > 0)
+	if (total(w, cfg->auth_fail_window_s, *(uint64_t *)arg) > 0)
+		return 0;
+	free(w);
+	return 1;
+}
+
+static int
+register_expired(const char *key, void *value, void *arg)
+{
+	struct window *w = value;
+
+	if (total(w, cfg->auth_register_window_s, *(uint64_t *)arg) > 0)
 		return 0;
 	free(w);
 	return 1;
@@ -120,18 +148,20 @@ expired(const char *key, void *value, void *arg)
 static void
 ratelimit_sweep(uint64_t now, void *arg)
 {
-	strmap_sweep(windows, expired, &now);
+	strmap_sweep(windows, fail_expired, &now);
+	strmap_sweep(registrations, register_expired, &now);
 }
 
 unsigned long
 ratelimit_keys(void)
 {
-	return (unsigned long)strmap_count(windows);
+	return (unsigned long)(strmap_count(windows) + strmap_count(registrations));
 }
 
 void
 ratelimit_init(void)
 {
 	windows = strmap_new();
+	registrations = strmap_new();
 	tick_add("auth rate limit sweep", 5000, ratelimit_sweep, NULL);
 }

@@ -28,6 +28,7 @@ struct worker_job {
 	worker_work_fn work;
 	worker_done_fn done;
 	void *arg;		/* owned by the caller; handed back in done */
+	int cancelled;		/* work is skipped; done still runs */
 	struct worker_job *next;
 };
 
@@ -116,7 +117,8 @@ worker_main(void *unused)
 		worker_nrunning++;
 		pthread_mutex_unlock(&worker_mtx);
 
-		j->work(j->arg);
+		if (!j->cancelled)
+			j->work(j->arg);
 
 		pthread_mutex_lock(&worker_mtx);
 		worker_nrunning--;
@@ -248,6 +250,7 @@ worker_submit(worker_work_fn work, worker_done_fn done, void *arg)
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
+	j->cancelled = 0;
 	pthread_mutex_lock(&worker_mtx);
 	if (worker_stopping || worker_npending >= worker_max_queue) {
 		pthread_mutex_unlock(&worker_mtx);
@@ -259,6 +262,33 @@ worker_submit(worker_work_fn work, worker_done_fn done, void *arg)
 	pthread_cond_signal(&worker_cv);
 	pthread_mutex_unlock(&worker_mtx);
 	return 0;
+}
+
+int
+worker_cancel(void *arg)
+{
+	struct worker_job *j, *prev = NULL;
+	int found = 0;
+
+	pthread_mutex_lock(&worker_mtx);
+	for (j = worker_pending.head; j != NULL; prev = j, j = j->next) {
+		if (j->arg != arg)
+			continue;
+		if (prev != NULL)
+			prev->next = j->next;
+		else
+			worker_pending.head = j->next;
+		if (worker_pending.tail == j)
+			worker_pending.tail = prev;
+		worker_npending--;
+		j->cancelled = 1;
+		worker_list_push(&worker_finished, j);
+		worker_wake_locked();
+		found = 1;
+		break;
+	}
+	pthread_mutex_unlock(&worker_mtx);
+	return found;
 }
 
 int
@@ -312,7 +342,8 @@ worker_shutdown(void)
 		struct worker_job *j = worker_pending.head;
 
 		worker_pending.head = j->next;
-		j->work(j->arg);
+		if (!j->cancelled)
+			j->work(j->arg);
 		worker_list_push(&worker_finished, j);
 	}
 	worker_pending.tail = NULL;

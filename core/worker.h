@@ -29,6 +29,13 @@ int worker_init(struct event_base *, int nthreads, int max_queue);
  */
 int worker_submit(worker_work_fn work, worker_done_fn done, void *arg);
 
+/*
+ * Withdraw the waiting job whose arg is arg: its work will not run, and its
+ * done runs later on the loop as usual (never inside this call). Returns 1,
+ * or 0 when no such job waits (it is running or finished: done comes anyway).
+ */
+int worker_cancel(void *arg);
+
 /* Jobs waiting for a thread, and jobs on a thread now (for /healthz). */
 int worker_queued(void);
 int worker_running(void);

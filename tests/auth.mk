@@ -1,6 +1,7 @@
 # tests/auth.mk: integration tests of accounts and sessions (reference §3):
 # the WebSocket auth flows, the session cookie endpoints, rate limits and
-# jitter, database outages and concurrent start-up, and a login storm.
+# jitter, admission to hashing (floods), database outages and concurrent
+# start-up, and a login storm.
 # Every program starts one private PostgreSQL cluster (tests/lib/pgtest.c)
 # and a fresh chatgridd per test case. Included from tests/local.mk.
 if HAVE_CHECK
@@ -17,11 +18,13 @@ check_PROGRAMS += \
 	tests/integration/test_auth_flows \
 	tests/integration/test_auth_http \
 	tests/integration/test_auth_limits \
+	tests/integration/test_auth_flood \
 	tests/integration/test_auth_db
 TESTS += \
 	tests/integration/test_auth_flows \
 	tests/integration/test_auth_http \
 	tests/integration/test_auth_limits \
+	tests/integration/test_auth_flood \
 	tests/integration/test_auth_db
 
 # auth_required and the gate, register, login, resume, logout, cookie
@@ -46,6 +49,15 @@ tests_integration_test_auth_limits_SOURCES = \
 tests_integration_test_auth_limits_CPPFLAGS = $(AUTH_IT_CPPFLAGS)
 tests_integration_test_auth_limits_CFLAGS = $(AUTH_IT_CFLAGS)
 tests_integration_test_auth_limits_LDADD = $(AUTH_IT_LDADD)
+
+# Admission to password hashing: registrations and hashes per address, a
+# registration flood beside a real login, work of clients that have gone,
+# busy answers, auth_queued and pings while waiting, the dummy after a reload.
+tests_integration_test_auth_flood_SOURCES = \
+	tests/integration/test_auth_flood.c $(AUTH_IT_SOURCES)
+tests_integration_test_auth_flood_CPPFLAGS = $(AUTH_IT_CPPFLAGS)
+tests_integration_test_auth_flood_CFLAGS = $(AUTH_IT_CFLAGS)
+tests_integration_test_auth_flood_LDADD = $(AUTH_IT_LDADD)
 
 # PostgreSQL outage and recovery; two daemons migrating one empty database.
 tests_integration_test_auth_db_SOURCES = \

@@ -105,6 +105,7 @@ argon2_memory_kib 1024
 argon2_time_cost 1
 auth_fail_ip_limit 1000
 auth_fail_identity_limit 1000
+auth_register_ip_limit 100000
 log_level info
 media_allow_private yes
 CONF

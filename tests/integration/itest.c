@@ -65,7 +65,11 @@ it_start(const char *extra_config_lines, int tls)
 	char *extra;
 	struct td *td;
 
-	if (asprintf(&extra, "www_root %s\n%s", it_www(),
+	/*
+	 * Every test client comes from 127.0.0.1: the per-address admission
+	 * limits are lifted here, and the tests of those limits set their own.
+	 */
+	if (asprintf(&extra, "www_root %s\nauth_register_ip_limit 1000000\nauth_hash_ip_limit 10000\n%s", it_www(),
 	    extra_config_lines != NULL ? extra_config_lines : "") < 0)
 		ck_abort_msg("out of memory");
 	td = td_start(extra, tls);
