@@ -168,9 +168,7 @@ auth_prepare_dummy(void)
 	if (dummy_compute(&p, dummy_hash) != 0)
 		fatalx("cannot compute the dummy password hash");
 	/* The first measured hash seeds the "try again in N s" estimates. */
-	authq_measured(authq_now_ms() - t0);
-	authq_measured(authq_now_ms() - t0);
-	authq_measured(authq_now_ms() - t0);
+	authq_reset_cost(authq_now_ms() - t0);
 	dummy_log();
 }
 
@@ -178,14 +176,17 @@ struct dummy_job {
 	struct password_params p;
 	char hash[PASSWORD_ENCODED_MAX];
 	int rc;
+	uint64_t ms;		/* what it took: the new cost of a hash */
 };
 
 static void
 dummy_work(void *arg)
 {
 	struct dummy_job *j = arg;
+	uint64_t t0 = authq_now_ms();
 
 	j->rc = dummy_compute(&j->p, j->hash);
+	j->ms = authq_now_ms() - t0;
 }
 
 static void dummy_refresh(void);
@@ -200,6 +201,8 @@ dummy_done(void *arg)
 	current_params(&now);
 	if (j->rc == 0 && memcmp(&now, &j->p, sizeof now) == 0) {
 		memcpy(dummy_hash, j->hash, sizeof dummy_hash);
+		/* The estimates start from the new cost rather than creep towards it. */
+		authq_reset_cost(j->ms);
 		dummy_log();
 	} else
 		dummy_stale = 1;	/* failed, or the costs changed again meanwhile */

@@ -48,6 +48,12 @@ authq_measured(uint64_t ms)
 		hash_ms = 1;
 }
 
+void
+authq_reset_cost(uint64_t ms)
+{
+	hash_ms = ms > 0 ? ms : 1;
+}
+
 uint64_t
 authq_hash_ms(void)
 {

@@ -49,8 +49,10 @@ enum authq_verdict authq_submit(struct authq_entry *e, const char *ip, worker_wo
 void authq_done(struct authq_entry *e, uint64_t work_ms);
 /* The client has gone: withdraw the job if it still waits (done runs later anyway). */
 void authq_cancel(struct authq_entry *e);
-/* Record the measured cost of one hash (the start-up dummy hash seeds the estimate). */
+/* Record the measured cost of one hash job (a moving average). */
 void authq_measured(uint64_t ms);
+/* Start the estimate afresh from one measured hash (at start, after the costs changed). */
+void authq_reset_cost(uint64_t ms);
 /* The estimated cost of one hash job, in milliseconds. */
 uint64_t authq_hash_ms(void);
 /* Jobs in line (waiting or running), for /healthz. */

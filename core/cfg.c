@@ -133,7 +133,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ "password_max_length", CT_INT, OFF(password_max_length), 0, 1, 256, "128", CF_RELOAD, "characters",
 	  "Longest password accepted (raised to the minimum if lower)." },
 	{ "argon2_time_cost", CT_INT, OFF(argon2_time_cost), 0, 1, 100, "3", CF_RELOAD, "iterations",
-	  "Argon2id iterations for new password hashes; older hashes are upgraded at the next login." },
+	  "Argon2id iterations for new password hashes; older hashes are upgraded at the next login. "
+	  "When a reload changes any Argon2id cost, the dummy hash that unknown usernames are verified "
+	  "against is recomputed on a hashing thread (logged with its parameters), so they keep costing "
+	  "what a real account costs." },
 	{ "argon2_memory_kib", CT_INT, OFF(argon2_memory_kib), 0, 8, 4194304, "65536", CF_RELOAD, "KiB",
 	  "Argon2id memory per hash." },
 	{ "argon2_parallelism", CT_INT, OFF(argon2_parallelism), 0, 1, 16, "1", CF_RELOAD, "lanes",
@@ -153,7 +156,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ "auth_register_ip_limit", CT_INT, OFF(auth_register_ip_limit), 0, 1, 1000000, "10", CF_RELOAD, "registrations",
 	  "Registrations from one address in auth_register_window_s, successful ones included, after "
 	  "which it is answered \"Too many registrations from your address. Try again later.\" without "
-	  "hashing. Behind a reverse proxy set trusted_proxies, or everyone shares the proxy's address." },
+	  "hashing. Each costs one hash (0.4 to 1 s of a core at the default costs) and an account, "
+	  "so the default bounds one address to 240 accounts a day. Behind a reverse proxy set "
+	  "trusted_proxies, or everyone shares the proxy's address; raise it where many users "
+	  "share one address (a school's NAT)." },
 	{ "auth_register_window_s", CT_INT, OFF(auth_register_window_s), 0, 1, 604800, "3600", CF_RELOAD, "seconds",
 	  "Window in which registrations per address are counted." },
 	{ "auth_memory_limit_mb", CT_INT, OFF(auth_memory_limit_mb), 0, 1, 65536, "512", CF_RELOAD, "MiB",

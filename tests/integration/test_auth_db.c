@@ -187,6 +187,45 @@ START_TEST(test_outage_crash)
 }
 END_TEST
 
+/*
+ * Issue 19 item 6: logins that fail because the database is away are not
+ * the user's failures. With a limit of three per username, five logins
+ * during an outage must not lock the user out once it is back.
+ */
+START_TEST(test_outage_not_counted)
+{
+	struct td *d = ag_start("auth_fail_identity_limit 3\nauth_fail_ip_limit 3\n"
+	    "auth_fail_window_s 600\n", 0);
+	char user[33], db[32];
+	struct tc_conn *c;
+	json_object *o;
+	int64_t t0;
+	int i;
+
+	ag_uname(user, "outcount");
+	free(ag_new_account(d, user));
+	ag_sql("CHECKPOINT");
+	ck_assert_int_eq(pgtest_stop_server(ag_pg), 0);
+	c = ag_ws(d);
+	for (i = 0; i < 5; i++)
+		ag_expect_fail(ag_login(c, user, AG_PASSWORD), AG_MSG_DB_DOWN);
+	tc_close(c);
+	ck_assert_int_eq(pgtest_start_server(ag_pg), 0);
+	/* Wait for the pool to be back without logging in (a try would be a login). */
+	t0 = tc_now_ms();
+	while (healthz(d, db, sizeof db) != 200 && tc_now_ms() - t0 < td_ms(10000))
+		sleep_ms(100);
+	ck_assert_msg(strcmp(db, "up") == 0, "the database is not back within 10 s%s", td_health());
+	/* The first login after the outage works: no lockout. */
+	c = ag_ws(d);
+	o = ag_login(c, user, AG_PASSWORD);
+	free(ag_expect_ok(o, user));
+	json_object_put(o);
+	tc_close(c);
+	it_stop(d);
+}
+END_TEST
+
 /* ---- two daemons at once ---- */
 
 struct twin {
@@ -446,6 +485,7 @@ db_suite(void)
 	tcase_add_checked_fixture(tc, NULL, restart_cluster);
 	tcase_add_test(tc, test_outage_stop);
 	tcase_add_test(tc, test_outage_crash);
+	tcase_add_test(tc, test_outage_not_counted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("startup");

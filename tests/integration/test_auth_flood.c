@@ -97,14 +97,24 @@ expect_busy(json_object *o, const char *prefix)
 	    NULL, 10), "retryAfterS does not match the message: %s", json_object_to_json_string(o));
 }
 
-/* Milliseconds one full-cost registration takes now (one hash and two queries). */
+/*
+ * Milliseconds one registration takes now (one hash and two queries): the
+ * smaller of two, since the first pays for warming the daemon up. user is
+ * registered; a second account is made from its name.
+ */
 static int64_t
 measure_hash(struct td *d, const char *user)
 {
-	int64_t t0 = tc_now_ms();
+	char other[40];
+	int64_t t0 = tc_now_ms(), a, b;
 
 	free(ag_new_account(d, user));
-	return tc_now_ms() - t0;
+	a = tc_now_ms() - t0;
+	snprintf(other, sizeof other, "%.30s_m", user);
+	t0 = tc_now_ms();
+	free(ag_new_account(d, other));
+	b = tc_now_ms() - t0;
+	return a < b ? a : b;
 }
 
 /* /healthz "passwordHashes": jobs in the hashing line. */
@@ -198,19 +208,14 @@ START_TEST(test_register_flood)
 	    "msg_rate 1000\nmsg_burst 1000\n", 0);
 	static struct tc_conn *flood[FLOOD_N];
 	static int answered[FLOOD_N];
-	char user[33], probe[33], name[64], prefix[40], *v;
+	char user[33], name[64], prefix[40], *v;
 	int64_t hash_ms, t0, login_ms, bound, deadline;
 	int i, pending, ok = 0, busy = 0, limited = 0, more;
 	struct tc_conn *c;
 	json_object *o;
 
 	ag_uname(user, "floodreal");
-	ag_uname(probe, "floodprobe");
 	hash_ms = measure_hash(d, user);
-	/* Twice, keeping the smaller: the first pays for warming the daemon up. */
-	t0 = measure_hash(d, probe);
-	if (t0 < hash_ms)
-		hash_ms = t0;
 	snprintf(prefix, sizeof prefix, "fl%d_", (int)getpid());
 	for (i = 0; i < FLOOD_N; i++) {
 		flood[i] = ws_from(d, "203.0.113.7");

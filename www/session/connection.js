@@ -106,11 +106,37 @@ function validateForm() {
   return { packet };
 }
 
-function armWelcomeTimer() {
+/** @param {number} [extraMs] what the server said it still needs, on top of the usual wait */
+function armWelcomeTimer(extraMs = 0) {
   clearTimeout(welcomeTimer);
   welcomeTimer = window.setTimeout(() => {
     if (!state.running && state.connecting) fail('Connect failed. Timed out waiting for the server.');
-  }, WELCOME_TIMEOUT_MS);
+  }, WELCOME_TIMEOUT_MS + extraMs);
+}
+
+/** When the queue place was last said, so repeats every few seconds are not all spoken. */
+let queuedSaidAt = 0;
+/** Longest wait the client accepts from one auth_queued, in seconds. */
+const QUEUED_MAX_S = 600;
+/** Say the place in line again at most this often. */
+const QUEUED_REPEAT_MS = 15000;
+
+/**
+ * The server has the sign-in in line for password hashing (chatgrid's
+ * auth_queued, see docs/protocol.md §3): say so, and wait as long as it
+ * estimates on top of the usual time before giving up.
+ * @param {any} msg
+ */
+function noteQueued(msg) {
+  if (!state.connecting || state.running) return;
+  const eta = isInt(msg.etaSeconds) && msg.etaSeconds > 0 ? Math.min(msg.etaSeconds, QUEUED_MAX_S) : 1;
+  const pos = isInt(msg.position) && msg.position > 0 ? msg.position : 1;
+  armWelcomeTimer(eta * 1000);
+  const now = Date.now();
+  if (queuedSaidAt && now - queuedSaidAt < QUEUED_REPEAT_MS) return;
+  queuedSaidAt = now;
+  const secs = eta === 1 ? 'about 1 second' : `about ${eta} seconds`;
+  setConnectionStatus(`Server busy. You are number ${pos} in line to sign in, ${secs}.`, { step: true });
 }
 
 /**
@@ -210,6 +236,7 @@ function handleMessage(msg) {
       if (pendingAuth) {
         send(pendingAuth);
         pendingAuth = null;
+        queuedSaidAt = 0;
         setConnectionStatus('Authenticating...', { step: true });
         armWelcomeTimer();
         return;
@@ -228,6 +255,9 @@ function handleMessage(msg) {
       }
       if (msg.ok) authSucceeded(msg);
       else authFailed(String(msg.message || 'Authentication failed.'));
+      return;
+    case 'auth_queued':
+      noteQueued(msg);
       return;
     case 'welcome':
       applyWelcome(msg);

@@ -1,0 +1,104 @@
+// A sign-in that waits in the server's password-hashing line (auth_queued):
+// the page says where it stands and waits past its usual 8-second limit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  launchBrowser, newPage, uniqueName, waitForAnnouncement, mark, clientState, closeAll, budget, URL_BASE,
+} from './lib/harness.mjs';
+
+const WELCOME_TIMEOUT_MS = 8000;
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Wait until the daemon's log holds text (after offset bytes). */
+async function waitLog(text, offset, timeout) {
+  const end = Date.now() + budget(timeout);
+  while (Date.now() < end) {
+    if (readFileSync(process.env.CG_DAEMON_LOG, 'utf8').slice(offset).includes(text)) return;
+    await sleep(50);
+  }
+  throw new Error(`the daemon did not log "${text}"`);
+}
+
+/** Rewrite the configuration with extra lines and reload; waits for the dummy hash at those costs. */
+async function reload(base, extra, params) {
+  const offset = readFileSync(process.env.CG_DAEMON_LOG, 'utf8').length;
+  writeFileSync(process.env.CG_CONF, base + extra);
+  process.kill(Number(readFileSync(process.env.CG_PIDFILE, 'utf8').trim()), 'SIGHUP');
+  await waitLog(`dummy password hash for unknown usernames: argon2id ${params}`, offset, 20000);
+}
+
+/**
+ * In the filler page: open n WebSockets that each register prefix_i as soon as
+ * they are asked to authenticate; resolves once every registration was sent.
+ * Returns the ms one registration (one hash) took when measure is set.
+ */
+function fill([url, prefix, n, measure]) {
+  const open = (i) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const t = { sent: 0 };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'auth_required') {
+        t.sent = Date.now();
+        ws.send(JSON.stringify({ type: 'auth_register', username: `${prefix}_${i}`, password: 'password-123' }));
+        if (!measure) resolve(0);
+      } else if (m.type === 'auth_result' && measure) {
+        if (!m.ok) reject(new Error(m.message));
+        resolve(Date.now() - t.sent);
+        ws.close();
+      }
+    };
+    ws.onerror = () => reject(new Error('filler WebSocket failed'));
+    window.__fillers = window.__fillers || [];
+    window.__fillers.push(ws);
+  });
+  return Promise.all(Array.from({ length: n }, (_, i) => open(i))).then((ms) => Math.max(...ms));
+}
+
+test('a sign-in queued behind others is announced and outlasts the welcome timeout', { timeout: 240000 }, async () => {
+  const base = readFileSync(process.env.CG_CONF, 'utf8');
+  const browser = await launchBrowser();
+  const wsUrl = `${URL_BASE.replace(/^http/, 'ws')}ws`;
+  try {
+    // Real costs, one address for the fillers and the user: lift the per-address limit.
+    await reload(base, 'argon2_memory_kib 65536\nargon2_time_cost 3\nauth_hash_ip_limit 1000\n', 'm=65536,t=3,p=1');
+    const filler = await newPage(browser);
+    const hashMs = Math.max(50, await filler.evaluate(fill, [wsUrl, uniqueName('qm'), 1, true]));
+    // Enough ahead (two threads) that the user's registration waits well past 8 s.
+    const n = Math.min(200, Math.ceil(((WELCOME_TIMEOUT_MS + 4000) * 2) / hashMs));
+    const page = await newPage(browser);
+    await filler.evaluate(fill, [wsUrl, uniqueName('qf'), n, false]);
+
+    // The form as register() fills it, with a wait that follows the line ahead.
+    await page.click('#modeToggleButton');
+    await page.fill('#registerUsername', uniqueName('queued'));
+    await page.fill('#registerPassword', 'password-123');
+    await page.fill('#registerConfirm', 'password-123');
+    const from = await mark(page);
+    const started = Date.now();
+    await page.click('#connectButton');
+    await waitForAnnouncement(page, /^Connected to server\. Version /, {
+      from, region: 'connectionStatus', timeout: (n / 2 + 2) * hashMs * 3 + 10000,
+    }).catch(async (err) => {
+      const said = (await page.evaluate(() => window.__announcements.slice())).slice(from);
+      throw new Error(`${err.message}; one hash ${hashMs} ms, ${n} ahead; said: ${JSON.stringify(said)}`);
+    });
+    const took = Date.now() - started;
+    const text = await waitForAnnouncement(page, /^Server busy\. You are number \d+ in line to sign in, about \d+ seconds?\.$/, { from, region: 'connectionStatus' });
+    const queued = page.received.filter((m) => m.type === 'auth_queued');
+    assert.ok(queued.length >= 1, 'auth_queued received');
+    assert.ok(queued.every((m) => Number.isInteger(m.position) && m.position >= 1 && Number.isInteger(m.etaSeconds) && m.etaSeconds >= 1));
+    assert.match(text, new RegExp(`number ${queued[0].position} in line`));
+    assert.ok(took > WELCOME_TIMEOUT_MS, `the sign-in took ${took} ms; it should have waited past the 8 s limit (one hash ${hashMs} ms, ${n} ahead)`);
+    assert.equal((await clientState(page)).running, true);
+    console.log(`# queued: one hash ${hashMs} ms, ${n} ahead, signed in after ${took} ms: "${text}"`);
+    await filler.evaluate(() => window.__fillers.forEach((w) => w.close()));
+  } finally {
+    await closeAll(browser);
+    await reload(base, '', 'm=1024,t=1,p=1').catch(() => {});
+  }
+});
