@@ -969,6 +969,45 @@ START_TEST(test_worker_queue_full)
 }
 END_TEST
 
+/* A waiting job can be withdrawn: its work never runs, its done still does, later. */
+START_TEST(test_worker_cancel)
+{
+	struct job j[3];
+	sem_t gate;
+	int i, count = 0;
+
+	memset(j, 0, sizeof j);
+	ck_assert_int_eq(sem_init(&gate, 0, 0), 0);
+	ck_assert_int_eq(worker_init(base, 1, 4), 0);
+	for (i = 0; i < 3; i++)
+		j[i].counter = &count;
+	j[0].gate = &gate;
+	ck_assert_int_eq(worker_submit(job_work, job_done, &j[0]), 0);
+	for (i = 0; i < 200 && worker_running() == 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(worker_running(), 1);
+	ck_assert_int_eq(worker_submit(job_work, job_done, &j[1]), 0);
+	ck_assert_int_eq(worker_submit(job_work, job_done, &j[2]), 0);
+	ck_assert_int_eq(worker_cancel(&j[1]), 1);
+	/* Not inside the call; out of the queue at once; a running job is not withdrawn. */
+	ck_assert_int_eq(count, 0);
+	ck_assert_int_eq(worker_queued(), 1);
+	ck_assert_int_eq(worker_cancel(&j[0]), 0);
+	ck_assert_int_eq(worker_cancel(&j[1]), 0);
+	sem_post(&gate);
+	ck_assert_msg(run_count(&count, 3, 5000), "jobs did not complete");
+	ck_assert_int_eq(j[0].worked, 1);
+	ck_assert_int_eq(j[1].worked, 0);
+	ck_assert_int_eq(j[2].worked, 1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(j[i].done, 1);
+		ck_assert(pthread_equal(j[i].done_thread, main_thread));
+	}
+	worker_shutdown();
+	sem_destroy(&gate);
+}
+END_TEST
+
 START_TEST(test_worker_shutdown_runs_all)
 {
 	enum { N = 5 };
@@ -1037,6 +1076,7 @@ db_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_worker_on_loop);
 	tcase_add_test(tc, test_worker_queue_full);
+	tcase_add_test(tc, test_worker_cancel);
 	tcase_add_test(tc, test_worker_shutdown_runs_all);
 	suite_add_tcase(s, tc);
 	return s;
