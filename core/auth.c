@@ -151,10 +151,10 @@ dummy_compute(const struct password_params *p, char out[PASSWORD_ENCODED_MAX])
 static void
 dummy_log(void)
 {
-	char params[64];
+	char params[64] = "?";
 
 	/* "$argon2id$v=19$m=...,t=...,p=...$salt$hash": the parameters, not the salt. */
-	sscanf(dummy_hash, "$argon2id$v=%*u$%63[^$]", params);
+	(void)sscanf(dummy_hash, "$argon2id$v=%*u$%63[^$]", params);
 	log_notice("dummy password hash for unknown usernames: argon2id %s", params);
 }
 
@@ -558,7 +558,6 @@ static void
 login_verify_work(void *arg)
 {
 	struct auth_req *r = arg;
-
 	uint64_t t0 = authq_now_ms();
 
 	/* Unknown users verify against the dummy, copied in on the loop. */

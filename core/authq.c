@@ -54,12 +54,6 @@ authq_reset_cost(uint64_t ms)
 	hash_ms = ms > 0 ? ms : 1;
 }
 
-uint64_t
-authq_hash_ms(void)
-{
-	return hash_ms;
-}
-
 int
 authq_in_line(void)
 {

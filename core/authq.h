@@ -53,8 +53,6 @@ void authq_cancel(struct authq_entry *e);
 void authq_measured(uint64_t ms);
 /* Start the estimate afresh from one measured hash (at start, after the costs changed). */
 void authq_reset_cost(uint64_t ms);
-/* The estimated cost of one hash job, in milliseconds. */
-uint64_t authq_hash_ms(void);
 /* Jobs in line (waiting or running), for /healthz. */
 int authq_in_line(void);
 /* Milliseconds of the monotonic clock, for timing work on a worker thread. */
