@@ -106,6 +106,7 @@ argon2_time_cost 1
 auth_fail_ip_limit 1000
 auth_fail_identity_limit 1000
 auth_register_ip_limit 100000
+auth_hash_ip_limit 1000
 log_level info
 media_allow_private yes
 CONF
