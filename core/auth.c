@@ -400,6 +400,25 @@ req_fail_db(struct auth_req *r, const char *error, const char *server_error)
 }
 
 /*
+ * The key an address is admitted under: an IPv4 address itself, an IPv6
+ * address's /64 (one subscriber's usual allocation, which one machine can
+ * spread its requests over).
+ */
+static void
+addr_key(const char *ip, char *out, size_t len)
+{
+	unsigned char a[16];
+	char buf[INET6_ADDRSTRLEN];
+
+	snprintf(out, len, "%s", ip);
+	if (inet_pton(AF_INET6, ip, a) != 1 || IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
+		return;
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, buf, sizeof buf) != NULL)
+		snprintf(out, len, "%s/64", buf);
+}
+
+/*
  * Put r's hash in line. A refusal (this address has enough in line, or the
  * queue is full) is answered at once as busy, with when to try again; it
  * is nobody's failure and is not counted. Returns 0 when queued.
@@ -407,10 +426,11 @@ req_fail_db(struct auth_req *r, const char *error, const char *server_error)
 static int
 req_hash(struct auth_req *r, worker_work_fn work, worker_done_fn done)
 {
-	char msg[128];
+	char msg[128], key[INET6_ADDRSTRLEN + 4];
 	int retry_s = 1;
 
-	switch (authq_submit(&r->q, r->c->ip, work, done, r, &retry_s)) {
+	addr_key(r->c->ip, key, sizeof key);
+	switch (authq_submit(&r->q, key, work, done, r, &retry_s)) {
 	case AQ_OK:
 		return 0;
 	case AQ_ADDRESS_BUSY:
@@ -746,7 +766,7 @@ auth_register(struct client *c, struct json_object *msg)
 {
 	struct auth_req *r;
 	const char *err, *email;
-	char buf[160];
+	char buf[160], key[INET6_ADDRSTRLEN + 4];
 
 	if (preamble(c, NULL) != 0)
 		return;
@@ -766,14 +786,15 @@ auth_register(struct client *c, struct json_object *msg)
 		r->has_email = r->email[0] != '\0';
 	}
 	/* Every registration admitted counts, successful or not: accounts cost storage. */
-	if (ratelimit_register_blocked(c->ip, tick_mono_ms())) {
+	addr_key(c->ip, key, sizeof key);
+	if (ratelimit_register_blocked(key, tick_mono_ms())) {
 		log_notice("%s (%s): %d registrations from this address in %d s; refused", c->id,
 		    c->ip, cfg->auth_register_ip_limit, cfg->auth_register_window_s);
 		req_fail(r, "Too many registrations from your address. Try again later.", 0);
 		return;
 	}
 	if (req_hash(r, register_hash_work, register_hash_done) == 0)
-		ratelimit_register(c->ip, tick_mono_ms());
+		ratelimit_register(key, tick_mono_ms());
 }
 
 /* --- resume (message, cookie, HTTP) --- */

@@ -148,13 +148,15 @@ static const struct cfg_key cfg_keys[] = {
 	  "\"Server busy. Try again in N s.\" (N from the measured cost of a hash), which is not "
 	  "counted as a failure. A client whose hash must wait is sent auth_queued." },
 	{ "auth_hash_ip_limit", CT_INT, OFF(auth_hash_ip_limit), 0, 1, 100000, "4", CF_RELOAD, "jobs",
-	  "Password hashes (logins and registrations) from one address waiting or running at once; "
+	  "Password hashes (logins and registrations) from one address (an IPv6 address: its /64) "
+	  "waiting or running at once; "
 	  "past it that address is answered \"Too many sign-ins in progress from your address. Try again "
 	  "in N s.\" The default, twice the default auth_workers, lets one address keep every thread "
 	  "busy but never hold the queue, so one address's flood delays others' logins by a few "
 	  "hashes at most. Work for a client that has gone is dropped before it is hashed." },
 	{ "auth_register_ip_limit", CT_INT, OFF(auth_register_ip_limit), 0, 1, 1000000, "10", CF_RELOAD, "registrations",
-	  "Registrations from one address in auth_register_window_s, successful ones included, after "
+	  "Registrations from one address (an IPv6 address: its /64) in auth_register_window_s, "
+	  "successful ones included, after "
 	  "which it is answered \"Too many registrations from your address. Try again later.\" without "
 	  "hashing. Each costs one hash (0.4 to 1 s of a core at the default costs) and an account, "
 	  "so the default bounds one address to 240 accounts a day. Behind a reverse proxy set "

@@ -182,6 +182,36 @@ START_TEST(test_register_limit)
 }
 END_TEST
 
+/* An IPv6 address is limited by its /64: one machine can use every address in it. */
+START_TEST(test_register_limit_ipv6)
+{
+	struct td *d = ag_start("trusted_proxies 127.0.0.1\nauth_register_ip_limit 3\n"
+	    "auth_register_window_s 600\n", 0);
+	static const char *same[] = { "2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3" };
+	char user[33];
+	json_object *o;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ag_uname(user, "reg6");
+		o = register_from(d, same[i], user);
+		free(ag_expect_ok(o, user));
+		json_object_put(o);
+	}
+	ag_uname(user, "reg6");
+	ag_expect_fail(register_from(d, "2001:db8:1:2:abcd::9", user), MSG_REGISTER_LIMIT);
+	/* The next /64, and an IPv4 address, are others. */
+	o = register_from(d, "2001:db8:1:3::1", user);
+	free(ag_expect_ok(o, user));
+	json_object_put(o);
+	ag_uname(user, "reg6");
+	o = register_from(d, "203.0.113.9", user);
+	free(ag_expect_ok(o, user));
+	json_object_put(o);
+	it_stop(d);
+}
+END_TEST
+
 /* ---- the flood ---- */
 
 #define FLOOD_N 300
@@ -586,6 +616,7 @@ flood_suite(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_register_limit);
+	tcase_add_test(tc, test_register_limit_ipv6);
 	tcase_add_test(tc, test_queue_full_busy);
 	suite_add_tcase(s, tc);
 
