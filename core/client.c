@@ -200,6 +200,8 @@ client_close(struct client *c, int code, const char *reason)
 		client_linger(c);
 }
 
+#define OUTMSG_COPY_MAX 512	/* frames up to this size are copied, not referenced */
+
 struct outmsg *
 outmsg_new_text(const char *text, size_t len)
 {
@@ -249,6 +251,16 @@ client_send(struct client *c, struct outmsg *m)
 		log_notice("%s (%s): output queue over %lld bytes; dropping a client that does not read",
 		    c->id, c->addr, cfg->max_output_bytes);
 		client_close(c, WS_CLOSE_POLICY, "Output queue full");
+		return;
+	}
+	/*
+	 * A small frame (an update_position is ~90 bytes) is copied into the
+	 * output's tail chain: cheaper than a reference chain of its own per
+	 * recipient (a malloc and a free each). Large ones are shared.
+	 */
+	if (m->len <= OUTMSG_COPY_MAX) {
+		if (evbuffer_add(out, m->data, m->len) != 0)
+			client_teardown(c, "output error");
 		return;
 	}
 	m->refs++;
