@@ -718,7 +718,8 @@ sum_frames_out(void)
 	return s;
 }
 
-static int is_idle(void) { return strcmp(O.scenario, "idle") == 0; }
+/* idle: connect and stay; arrive: the same, everyone resuming a session at once. */
+static int is_idle(void) { return strcmp(O.scenario, "idle") == 0 || strcmp(O.scenario, "arrive") == 0; }
 static int is_storm(void) { return strcmp(O.scenario, "storm") == 0; }
 
 static void finish(void);
@@ -1027,7 +1028,7 @@ usage(void)
 	    "  --tls                wss:// (no certificate check)\n"
 	    "  --pid PID            the server's process, for CPU and memory from /proc\n"
 	    "  --label NAME         server name in the output (chatgridd, baseline)\n"
-	    "  --scenario S         idle | move | chat | signal | mix | storm\n"
+	    "  --scenario S         idle | arrive | move | chat | signal | mix | storm\n"
 	    "  --users N            simulated users (authenticated with sessions from setup)\n"
 	    "  --rate R             steps per second per user (one per movement window at most)\n"
 	    "  --chat-rate R        chat messages per second per user\n"
