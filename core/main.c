@@ -371,6 +371,8 @@ main(int argc, char **argv)
 	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)
 		fatalx("cannot listen; not starting");
+	if (health_metrics_listen(cg_base) != 0)
+		fatalx("cannot listen for metrics; not starting");
 	if (!foreground) {
 		if (daemon(0, 0) != 0)
 			fatalx("cannot detach: %s", strerror(errno));
