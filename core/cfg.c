@@ -57,6 +57,7 @@ static const char *check_plugin_option(const char *);
 static const char *check_base_path(const char *);
 static const char *check_voice_mode(const char *);
 static const char *check_http_url(const char *);
+static const char *check_listen_opt(const char *);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -181,6 +182,15 @@ static const struct cfg_key cfg_keys[] = {
 	{ "trusted_proxies", CT_LIST, OFF(trusted_proxies), OFF(ntrusted_proxies), 0, 0, "", CF_RELOAD, "address ...",
 	  "Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. "
 	  "The client's address is then the right-most X-Forwarded-For entry that is not a trusted proxy.",
+	  check_ip },
+	{ "metrics_listen", CT_STRING, OFF(metrics_listen), 0, 0, 0, "", 0, "address:port",
+	  "Serve Prometheus metrics (GET /metrics, plain HTTP, nothing else) on this address of its own, "
+	  "as 127.0.0.1:9464. Empty: no such listener. Whoever reaches the address can read the metrics, "
+	  "so keep it on loopback or a private network.",
+	  check_listen_opt },
+	{ "metrics_allow", CT_LIST, OFF(metrics_allow), OFF(nmetrics_allow), 0, 0, "", CF_RELOAD, "address ...",
+	  "Peer addresses allowed to read GET /metrics on the main listeners (the connection's own "
+	  "address; X-Forwarded-For is not consulted). Empty: /metrics answers 404 there.",
 	  check_ip },
 	{ "grid_size", CT_INT, OFF(grid_size), 0, 1, 10000, "41", 0, "cells",
 	  "Side of the square grid; cells run from 0 to grid_size - 1." },
@@ -562,6 +572,16 @@ check_http_url(const char *v)
 	if (strncmp(v, "http://", 7) != 0 || v[7] == '\0' || v[7] == '/')
 		return "must be an http:// URL";
 	return NULL;
+}
+
+static const char *
+check_listen_opt(const char *v)
+{
+	struct cfg_listen l;
+
+	if (v[0] == '\0' || cfg_parse_listen(v, &l) == 0)
+		return NULL;
+	return "must be address:port";
 }
 
 static const struct cfg_key *

@@ -67,6 +67,9 @@ struct config {
 	int auth_jitter_max_ms;
 	char *trusted_proxies[CFG_MAX_LIST];
 	int ntrusted_proxies;
+	char *metrics_listen;		/* "" for none */
+	char *metrics_allow[CFG_MAX_LIST];
+	int nmetrics_allow;
 
 	/* the world */
 	int grid_size;

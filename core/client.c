@@ -23,6 +23,7 @@
 #include "client.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "main.h"
 #include "proto.h"
 #include "tick.h"
@@ -200,6 +201,8 @@ client_close(struct client *c, int code, const char *reason)
 		client_linger(c);
 }
 
+#define OUTMSG_COPY_MAX 512	/* frames up to this size are copied, not referenced */
+
 struct outmsg *
 outmsg_new_text(const char *text, size_t len)
 {
@@ -248,7 +251,20 @@ client_send(struct client *c, struct outmsg *m)
 	if (evbuffer_get_length(out) + m->len > (size_t)cfg->max_output_bytes) {
 		log_notice("%s (%s): output queue over %lld bytes; dropping a client that does not read",
 		    c->id, c->addr, cfg->max_output_bytes);
+		cg_metrics.output_drops++;
 		client_close(c, WS_CLOSE_POLICY, "Output queue full");
+		return;
+	}
+	cg_metrics.frames_out++;
+	cg_metrics.bytes_out += m->len;
+	/*
+	 * A small frame (an update_position is ~90 bytes) is copied into the
+	 * output's tail chain: cheaper than a reference chain of its own per
+	 * recipient (a malloc and a free each). Large ones are shared.
+	 */
+	if (m->len <= OUTMSG_COPY_MAX) {
+		if (evbuffer_add(out, m->data, m->len) != 0)
+			client_teardown(c, "output error");
 		return;
 	}
 	m->refs++;
@@ -281,6 +297,7 @@ client_send_error(struct client *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	metrics_refused(code);
 	json_object_object_add(o, "type", json_object_new_string("error"));
 	json_object_object_add(o, "code", json_object_new_string(code));
 	json_object_object_add(o, "message", json_object_new_string(msg));
@@ -389,6 +406,7 @@ client_resume(struct client *c)
 		return;
 	}
 	c->refs++;
+	cg_metrics.rx_ns = metrics_now_ns();
 	while (!c->paused && (c->state == CS_WS) && (p = STAILQ_FIRST(&c->pending)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->pending, entry);
 		c->npending--;
@@ -408,6 +426,7 @@ ws_message_cb(void *arg)
 	size_t len = c->msg_len;
 
 	c->msg_len = 0;
+	cg_metrics.frames_in++;
 	if (!bucket_take(&c->msgs, cfg->msg_rate, cfg->msg_burst, tick_mono_ms())) {
 		client_send_error(c, "rate_limited", "Too many messages; slow down.");
 		client_bad_message(c);
@@ -434,6 +453,7 @@ send_control(struct client *c, int opcode, const uint8_t *buf, size_t len)
 	if (evbuffer_get_length(client_output(c)) + hl + len > (size_t)cfg->max_output_bytes) {
 		log_notice("%s (%s): output queue over %lld bytes; dropping a client that does not read",
 		    c->id, c->addr, cfg->max_output_bytes);
+		cg_metrics.output_drops++;
 		client_close(c, WS_CLOSE_POLICY, "Output queue full");
 		return;
 	}
@@ -472,6 +492,7 @@ client_read_ws(struct client *c, struct evbuffer *in)
 	int n, rc;
 
 	while (c->state == CS_WS && (n = evbuffer_remove(in, buf, sizeof buf)) > 0) {
+		cg_metrics.bytes_in += (uint64_t)n;
 		rc = ws_parser_feed(&c->wp, buf, (size_t)n, &ws_cbs, c);
 		if (rc > 0) {
 			log_notice("%s (%s): WebSocket protocol error: %s", c->id, c->addr,
@@ -515,6 +536,7 @@ client_read_http(struct client *c, struct evbuffer *in)
 			http_error(c, &r, (int)-n, NULL);
 			return;
 		}
+		cg_metrics.bytes_in += (uint64_t)n;
 		st = http_parse((const char *)evbuffer_pullup(in, n), (size_t)n, &r);
 		evbuffer_drain(in, (size_t)n);
 		if (st != 0) {
@@ -537,6 +559,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 	c->last_rx_ms = tick_mono_ms();
 	c->ping_sent_ms = 0;
+	cg_metrics.rx_ns = metrics_now_ns();
 	c->refs++;
 	if (c->state == CS_HTTP)
 		client_read_http(c, in);
@@ -620,10 +643,30 @@ client_liveness(uint64_t now, void *arg)
 	}
 }
 
+/* Connections by state, for /metrics. */
+static void
+client_metrics(struct metrics_out *o)
+{
+	static const char *const names[] = { "http", "websocket", "closing", "closed" };
+	double n[4] = { 0 };
+	struct client *c;
+	char l[40];
+	int i;
+
+	TAILQ_FOREACH(c, &clients, entry)
+		if ((int)c->state >= 0 && (int)c->state < 4)
+			n[c->state]++;
+	metrics_family(o, "chatgrid_connections", "gauge",
+	    "Open connections by state: reading HTTP, WebSocket open, closing, closed and not yet freed.");
+	for (i = 0; i < 4; i++)
+		metrics_sample(o, "chatgrid_connections", metrics_label(l, sizeof l, "state", names[i]), n[i]);
+}
+
 void
 client_init(void)
 {
 	tick_add("client liveness", 100, client_liveness, NULL);
+	metrics_add_collector(client_metrics);
 }
 
 void

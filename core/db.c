@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "tick.h"
 #include "xmalloc.h"
 
@@ -74,6 +75,7 @@ struct db_req {
 	char *constraint;		/* owned */
 	uint64_t queued_ms;
 	uint64_t sent_ms;
+	uint64_t queued_ns;		/* for the query-time histogram */
 };
 
 struct db_reqlist {
@@ -301,6 +303,7 @@ db_req_new(db_cb cb, void *arg, int nsteps, int txn)
 	r->cb = cb;
 	r->arg = arg;
 	r->queued_ms = tick_mono_ms();
+	r->queued_ns = metrics_now_ns();
 	return r;
 }
 
@@ -974,6 +977,7 @@ static void
 db_deliver(struct db_req *r)
 {
 	db_cur = r;
+	metrics_observe(&cg_metrics.db_query, metrics_now_ns() - r->queued_ns);
 	r->cb(r->error == NULL ? r->res : NULL, r->error, r->arg);
 	db_cur = NULL;
 	db_req_free(r);
@@ -989,6 +993,27 @@ db_done_cb(evutil_socket_t fd, short what, void *arg)
 		db_deliver(r);
 	if (db_stopping)
 		db_finish();
+}
+
+/* The pool's connections by state and the requests waiting, for /metrics. */
+static void
+db_metrics(struct metrics_out *o)
+{
+	static const char *const names[] = { "closed", "backoff", "connecting", "setup", "idle", "busy" };
+	double n[6] = { 0 };
+	char l[40];
+	int i;
+
+	for (i = 0; i < db_nconns; i++)
+		if ((int)db_conns[i].state >= 0 && (int)db_conns[i].state < 6)
+			n[db_conns[i].state]++;
+	metrics_family(o, "chatgrid_db_connections", "gauge", "The database pool's connections by state.");
+	for (i = 0; i < 6; i++)
+		metrics_sample(o, "chatgrid_db_connections", metrics_label(l, sizeof l, "state", names[i]), n[i]);
+	metrics_family(o, "chatgrid_db_queued_requests", "gauge", "Database requests waiting for a connection.");
+	metrics_sample(o, "chatgrid_db_queued_requests", NULL, db_wait.n);
+	metrics_family(o, "chatgrid_db_up", "gauge", "1 while at least one database connection is ready.");
+	metrics_sample(o, "chatgrid_db_up", NULL, strcmp(db_state(), "up") == 0);
 }
 
 int
@@ -1008,6 +1033,7 @@ db_start(struct event_base *base, const char *conninfo, int pool_size)
 		log_error("cannot make the database completion event");
 		return -1;
 	}
+	metrics_add_collector(db_metrics);
 	db_base = base;
 	db_conninfo = xstrdup(conninfo);
 	db_nconns = pool_size;

@@ -22,6 +22,7 @@
 #include "items-db.h"
 #include "items.h"
 #include "log.h"
+#include "metrics.h"
 #include "main.h"
 #include "perm.h"
 #include "plugin.h"
@@ -969,6 +970,34 @@ items_effects(struct item *it, const struct player *actor, const struct cg_value
 
 /* ---- start-up ---- */
 
+/* Items by type, for /metrics: a walk at scrape time over few distinct types. */
+static void
+items_metrics(struct metrics_out *o)
+{
+	struct { const char *type; uint64_t n; } seen[64];
+	struct item *it;
+	size_t nseen = 0, i;
+	uint64_t other = 0;
+	char l[200];
+
+	TAILQ_FOREACH(it, &items, entry) {
+		for (i = 0; i < nseen && strcmp(seen[i].type, it->type_id) != 0; i++)
+			;
+		if (i < nseen)
+			seen[i].n++;
+		else if (nseen < sizeof seen / sizeof seen[0]) {
+			seen[nseen].type = it->type_id;
+			seen[nseen++].n = 1;
+		} else
+			other++;
+	}
+	metrics_family(o, "chatgrid_items", "gauge", "Items in the world, by type.");
+	for (i = 0; i < nseen; i++)
+		metrics_sample(o, "chatgrid_items", metrics_label(l, sizeof l, "type", seen[i].type), (double)seen[i].n);
+	if (other > 0)
+		metrics_sample(o, "chatgrid_items", "type=\"other\"", (double)other);
+}
+
 void
 items_init(void)
 {
@@ -979,6 +1008,7 @@ items_init(void)
 	world_set_items_json(welcome_items);
 	world_set_ui_json(ui_json);
 	world_set_item_at(item_at);
+	metrics_add_collector(items_metrics);
 	plugin_init();
 	plugin_on_types(types_changed);
 	plugin_on_event(plugin_event);

@@ -30,6 +30,7 @@ CORE_SOURCES = \
 	include/chatgrid/plugin.h \
 	core/log.c core/log.h \
 	core/main.h \
+	core/metrics.c core/metrics.h \
 	core/net.c core/net.h \
 	core/proto.c core/proto.h \
 	core/proto-admin.c \

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -298,6 +297,7 @@ main(int argc, char **argv)
 {
 	struct event *sigs[4];
 	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	struct event_config *ecfg;
 	int ch, check_only = 0, i;
 
 	while ((ch = getopt(argc, argv, "c:dfnvT:")) != -1) {
@@ -346,10 +346,15 @@ main(int argc, char **argv)
 	apply_logging(cfg);
 
 	signal(SIGPIPE, SIG_IGN);
-	if (evthread_use_pthreads() != 0)
-		fatalx("libevent has no pthreads support");
-	if ((cg_base = event_base_new()) == NULL)
+	/*
+	 * One thread runs the loop; the hash workers hand results back through
+	 * a pipe (worker.c) and never touch libevent, so the base takes no locks.
+	 */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK) != 0 ||
+	    (cg_base = event_base_new_with_config(ecfg)) == NULL)
 		fatalx("cannot create the event loop");
+	event_config_free(ecfg);
 	raise_fd_limit(cfg->max_connections + 64);
 	make_instance_id();
 	cg_start_ms = tick_mono_ms();
@@ -367,6 +372,8 @@ main(int argc, char **argv)
 	auth_prepare_dummy();
 	if (net_start(cg_base, cfg) != 0)
 		fatalx("cannot listen; not starting");
+	if (health_metrics_listen(cg_base) != 0)
+		fatalx("cannot listen for metrics; not starting");
 	if (!foreground) {
 		if (daemon(0, 0) != 0)
 			fatalx("cannot detach: %s", strerror(errno));

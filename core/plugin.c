@@ -40,6 +40,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "main.h"
+#include "metrics.h"
 #include "plugin-types.h"
 #include "plugin.h"
 #include "tick.h"
@@ -60,6 +61,7 @@ enum host_state {
 struct pending {
 	uint32_t id;
 	uint64_t deadline;
+	uint64_t t_ns;		/* when it was sent, for the request-time histogram */
 	const char *label;	/* the type's (types are never freed) */
 	plugin_cb cb;
 	void *arg;
@@ -85,6 +87,10 @@ struct plugin_host {
 	uint64_t restart_at;
 	uint64_t killed_at;	/* SIGKILL sent, teardown pending */
 	char *kill_reason;	/* why it was killed (owned), for the log */
+	uint64_t restarts;	/* host processes started after the first */
+	uint64_t timeouts;	/* requests unanswered within plugin_timeout_ms */
+	uint64_t spawns;
+	struct metrics_hist req;	/* request -> reply */
 	TAILQ_ENTRY(plugin_host) entry;
 };
 TAILQ_HEAD(host_list, plugin_host);
@@ -455,6 +461,7 @@ plugin_request(struct item_type *t, msgpack_sbuffer *body, plugin_cb cb, void *a
 	if (p->id == 0)
 		p->id = ++h->next_id;
 	p->deadline = tick_mono_ms() + (uint64_t)cfg->plugin_timeout_ms;
+	p->t_ns = metrics_now_ns();
 	p->label = t->label;
 	p->cb = cb;
 	p->arg = arg;
@@ -546,6 +553,7 @@ host_frame(struct plugin_host *h, const struct ipc_hdr *hdr, const uint8_t *body
 			break;
 		}
 		TAILQ_REMOVE(&h->pending, p, entry);
+		metrics_observe(&h->req, metrics_now_ns() - p->t_ns);
 		reply_from(&r, msg);
 		p->cb(&r, p->arg);
 		json_object_put(r.params);
@@ -729,6 +737,8 @@ host_spawn_async(struct plugin_host *h)
 		return;
 	}
 	h->state = H_STARTING;
+	if (h->loaded)
+		h->restarts++;
 	host_attach(h);
 	send_hello(h, &f, &len);
 	bufferevent_write(h->bev, f, len);
@@ -800,6 +810,7 @@ plugin_tick(uint64_t now, void *arg)
 		}
 		if (h->state == H_READY && (p = TAILQ_FIRST(&h->pending)) != NULL && now >= p->deadline) {
 			snprintf(why, sizeof why, "request %u unanswered after %d ms", p->id, cfg->plugin_timeout_ms);
+			h->timeouts++;
 			host_kill(h, why);
 			continue;
 		}
@@ -877,6 +888,34 @@ plugin_shutdown(void)
 	free(waiting);
 }
 
+/* Per plugin file: up, restarts, timeouts and request times, for /metrics. */
+static void
+plugin_metrics(struct metrics_out *o)
+{
+	struct plugin_host *h;
+	char l[300];
+
+	metrics_family(o, "chatgrid_plugin_up", "gauge", "1 while the plugin's host process is ready.");
+	TAILQ_FOREACH(h, &hosts, entry)
+		metrics_sample(o, "chatgrid_plugin_up", metrics_label(l, sizeof l, "plugin", h->file),
+		    h->state == H_READY && h->killed_at == 0);
+	metrics_family(o, "chatgrid_plugin_restarts_total", "counter",
+	    "Host processes started again after one stopped.");
+	TAILQ_FOREACH(h, &hosts, entry)
+		metrics_sample(o, "chatgrid_plugin_restarts_total", metrics_label(l, sizeof l, "plugin", h->file),
+		    (double)h->restarts);
+	metrics_family(o, "chatgrid_plugin_timeouts_total", "counter",
+	    "Requests unanswered within plugin_timeout_ms (the host is then restarted).");
+	TAILQ_FOREACH(h, &hosts, entry)
+		metrics_sample(o, "chatgrid_plugin_timeouts_total", metrics_label(l, sizeof l, "plugin", h->file),
+		    (double)h->timeouts);
+	metrics_family(o, "chatgrid_plugin_request_seconds", "histogram",
+	    "From sending a request to a plugin's host to its reply.");
+	TAILQ_FOREACH(h, &hosts, entry)
+		metrics_hist_write(o, "chatgrid_plugin_request_seconds",
+		    metrics_label(l, sizeof l, "plugin", h->file), &h->req);
+}
+
 void
 plugin_init(void)
 {
@@ -885,6 +924,7 @@ plugin_init(void)
 		fatalx("cannot handle SIGCHLD");
 	tick_add("plugin supervision", 50, plugin_tick, NULL);
 	main_on_shutdown(plugin_shutdown);
+	metrics_add_collector(plugin_metrics);
 }
 
 /* ---- start-up and rescans ---- */
@@ -897,6 +937,7 @@ host_new(const char *dir, const char *name)
 	xasprintf(&h->path, "%s/%s", dir, name);
 	h->file = xstrdup(name);
 	h->fd = -1;
+	metrics_hist_init(&h->req, metrics_le_fast, metrics_le_fast_n);
 	TAILQ_INIT(&h->pending);
 	ipc_reader_init(&h->rd);
 	TAILQ_INSERT_TAIL(&hosts, h, entry);

@@ -10,6 +10,7 @@
 #include "cfg.h"
 #include "client.h"
 #include "log.h"
+#include "metrics.h"
 #include "perm.h"
 #include "proto.h"
 #include "tick.h"
@@ -48,6 +49,8 @@ world_update_position(struct client *c, struct json_object *msg)
 		return;
 	}
 	world_move(p, x, y);
+	/* From the read that brought this message to the last delivery queued. */
+	metrics_observe(&cg_metrics.fanout, metrics_now_ns() - cg_metrics.rx_ns);
 }
 
 static void

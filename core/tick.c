@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "tick.h"
 #include "xmalloc.h"
 
@@ -72,7 +73,7 @@ tick_wall_ms(void)
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t now = tick_mono_ms(), late = tick_late_ms(now);
+	uint64_t now = tick_mono_ms(), late = tick_late_ms(now), t0 = metrics_now_ns();
 	int i;
 
 	if (late >= tick_worst_lag_ms || now - tick_worst_lag_at_ms > TICK_LAG_MEMORY_MS) {
@@ -88,6 +89,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		log_trace(TRACE_TICK, "running %s", jobs[i].name);
 		jobs[i].fn(now, jobs[i].arg);
 	}
+	metrics_observe(&cg_metrics.tick, metrics_now_ns() - t0);
 }
 
 void

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -28,7 +29,6 @@ struct worker_job {
 	worker_work_fn work;
 	worker_done_fn done;
 	void *arg;		/* owned by the caller; handed back in done */
-	int cancelled;		/* work is skipped; done still runs */
 	struct worker_job *next;
 };
 
@@ -95,6 +95,7 @@ static void *
 worker_main(void *unused)
 {
 	struct worker_job *j;
+	uint64_t t0;
 
 	/*
 	 * Hashing is CPU-bound and can wait; the event loop cannot. On Linux a
@@ -117,8 +118,10 @@ worker_main(void *unused)
 		worker_nrunning++;
 		pthread_mutex_unlock(&worker_mtx);
 
-		if (!j->cancelled)
-			j->work(j->arg);
+		t0 = metrics_now_ns();
+		j->work(j->arg);
+		/* Every job is a password hash or verification (auth.c). */
+		metrics_observe_shared(&cg_metrics.hash, metrics_now_ns() - t0);
 
 		pthread_mutex_lock(&worker_mtx);
 		worker_nrunning--;
@@ -178,6 +181,21 @@ worker_set_flags(int fd)
 	return 0;
 }
 
+static void
+worker_metrics(struct metrics_out *o)
+{
+	int q, r;
+
+	pthread_mutex_lock(&worker_mtx);
+	q = worker_npending;
+	r = worker_nrunning;
+	pthread_mutex_unlock(&worker_mtx);
+	metrics_family(o, "chatgrid_hash_queue_jobs", "gauge",
+	    "Password hash jobs waiting for a worker thread (queued) and being hashed (running).");
+	metrics_sample(o, "chatgrid_hash_queue_jobs", "state=\"queued\"", q);
+	metrics_sample(o, "chatgrid_hash_queue_jobs", "state=\"running\"", r);
+}
+
 int
 worker_init(struct event_base *base, int nthreads, int max_queue)
 {
@@ -192,6 +210,7 @@ worker_init(struct event_base *base, int nthreads, int max_queue)
 		log_error("bad worker pool size %d (queue %d)", nthreads, max_queue);
 		return -1;
 	}
+	metrics_add_collector(worker_metrics);
 	if (pipe(worker_pipe) == -1) {
 		log_error("worker pipe: %s", strerror(errno));
 		return -1;
@@ -250,7 +269,6 @@ worker_submit(worker_work_fn work, worker_done_fn done, void *arg)
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	j->cancelled = 0;
 	pthread_mutex_lock(&worker_mtx);
 	if (worker_stopping || worker_npending >= worker_max_queue) {
 		pthread_mutex_unlock(&worker_mtx);
@@ -281,7 +299,7 @@ worker_cancel(void *arg)
 		if (worker_pending.tail == j)
 			worker_pending.tail = prev;
 		worker_npending--;
-		j->cancelled = 1;
+		/* Straight to the finished list: the work is never run, done runs as usual. */
 		worker_list_push(&worker_finished, j);
 		worker_wake_locked();
 		found = 1;
@@ -342,8 +360,7 @@ worker_shutdown(void)
 		struct worker_job *j = worker_pending.head;
 
 		worker_pending.head = j->next;
-		if (!j->cancelled)
-			j->work(j->arg);
+		j->work(j->arg);
 		worker_list_push(&worker_finished, j);
 	}
 	worker_pending.tail = NULL;

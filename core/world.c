@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "client.h"
 #include "log.h"
+#include "metrics.h"
 #include "main.h"
 #include "perm.h"
 #include "policy.h"
@@ -715,6 +716,18 @@ world_teardown(struct client *c)
 		world_leave(c->player, "disconnected");
 }
 
+static void
+world_metrics(struct metrics_out *o)
+{
+	struct player *p;
+	double n = 0;
+
+	TAILQ_FOREACH(p, &roster, roster_entry)
+		n++;
+	metrics_family(o, "chatgrid_players", "gauge", "Users logged in and in the world.");
+	metrics_sample(o, "chatgrid_players", NULL, n);
+}
+
 void
 world_init(void)
 {
@@ -731,5 +744,6 @@ world_init(void)
 	}
 	auth_on_activate(world_activate);
 	client_on_teardown(world_teardown);
+	metrics_add_collector(world_metrics);
 	state_init();
 }

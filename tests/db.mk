@@ -13,10 +13,11 @@ tests_integration_test_db_SOURCES = \
 	core/migrate.c core/migrate.h \
 	core/worker.c core/worker.h \
 	core/log.c core/log.h \
+	core/metrics.c core/metrics.h \
 	core/tick.c core/tick.h \
 	core/xmalloc.c core/xmalloc.h
 nodist_tests_integration_test_db_SOURCES = sql/migrations.c
 tests_integration_test_db_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_db_CFLAGS = $(TEST_CFLAGS) $(LIBPQ_CFLAGS)
-tests_integration_test_db_LDADD = $(CHECK_LIBS) $(LIBPQ_LIBS) $(LIBEVENT_LIBS) $(PTHREAD_LIBS)
+tests_integration_test_db_LDADD = $(CHECK_LIBS) $(LIBPQ_LIBS) $(LIBEVENT_LIBS) $(PTHREAD_LIBS) -lm
 endif

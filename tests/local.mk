@@ -38,3 +38,4 @@ include $(srcdir)/tests/items.mk
 include $(srcdir)/tests/items-clock.mk
 include $(srcdir)/tests/items-radio.mk
 include $(srcdir)/tests/items-piano.mk
+include $(srcdir)/tests/ops.mk

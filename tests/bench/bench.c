@@ -46,6 +46,8 @@
 #define RING 64		/* moves / chats / signals remembered per user */
 #define RECENT 64	/* a walk never revisits its last RECENT targets (the whole ring) */
 #define MAX_MATRIX 5000	/* users up to which the observer x mover table is kept */
+#define GEN_WARN_PCT 70	/* generator CPU (% of a core) above which its figures are suspect */
+#define MIN_OBSERVERS 30
 
 enum phase { PH_CALM = 1, PH_STORM = 2, PH_AFTER = 3, NPHASE = 4 };
 static const char *const phase_name[NPHASE] = { "all", "calm", "storm", "after" };
@@ -63,6 +65,7 @@ struct user {
 	struct cb_conn conn;
 	int idx;
 	int storm;			/* one of the login-storm users */
+	int observer;			/* parses and times others' frames (else only counts them) */
 	enum ustate state;
 	char id[48];
 	int x, y;			/* where this user will be once its moves are applied */
@@ -83,14 +86,14 @@ static struct {
 	const char *label, *host, *scenario, *prefix, *seed, *password, *storm_prefix, *json;
 	int port, tls, pid, users, storm, concurrency, progress, auth;
 	double rate, chat_rate, sig_rate, warmup, duration, storm_at, settle;
-	double connect_timeout;
+	double connect_timeout, observers;
 	const char *notes;
 } O = {
 	.label = "server", .host = "127.0.0.1", .scenario = "move", .prefix = "bench",
 	.seed = "chatgrid-bench", .password = "bench password 1", .storm_prefix = "storm",
 	.port = 0, .users = 100, .concurrency = 200, .progress = 5, .auth = 1,
 	.rate = 0, .warmup = 3, .duration = 20, .storm_at = 10, .settle = 3,
-	.connect_timeout = 300, .notes = "",
+	.connect_timeout = 300, .observers = 0.1, .notes = "",
 };
 
 static struct event_base *base;
@@ -108,7 +111,8 @@ static struct cb_hist H[NPHASE], Hecho, Hchat, Hsig, Hlogin;
 static uint64_t frames_in0, frames_out0, frames_in1, frames_out1;
 static uint64_t moves_sent, moves_rejected, moves_late, unmatched, sys_lines, joins, lefts;
 static uint64_t err_msgs, storm_done, storm_failed, auth_failed;
-static struct cb_proc P0, P1, Pbefore;
+static struct cb_proc P0, P1, Pbefore, G0, G1;
+static int nobservers;
 static long rss_peak_kb;
 static struct event *clock_ev;
 static int printed_errors;
@@ -544,6 +548,21 @@ send_auth(struct user *u)
 	send_fmt(u, "{\"type\":\"auth_resume\",\"sessionToken\":\"%s\"}", tok);
 }
 
+/*
+ * Whether an update_position names the receiving user itself (its echo or a
+ * correction): the one thing a non-observer must parse, since it tells
+ * accepted moves from rejected ones.
+ */
+static int
+is_own(const struct user *u, const char *p, size_t n)
+{
+	const char *v = cb_json_find(p, n, "id");
+	size_t l = strlen(u->id);
+
+	return v != NULL && *v == '"' && (size_t)(p + n - v) > l + 1 && memcmp(v + 1, u->id, l) == 0 &&
+	    v[l + 1] == '"';
+}
+
 static void
 user_text(struct cb_conn *c, const char *p, size_t n, uint64_t t)
 {
@@ -556,7 +575,8 @@ user_text(struct cb_conn *c, const char *p, size_t n, uint64_t t)
 	switch (type[0]) {
 	case 'u':
 		if (strcmp(type, "update_position") == 0) {
-			on_position(u, p, n, t);
+			if (u->observer || is_own(u, p, n))
+				on_position(u, p, n, t);
 			return;
 		}
 		if (strcmp(type, "user_joined") == 0)
@@ -568,12 +588,12 @@ user_text(struct cb_conn *c, const char *p, size_t n, uint64_t t)
 		if (strcmp(type, "chat_message") == 0) {
 			if (memmem(p, n, "\"system\":true", 13) != NULL)
 				sys_lines++;
-			else
+			else if (u->observer)
 				on_text_seq(u, p, n, t, 1);
 		}
 		return;
 	case 's':
-		if (strcmp(type, "signal") == 0)
+		if (strcmp(type, "signal") == 0 && u->observer)
 			on_text_seq(u, p, n, t, 0);
 		return;
 	case 'w':
@@ -698,7 +718,8 @@ sum_frames_out(void)
 	return s;
 }
 
-static int is_idle(void) { return strcmp(O.scenario, "idle") == 0; }
+/* idle: connect and stay; arrive: the same, everyone resuming a session at once. */
+static int is_idle(void) { return strcmp(O.scenario, "idle") == 0 || strcmp(O.scenario, "arrive") == 0; }
 static int is_storm(void) { return strcmp(O.scenario, "storm") == 0; }
 
 static void finish(void);
@@ -729,6 +750,7 @@ begin_measure(void)
 	phase = PH_CALM;
 	t_measure0 = cb_now_ns();
 	cb_proc_read(O.pid, &P0);
+	cb_proc_read((int)getpid(), &G0);
 	frames_in0 = sum_frames_in();
 	frames_out0 = sum_frames_out();
 }
@@ -757,6 +779,7 @@ static void
 clock_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static uint64_t last_progress, last_fin, t_settled, t_load;
+	static double last_gen;
 	static int stage;	/* 0 connecting, 1 settling/warm-up, 2 measuring */
 	uint64_t now = cb_now_ns();
 	struct cb_proc p;
@@ -767,13 +790,18 @@ clock_cb(evutil_socket_t fd, short what, void *arg)
 	if (O.progress > 0 && now - last_progress >= (uint64_t)O.progress * 1000000000ULL) {
 		uint64_t fin = sum_frames_in();
 		double dt = last_progress != 0 ? secs(now - last_progress) : 1;
+		struct cb_proc g;
+
+		cb_proc_read((int)getpid(), &g);
 
 		fprintf(stderr, "chatgrid-bench: %s %s t=%.0fs ready %d/%d%s frames from server %.0f/s, "
-		    "p99 %.2f ms over %llu samples, server rss %ld kB\n", O.label, O.scenario,
+		    "p99 %.2f ms over %llu samples, server rss %ld kB, generator %.0f %% of a core\n", O.label, O.scenario,
 		    secs(now - t_connect0), nready, O.users,
 		    O.storm > 0 ? (nstorm_ready > 0 ? " (+storm)" : "") : "",
 		    last_progress != 0 ? (double)(fin - last_fin) / dt : 0.0,
-		    (double)cb_hist_quantile(&H[0], 0.99) / 1e6, (unsigned long long)H[0].n, p.rss_kb);
+		    (double)cb_hist_quantile(&H[0], 0.99) / 1e6, (unsigned long long)H[0].n, p.rss_kb,
+		    last_progress != 0 ? 100.0 * (g.cpu_s - last_gen) / dt : 0.0);
+		last_gen = g.cpu_s;
 		last_progress = now;
 		last_fin = fin;
 	}
@@ -853,16 +881,18 @@ finish(void)
 	json_object *root, *params, *res, *mach;
 	char cpu[256], date[64];
 	int ncpu, i;
-	double dur, cpu_s;
+	double dur, cpu_s, gen_s;
 	time_t tt = time(NULL);
 
 	t_measure1 = cb_now_ns();
 	frames_in1 = sum_frames_in();
 	frames_out1 = sum_frames_out();
 	cb_proc_read(O.pid, &P1);
+	cb_proc_read((int)getpid(), &G1);
 	measuring = 0;
 	dur = secs(t_measure1 - t_measure0);
 	cpu_s = P1.cpu_s - P0.cpu_s;
+	gen_s = G1.cpu_s - G0.cpu_s;
 	cb_machine(cpu, sizeof cpu, &ncpu);
 	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
 
@@ -887,6 +917,7 @@ finish(void)
 	json_object_object_add(params, "duration_s", json_object_new_double(O.duration));
 	json_object_object_add(params, "grid", json_object_new_int(O.users > 0 ? U[0].grid : 0));
 	json_object_object_add(params, "movement_tick_ms", json_object_new_int(O.users > 0 ? U[0].tick_ms : 0));
+	json_object_object_add(params, "observers", json_object_new_int(nobservers));
 	json_object_object_add(params, "notes", json_object_new_string(O.notes));
 	json_object_object_add(root, "params", params);
 
@@ -923,6 +954,9 @@ finish(void)
 	json_object_object_add(res, "server_cpu_pct", json_object_new_double(100.0 * cpu_s / dur));
 	json_object_object_add(res, "frames_out_per_cpu_s", json_object_new_double(
 	    cpu_s > 0 ? (double)(frames_in1 - frames_in0) / cpu_s : 0));
+	json_object_object_add(res, "generator_cpu_s", json_object_new_double(gen_s));
+	json_object_object_add(res, "generator_cpu_pct", json_object_new_double(100.0 * gen_s / dur));
+	json_object_object_add(res, "generator_bound", json_object_new_boolean(100.0 * gen_s / dur > GEN_WARN_PCT));
 	json_object_object_add(res, "server_rss_kb", json_object_new_int64(P1.rss_kb));
 	/* Sampled every 100 ms during this run; VmHWM also holds start-up (the dummy argon2 hash). */
 	json_object_object_add(res, "server_rss_peak_kb", json_object_new_int64(rss_peak_kb));
@@ -945,7 +979,8 @@ finish(void)
 	printf("== %s: %s (%d users%s%s) on %s, %d cores, %s\n", O.label, O.scenario, O.users,
 	    O.tls ? ", TLS" : "", O.auth ? "" : ", no auth", cpu, ncpu, date);
 	printf("  parameters: %.3g steps/s, chat %.3g/s, signal %.3g/s, grid %d, window %d ms, storm %d, "
-	    "measured %.1f s %s\n", O.rate, O.chat_rate, O.sig_rate, U[0].grid, U[0].tick_ms, O.storm, dur, O.notes);
+	    "measured %.1f s, %d observers %s\n", O.rate, O.chat_rate, O.sig_rate, U[0].grid, U[0].tick_ms, O.storm,
+	    dur, nobservers, O.notes);
 	printf("  connected %d in %.2f s; failed %d, dropped %d, error messages %llu\n", nready - (int)storm_done,
 	    secs(t_connected - t_connect0), nfailed, ndropped, (unsigned long long)(err_msgs + auth_failed));
 	if (!is_idle()) {
@@ -969,6 +1004,9 @@ finish(void)
 	    (double)(frames_in1 - frames_in0) / dur);
 	printf("  server CPU %.2f s (%.1f %% of a core), %.0f frames out per CPU second\n", cpu_s,
 	    100.0 * cpu_s / dur, cpu_s > 0 ? (double)(frames_in1 - frames_in0) / cpu_s : 0.0);
+	printf("  generator CPU %.2f s (%.1f %% of a core)%s\n", gen_s, 100.0 * gen_s / dur,
+	    100.0 * gen_s / dur > GEN_WARN_PCT ?
+	    "  WARNING: the generator is near its limit: latencies may be its own queue" : "");
 	printf("  server RSS %ld kB, peak during the run %ld kB (VmHWM %ld kB)", P1.rss_kb, rss_peak_kb, P1.hwm_kb);
 	if (is_idle())
 		printf("; before connecting %ld kB: %.0f bytes per connection",
@@ -990,7 +1028,7 @@ usage(void)
 	    "  --tls                wss:// (no certificate check)\n"
 	    "  --pid PID            the server's process, for CPU and memory from /proc\n"
 	    "  --label NAME         server name in the output (chatgridd, baseline)\n"
-	    "  --scenario S         idle | move | chat | signal | mix | storm\n"
+	    "  --scenario S         idle | arrive | move | chat | signal | mix | storm\n"
 	    "  --users N            simulated users (authenticated with sessions from setup)\n"
 	    "  --rate R             steps per second per user (one per movement window at most)\n"
 	    "  --chat-rate R        chat messages per second per user\n"
@@ -1000,6 +1038,8 @@ usage(void)
 	    "  --storm-at S         storm: seconds of calm before the storm, and after it\n"
 	    "  --warmup S --duration S --settle S --concurrency N --progress S\n"
 	    "  --prefix P --storm-prefix P --seed SEED --password PW   (as given to setup)\n"
+	    "  --observers F        fraction of users that parse and time others' frames (0.1;\n"
+	    "                       at least 30); the rest only count them and check their own echo\n"
 	    "  --json FILE          write the results as JSON\n"
 	    "  --notes TEXT         free text recorded with the parameters\n");
 	exit(2);
@@ -1022,11 +1062,12 @@ run_main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'k' }, { "password", required_argument, NULL, 'W' },
 		{ "json", required_argument, NULL, 'j' }, { "notes", required_argument, NULL, 'n' },
 		{ "connect-timeout", required_argument, NULL, 't' },
+		{ "observers", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rlimit rl;
 	struct timeval tv = { 0, 100000 };
-	int ch, i;
+	int ch, i, want, every;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -1056,10 +1097,12 @@ run_main(int argc, char **argv)
 		case 'j': O.json = optarg; break;
 		case 'n': O.notes = optarg; break;
 		case 't': O.connect_timeout = atof(optarg); break;
+		case 'o': O.observers = atof(optarg); break;
 		default: usage();
 		}
 	}
-	if (O.port <= 0 || O.users <= 0 || O.users > 100000 || O.concurrency < 1)
+	if (O.port <= 0 || O.users <= 0 || O.users > 100000 || O.concurrency < 1 || O.observers <= 0 ||
+	    O.observers > 1)
 		usage();
 	if (strcmp(O.host, "127.0.0.1") != 0 && strncmp(O.host, "127.", 4) != 0) {
 		fprintf(stderr, "chatgrid-bench: loopback addresses only\n");
@@ -1101,9 +1144,18 @@ run_main(int argc, char **argv)
 		fprintf(stderr, "chatgrid-bench: out of memory\n");
 		return 1;
 	}
+	/* Observers spread evenly over the users (every k-th), at least MIN_OBSERVERS. */
+	want = (int)ceil(O.observers * O.users);
+	if (want < MIN_OBSERVERS)
+		want = MIN_OBSERVERS;
+	if (want > O.users)
+		want = O.users;
+	every = O.users / want;
 	for (i = 0; i < ntotal; i++) {
 		U[i].idx = i;
 		U[i].storm = i >= O.users;
+		U[i].observer = !U[i].storm && i % every == 0 && nobservers < want;
+		nobservers += U[i].observer;
 		U[i].grid = 41;
 		U[i].tick_ms = 200;
 		U[i].conn.fd = -1;

@@ -497,6 +497,8 @@ static const struct {
 	{ "allow_insecure maybe", "allow_insecure must be yes or no, not 'maybe'" },
 	{ "allow_insecure yes please", "must be yes or no" },
 	{ "tick_ms fast", "tick_ms must be a number, not 'fast'" },
+	{ "metrics_listen 9464", "metrics_listen" },
+	{ "metrics_allow 10.0.0.0/8", "is not an IP address" },
 	{ "tick_ms 20ms", "tick_ms must be a number" },
 	{ "tick_ms 0x20", "tick_ms must be a number" },
 	{ "tick_ms 2.5", "tick_ms must be a number" },
