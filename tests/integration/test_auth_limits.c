@@ -415,7 +415,8 @@ START_TEST(test_unknown_user_timing)
 	ag_uname(user, "timing");
 	free(ag_new_account(d, user));
 	c = ag_ws(d);
-	for (i = 0; i < 3; i++) {
+	/* Interleaved, the smallest of five each: a busy spell slows both kinds alike. */
+	for (i = 0; i < 5; i++) {
 		t = tc_now_ms();
 		ag_expect_fail(ag_login(c, user, "wrong password"), AG_MSG_INVALID_LOGIN);
 		t = tc_now_ms() - t;
@@ -429,7 +430,8 @@ START_TEST(test_unknown_user_timing)
 	fprintf(stderr, "# wrong password %" PRId64 " ms, unknown user %" PRId64 " ms\n", known,
 	    unknown);
 	ck_assert_msg(known >= 20, "a 32 MiB verify took only %" PRId64 " ms", known);
-	ck_assert_msg(unknown * 2 >= known, "unknown user answered in %" PRId64 " ms, a wrong "
+	/* Without the dummy an unknown user costs no hash at all: well under a third. */
+	ck_assert_msg(unknown * 3 >= known, "unknown user answered in %" PRId64 " ms, a wrong "
 	    "password in %" PRId64 " ms: the user's existence shows", unknown, known);
 	tc_close(c);
 	it_stop(d);
