@@ -361,7 +361,9 @@ START_TEST(test_gone_clients_dropped)
 	ck_assert_msg(o != NULL, "no auth_queued for the last of %d registrations: %s", GONE_N,
 	    tc_error(c[GONE_N - 1]));
 	json_object_put(o);
-	ck_assert_msg(hashes_in_line(d) >= GONE_N - 2, "fewer than %d hashes in line", GONE_N - 2);
+	/* Most still wait (one thread, each a full hash), however slowly the loop went. */
+	n = hashes_in_line(d);
+	ck_assert_msg(n >= GONE_N / 2, "only %" PRId64 " of %d hashes in line", n, GONE_N);
 	for (i = 0; i < GONE_N; i++)
 		tc_close(c[i]);
 
