@@ -204,20 +204,14 @@ ag_expect_fail(json_object *o, const char *message)
 	json_object_put(o);
 }
 
-char *
-ag_expect_ok(json_object *o, const char *username)
+/* The success fields every auth_result with ok carries, token aside. */
+static void
+expect_ok_fields(json_object *o, const char *username)
 {
-	const char *tok, *u, *p;
+	const char *u;
 	json_object *v;
-	char *copy;
 
 	ag_expect(o, 1, AG_MSG_AUTHED);
-	tok = tc_json_str(o, "sessionToken");
-	ck_assert_msg(tok != NULL && strlen(tok) == 64, "sessionToken is not 64 characters: %s",
-	    json_object_to_json_string(o));
-	for (p = tok; *p != '\0'; p++)
-		ck_assert_msg(isalnum((unsigned char)*p) || *p == '-' || *p == '_',
-		    "sessionToken is not base64url: %s", tok);
 	u = tc_json_str(o, "username");
 	ck_assert_msg(u != NULL && (username == NULL || strcmp(u, username) == 0),
 	    "username %s, want %s: %s", u != NULL ? u : "(none)", username,
@@ -234,9 +228,32 @@ ag_expect_ok(json_object *o, const char *username)
 	ck_assert_msg(json_object_object_get_ex(o, "authPolicy", &v) &&
 	    json_object_is_type(v, json_type_object), "no authPolicy: %s",
 	    json_object_to_json_string(o));
+}
+
+char *
+ag_expect_ok(json_object *o, const char *username)
+{
+	const char *tok, *p;
+	char *copy;
+
+	expect_ok_fields(o, username);
+	tok = tc_json_str(o, "sessionToken");
+	ck_assert_msg(tok != NULL && strlen(tok) == 64, "sessionToken is not 64 characters: %s",
+	    json_object_to_json_string(o));
+	for (p = tok; *p != '\0'; p++)
+		ck_assert_msg(isalnum((unsigned char)*p) || *p == '-' || *p == '_',
+		    "sessionToken is not base64url: %s", tok);
 	copy = strdup(tok);
 	ck_assert_ptr_nonnull(copy);
 	return copy;
+}
+
+void
+ag_expect_cookie_ok(json_object *o, const char *username)
+{
+	expect_ok_fields(o, username);
+	ck_assert_msg(!json_object_object_get_ex(o, "sessionToken", NULL),
+	    "a cookie resume returned the session token: %s", json_object_to_json_string(o));
 }
 
 char *

@@ -96,6 +96,11 @@ void ag_expect(json_object *o, int ok, const char *message);
 void ag_expect_fail(json_object *o, const char *message);
 /* ag_expect(o, 1, "Authenticated.") plus the success fields; returns the token (copy). */
 char *ag_expect_ok(json_object *o, const char *username);
+/*
+ * The same for a resume from the session cookie, which must not carry
+ * sessionToken (page script could read it there; issue 13).
+ */
+void ag_expect_cookie_ok(json_object *o, const char *username);
 
 /*
  * Register user (password AG_PASSWORD) on a new connection and close it;
