@@ -183,8 +183,8 @@ log_escape_one(const unsigned char *s, size_t n, char *e, size_t *len)
 
 /*
  * Copy in to out (cap bytes, NUL included) with log_escape_one's escapes,
- * stopping before an escape or a byte that would not fit. Returns how many
- * bytes of in were copied.
+ * stopping before an escape or a character that would not fit. Returns how
+ * many bytes of in were copied.
  */
 static size_t
 log_escape(const char *in, size_t inlen, char *out, size_t cap)
@@ -195,9 +195,15 @@ log_escape(const char *in, size_t inlen, char *out, size_t cap)
 
 	while (i < inlen) {
 		if ((k = log_escape_one(s + i, inlen - i, e, &len)) == 0) {
-			if (o + 1 >= cap)
+			/* A whole UTF-8 sequence or nothing: a cut never splits a character. */
+			k = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : s[i] >= 0xc0 ? 2 : 1;
+			if (k > inlen - i)
+				k = inlen - i;
+			if (o + k >= cap)
 				break;
-			out[o++] = (char)s[i++];
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
 			continue;
 		}
 		if (o + k >= cap)
