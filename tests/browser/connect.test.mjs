@@ -72,8 +72,12 @@ test('reload resumes the saved session without a password; logout clears it', { 
       assert.equal(await page.inputValue('#loginPassword'), '');
       page.sent.length = 0;
       page.received.length = 0;
+      const renewed = page.waitForResponse((r) => r.url().endsWith('/auth/session/check') && r.status() === 204);
       await page.click('#connectButton');
       await waitForAnnouncement(page, /^Connected to server\. Version /);
+      // With no token to hand to /auth/session/set, the page renews the cookie through /check.
+      const check = await renewed;
+      assert.match((await check.allHeaders())['set-cookie'] || '', /^chgrid_session_token=[^;]+; Path=\/; HttpOnly/);
       assert.ok(!page.sent.some((m) => m.type === 'auth_login' || m.type === 'auth_register'), 'no credentials sent');
       const resumed = page.received.find((m) => m.type === 'auth_result' && m.ok);
       assert.ok(resumed, 'resumed from the cookie');
