@@ -510,7 +510,13 @@ req_succeed(struct auth_req *r)
 	    r->kind == AK_COOKIE ? "cookie" : "session token");
 
 	o = auth_result(1, "Authenticated.");
-	json_object_object_add(o, "sessionToken", json_object_new_string(r->token));
+	/*
+	 * A cookie resume does not echo the token: the cookie is HttpOnly so
+	 * that page script cannot read it, and a page on our origin could
+	 * otherwise learn it from this reply (issue 13).
+	 */
+	if (r->kind != AK_COOKIE)
+		json_object_object_add(o, "sessionToken", json_object_new_string(r->token));
 	json_object_object_add(o, "username", json_object_new_string(c->username));
 	json_object_object_add(o, "role", json_object_new_string(c->role));
 	json_object_object_add(o, "permissions", perm_json_array(auth_effective_perms(c)));

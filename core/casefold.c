@@ -1,4 +1,7 @@
-/* casefold.c: table lookup of full case folds; white space per Unicode's White_Space. */
+/*
+ * casefold.c: table lookups (O(log n)) of full case folds, confusable
+ * skeletons and hidden code points; white space per Unicode's White_Space.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -102,4 +105,74 @@ casefold(const char *in, char *out, size_t outlen)
 		in += n;
 	}
 	out[o] = '\0';
+}
+
+static int
+cmp_range(const void *key, const void *e)
+{
+	uint32_t cp = *(const uint32_t *)key;
+	const struct unicode_range *r = e;
+
+	return cp < r->lo ? -1 : cp > r->hi;
+}
+
+int
+unicode_hidden(uint32_t cp)
+{
+	return bsearch(&cp, hidden_ranges, hidden_range_count, sizeof hidden_ranges[0],
+	    cmp_range) != NULL;
+}
+
+int
+utf8_has_hidden(const char *s)
+{
+	uint32_t cp;
+
+	while (*s != '\0') {
+		s += utf8_decode(s, &cp);
+		if (unicode_hidden(cp))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cmp_confusable(const void *key, const void *e)
+{
+	uint32_t a = *(const uint32_t *)key, b = ((const struct confusable_entry *)e)->cp;
+
+	return a < b ? -1 : a > b;
+}
+
+void
+confusable_skeleton(const char *in, char *out, size_t outlen)
+{
+	const struct confusable_entry *f;
+	const char *src;
+	size_t o = 0, n, len;
+	uint32_t cp;
+
+	while (*in != '\0') {
+		n = utf8_decode(in, &cp);
+		f = bsearch(&cp, confusable_table, confusable_count, sizeof confusable_table[0],
+		    cmp_confusable);
+		src = f != NULL ? confusable_pool + f->off : in;
+		len = f != NULL ? f->len : n;
+		if (o + len + 1 > outlen)
+			break;
+		memcpy(out + o, src, len);
+		o += len;
+		in += n;
+	}
+	out[o] = '\0';
+}
+
+void
+name_key(const char *in, char *out, size_t outlen)
+{
+	char a[NAME_KEY_MAX], b[NAME_KEY_MAX];
+
+	casefold(in, a, sizeof a);
+	confusable_skeleton(a, b, sizeof b);
+	casefold(b, out, outlen);
 }

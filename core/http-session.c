@@ -2,8 +2,9 @@
  * http-session.c: GET /auth/session/{set,clear,check}. A browser page
  * cannot set an HttpOnly cookie itself, so after auth_result it asks us to:
  * /set validates (and extends) the session named by its bearer token and
- * sets the cookie; /clear expires it; /check tells a media proxy whether
- * the cookie's session is valid.
+ * sets the cookie; /clear expires it; /check tells a page or a media
+ * proxy whether the cookie's session is valid and, when it is, sets the
+ * cookie again with a fresh Max-Age (the session's expiry moved too).
  */
 #include "config.h"
 
@@ -74,7 +75,7 @@ sess_done(const PGresult *res, const char *error, void *arg)
 {
 	struct sess_req *s = arg;
 	struct client *c = s->c;
-	char cookie[900];
+	char cookie[900], hdr[1000];
 	int valid = 0;
 
 	if (c->state == CS_HTTP) {
@@ -89,8 +90,15 @@ sess_done(const PGresult *res, const char *error, void *arg)
 			if (s->op == SO_SET && valid) {
 				cookie_header(cookie, sizeof cookie, s->token, cfg->session_lifetime_s, s->secure);
 				text_reply(c, &s->req, 200, cookie, "ok");
-			} else if (s->op == SO_CHECK && valid)
-				http_respond(c, &s->req, 204, NULL, "Cache-Control: no-store\r\n", NULL, 0);
+			} else if (s->op == SO_CHECK && valid) {
+				/*
+				 * The session was just extended; so is the cookie, since a
+				 * cookie resume no longer hands the page a token to /set.
+				 */
+				cookie_header(cookie, sizeof cookie, s->token, cfg->session_lifetime_s, s->secure);
+				snprintf(hdr, sizeof hdr, "Cache-Control: no-store\r\n%s", cookie);
+				http_respond(c, &s->req, 204, NULL, hdr, NULL, 0);
+			}
 			else
 				text_reply(c, &s->req, 401, NULL, "invalid session");
 		}

@@ -6,7 +6,7 @@ CORE_SOURCES = \
 	core/auth.c core/auth.h \
 	core/authq.c core/authq.h \
 	core/bucket.c core/bucket.h \
-	core/casefold.c core/casefold.h core/casefold-table.c \
+	core/casefold.c core/casefold.h core/casefold-table.c core/confusable-table.c \
 	core/cfg.c core/cfg.h \
 	core/db.c core/db.h \
 	core/http-session.c core/http-session.h \

@@ -143,17 +143,104 @@ log_get_trace(void)
 	return log_trace_mask;
 }
 
+/*
+ * The escape for the bytes at s (n of them left), written to e (at least 7
+ * bytes); its length, 0 when the bytes may be written as they are. *len
+ * says how many input bytes the escape stands for. Escaped: C0 controls
+ * and DEL (a newline would start a forged line), the backslash (so that an
+ * escape in the log is always ours), C1 controls, U+2028/U+2029 (line
+ * breaks to some viewers) and the bidirectional overrides and isolates
+ * (U+202A..U+202E, U+2066..U+2069), which reorder what a reader sees.
+ */
+static size_t
+log_escape_one(const unsigned char *s, size_t n, char *e, size_t *len)
+{
+	static const char short_esc[] = "\nn\rr\tt\\\\";
+	const char *p;
+
+	*len = 1;
+	if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\') {
+		for (p = short_esc; *p != (char)*s; p += 2)
+			;
+		e[0] = '\\';
+		e[1] = p[1];
+		return 2;
+	}
+	if (*s < 0x20 || *s == 0x7f)
+		return (size_t)snprintf(e, 7, "\\x%02x", *s);
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*len = 2;
+		return (size_t)snprintf(e, 7, "\\u%04x", s[1]);
+	}
+	if (n >= 3 && s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9))) {
+		*len = 3;
+		return (size_t)snprintf(e, 7, "\\u%04x",
+		    0x2000 | ((s[1] & 0x3f) << 6) | (s[2] & 0x3f));
+	}
+	return 0;
+}
+
+/*
+ * Copy in to out (cap bytes, NUL included) with log_escape_one's escapes,
+ * stopping before an escape or a character that would not fit. Returns how
+ * many bytes of in were copied.
+ */
+static size_t
+log_escape(const char *in, size_t inlen, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, k, len;
+	char e[8];
+
+	while (i < inlen) {
+		if ((k = log_escape_one(s + i, inlen - i, e, &len)) == 0) {
+			/* A whole UTF-8 sequence or nothing: a cut never splits a character. */
+			k = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : s[i] >= 0xc0 ? 2 : 1;
+			if (k > inlen - i)
+				k = inlen - i;
+			if (o + k >= cap)
+				break;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (o + k >= cap)
+			break;
+		memcpy(out + o, e, k);
+		o += k;
+		i += len;
+	}
+	out[o] = '\0';
+	return i;
+}
+
 void
 log_vemit(enum log_level l, const char *func, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[LOG_MSG_MAX * 2], msg[LOG_MSG_MAX + 48];
 	struct timespec ts;
 	struct tm tm;
 	char tbuf[32];
+	size_t used, n;
+	int len;
 
 	if (l > log_level_cur)
 		return;
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	/*
+	 * Escaped here, once for every caller: a message may quote anything a
+	 * client sent (a message type, a username), and one line must stay one
+	 * line. Longer messages are cut and say by how much.
+	 */
+	len = vsnprintf(raw, sizeof raw, fmt, ap);
+	if (len < 0)
+		len = 0;
+	n = (size_t)len < sizeof raw ? (size_t)len : sizeof raw - 1;
+	used = log_escape(raw, n, msg, LOG_MSG_MAX + 1);
+	if (used < (size_t)len)
+		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "... [%zu bytes cut]",
+		    (size_t)len - used);
 	if (log_syslog) {
 		syslog(level_prio[l], "%s: %s", func, msg);
 		return;

@@ -34,6 +34,15 @@ void log_set_trace(unsigned mask);
 unsigned log_get_trace(void);
 void log_close(void);
 
+/*
+ * Longest message text written, in bytes after escaping. Every message is
+ * escaped by the logger itself: control characters (newlines included),
+ * the backslash, C1 controls, U+2028/U+2029 and bidirectional overrides
+ * become \n, \xHH or \uHHHH, so text from clients can never start a line of
+ * its own; a longer message is cut and ends with "... [N bytes cut]".
+ */
+#define LOG_MSG_MAX 2048
+
 void log_emit(enum log_level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_vemit(enum log_level, const char *func, const char *fmt, va_list)

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +151,30 @@ perm_role_name_error(const char *name)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '-'))
 			return "Role name may include lowercase letters, numbers, underscores, and dashes only.";
 	return NULL;
+}
+
+char *
+perm_mask_csv(uint64_t mask, const char *sep, char *out, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	if (len == 0)
+		return out;
+	out[0] = '\0';
+	for (i = 0; i < P_COUNT; i++)
+		if (mask & PERM(i)) {
+			snprintf(out + n, len - n, "%s%s", n > 0 ? sep : "", perm_defs[i].key);
+			n += strlen(out + n);
+			if (n + 1 >= len)
+				break;
+		}
+	return out;
+}
+
+uint64_t
+perm_lacking(uint64_t actor, int actor_is_admin, uint64_t wanted)
+{
+	/* The admin role holds every key, whatever its rows say. */
+	return actor_is_admin ? 0 : wanted & ~actor;
 }

@@ -67,6 +67,15 @@ uint64_t perm_mask_from_list(const char *csv);
 struct json_object *perm_json_array(uint64_t mask);
 /* The admin menu actions this mask may see, in order, as [{id,label,tooltip}]. */
 struct json_object *perm_admin_menu(uint64_t mask);
+/* The mask's keys in canonical order, joined by sep, into out; returns out. */
+char *perm_mask_csv(uint64_t mask, const char *sep, char *out, size_t len);
+/*
+ * The rule against escalation (issue 13): the keys of wanted that an actor
+ * holding actor may not hand out or take away, 0 when none. An admin lacks
+ * nothing; anyone else lacks every key outside their own role. A caller
+ * refuses an assignment (or a role edit) whose roles hold any such key.
+ */
+uint64_t perm_lacking(uint64_t actor, int actor_is_admin, uint64_t wanted);
 /* Role names: trimmed, lowercase, [a-z0-9_-], 1..32. Returns NULL or the reason. */
 const char *perm_role_name_error(const char *name);
 

@@ -150,6 +150,28 @@ op_new(struct client *c, const char *action)
 	return op;
 }
 
+/* Admins alone may hand out the admin role or change an admin's role. */
+static int
+actor_admin(const struct client *c)
+{
+	return strcmp(c->role, "admin") == 0;
+}
+
+/*
+ * 1, with the keys (", "-separated) in keys, when mask holds permissions
+ * the sender of op lacks (perm_lacking); 0 otherwise.
+ */
+static int
+lacking_keys(const struct admin_op *op, uint64_t mask, char *keys, size_t len)
+{
+	uint64_t lack = perm_lacking(op->c->perms, actor_admin(op->c), mask);
+
+	if (lack == 0)
+		return 0;
+	perm_mask_csv(lack, ", ", keys, len);
+	return 1;
+}
+
 static void
 deny_admin(struct client *c, struct json_object *msg)
 {
@@ -402,7 +424,7 @@ role_exists_cb(const PGresult *res, const char *error, void *arg)
 	struct json_object *list, *k, *msg = op->msg;
 	struct db_stmt st[2];
 	const char *v1[1], *v2[2];
-	char key[64];
+	char key[64], keys[512];
 	size_t i, n;
 	int p;
 
@@ -444,6 +466,16 @@ role_exists_cb(const PGresult *res, const char *error, void *arg)
 			    op->csv[0] != '\0' ? "," : "", key);
 		}
 	}
+	/* role.manage is no way around the keys one holds: neither grant nor strip others. */
+	if (lacking_keys(op, op->mask, keys, sizeof keys)) {
+		finishf(op, 0, "Cannot grant permissions you do not hold (%s).", keys);
+		return;
+	}
+	if (lacking_keys(op, perm_mask_from_list(PQgetvalue(res, 0, 1)), keys, sizeof keys)) {
+		finishf(op, 0, "Cannot change role %s: it holds permissions you do not hold (%s).",
+		    op->a_sent, keys);
+		return;
+	}
 	v1[0] = op->a;
 	v2[0] = op->a;
 	v2[1] = op->csv;
@@ -464,6 +496,7 @@ role_delete_check_cb(const PGresult *res, const char *error, void *arg)
 	struct admin_op *op = arg;
 	struct db_stmt st[2];
 	const char *v[2];
+	char keys[512];
 
 	if (db_failed(op, error))
 		return;
@@ -473,6 +506,21 @@ role_delete_check_cb(const PGresult *res, const char *error, void *arg)
 	}
 	if (PQgetisnull(res, 0, 1)) {
 		finish(op, 0, "Replacement role not found.");
+		return;
+	}
+	/* Deleting moves the role's users: the same rule as admin_user_set_role. */
+	if (strcmp(op->b, "admin") == 0 && !actor_admin(op->c)) {
+		finish(op, 0, "Only admins can assign the admin role.");
+		return;
+	}
+	if (lacking_keys(op, perm_mask_from_list(PQgetvalue(res, 0, 4)), keys, sizeof keys)) {
+		finishf(op, 0, "Cannot delete role %s: it holds permissions you do not hold (%s).",
+		    op->a_sent, keys);
+		return;
+	}
+	if (lacking_keys(op, perm_mask_from_list(PQgetvalue(res, 0, 3)), keys, sizeof keys)) {
+		finishf(op, 0, "Cannot move users to role %s: it grants permissions you do not hold (%s).",
+		    op->b_sent, keys);
 		return;
 	}
 	op->count = atoi(PQgetvalue(res, 0, 2));
@@ -542,6 +590,26 @@ guarded(struct admin_op *op, const char *stmt, int n, const char *const *v, db_c
 	db_txn(st, 2, cb, op);
 }
 
+/* The reason the statement refused to change the role (it changed nothing). */
+static void
+set_role_refused(struct admin_op *op, const PGresult *res)
+{
+	char keys[512];
+
+	if (strcmp(op->b, "admin") == 0)
+		finish(op, 0, "Only admins can assign the admin role.");
+	else if (strcmp(PQgetvalue(res, 0, 4), "admin") == 0)
+		finish(op, 0, "Only admins can change the role of an admin.");
+	else if (lacking_keys(op, perm_mask_from_list(PQgetvalue(res, 0, 3)), keys, sizeof keys))
+		finishf(op, 0, "Cannot assign role %s: it grants permissions you do not hold (%s).",
+		    op->b_sent, keys);
+	else if (lacking_keys(op, perm_mask_from_list(PQgetvalue(res, 0, 5)), keys, sizeof keys))
+		finishf(op, 0, "Cannot change the role of %s: their role holds permissions you do "
+		    "not hold (%s).", op->a, keys);
+	else
+		finish(op, 0, "Cannot assign a role with permissions you do not hold.");
+}
+
 static void
 set_role_cb(const PGresult *res, const char *error, void *arg)
 {
@@ -550,13 +618,20 @@ set_role_cb(const PGresult *res, const char *error, void *arg)
 
 	if (db_failed(op, error))
 		return;
-	/* columns: role exists, target id, updated id, new role perms */
+	/*
+	 * columns: role exists, target id, updated id, new role perms, target's
+	 * role, its perms, refused by the escalation rule
+	 */
 	if (PQgetvalue(res, 0, 0)[0] != 't') {
 		finish(op, 0, "Role not found.");
 		return;
 	}
 	if (PQgetisnull(res, 0, 1)) {
 		finish(op, 0, "User not found.");
+		return;
+	}
+	if (PQgetvalue(res, 0, 6)[0] == 't') {
+		set_role_refused(op, res);
 		return;
 	}
 	if (PQgetisnull(res, 0, 2)) {
@@ -573,13 +648,17 @@ static void
 admin_user_set_role(struct client *c, struct json_object *msg)
 {
 	struct admin_op *op = op_new(c, "user_set_role");
-	const char *v[2];
+	const char *v[4];
 
 	normalise_into(proto_str(msg, "username"), op->a, sizeof op->a, op->a_sent, sizeof op->a_sent);
 	normalise_into(proto_str(msg, "role"), op->b, sizeof op->b, op->b_sent, sizeof op->b_sent);
+	/* The sender's keys go along: the statement checks and changes under one lock. */
+	perm_mask_csv(c->perms, ",", op->csv, sizeof op->csv);
 	v[0] = op->a;
 	v[1] = op->b;
-	guarded(op, "admin_set_role", 2, v, set_role_cb);
+	v[2] = op->csv;
+	v[3] = actor_admin(c) ? "t" : "f";
+	guarded(op, "admin_set_role", 4, v, set_role_cb);
 }
 
 /*
@@ -1045,7 +1124,9 @@ admin_init(void)
 	db_register("admin_users_list",
 	    "SELECT a.id, a.username, r.name, a.status FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE $1 = '' OR a.status = $1 ORDER BY lower(a.username) COLLATE \"C\"", 1);
-	db_register("admin_role_exists", "SELECT id FROM roles WHERE name = $1", 1);
+	db_register("admin_role_exists",
+	    "SELECT r.id, COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions "
+	    "  WHERE role_id = r.id), '') FROM roles r WHERE r.name = $1", 1);
 	db_register("admin_role_create",
 	    "INSERT INTO roles (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", 1);
 	db_register("admin_role_perm_clear",
@@ -1059,20 +1140,35 @@ admin_init(void)
 	    "SELECT (SELECT id FROM roles WHERE name = $1), (SELECT id FROM roles WHERE name = $2), "
 	    "(SELECT count(*) FROM accounts WHERE role_id = (SELECT id FROM roles WHERE name = $1)), "
 	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions "
-	    "  WHERE role_id = (SELECT id FROM roles WHERE name = $2)), '')", 2);
+	    "  WHERE role_id = (SELECT id FROM roles WHERE name = $2)), ''), "
+	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions "
+	    "  WHERE role_id = (SELECT id FROM roles WHERE name = $1)), '')", 2);
 	db_register("admin_role_reassign",
 	    "UPDATE accounts SET role_id = (SELECT id FROM roles WHERE name = $2), updated_at = now() "
 	    "WHERE role_id = (SELECT id FROM roles WHERE name = $1)", 2);
 	db_register("admin_role_delete",
 	    "DELETE FROM roles WHERE name = $1 AND name NOT IN ('admin', 'user') RETURNING id", 1);
+	/*
+	 * $3: the sender's keys, $4: whether the sender is an admin. A non-admin
+	 * may neither assign admin, nor touch an admin, nor assign or take away
+	 * a role holding a key outside $3 (issue 13); refused changes nothing.
+	 */
 	db_register("admin_set_role",
 	    "WITH " TARGET ", nr AS (SELECT id, name FROM roles WHERE name = $2), "
+	    "tr AS (SELECT id FROM roles WHERE name = (SELECT role FROM t)), "
+	    "refused AS (SELECT COALESCE(NOT $4::boolean AND ($2 = 'admin' "
+	    "  OR (SELECT role FROM t) = 'admin' OR EXISTS (SELECT 1 FROM role_permissions "
+	    "  WHERE role_id IN (SELECT id FROM nr UNION ALL SELECT id FROM tr) "
+	    "  AND NOT permission_key = ANY (string_to_array($3, ',')))), false) AS yes), "
 	    "upd AS (UPDATE accounts SET role_id = (SELECT id FROM nr), updated_at = now() "
 	    "  WHERE id = (SELECT id FROM t) AND EXISTS (SELECT 1 FROM nr) "
+	    "  AND NOT (SELECT yes FROM refused) "
 	    "  AND NOT ((SELECT yes FROM last_admin) AND $2 <> 'admin') RETURNING id) "
 	    "SELECT EXISTS (SELECT 1 FROM nr), (SELECT id FROM t), (SELECT id FROM upd), "
 	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions "
-	    "  WHERE role_id = (SELECT id FROM nr)), '')", 2);
+	    "  WHERE role_id = (SELECT id FROM nr)), ''), COALESCE((SELECT role FROM t), ''), "
+	    "COALESCE((SELECT string_agg(permission_key, ',') FROM role_permissions "
+	    "  WHERE role_id = (SELECT id FROM tr)), ''), (SELECT yes FROM refused)", 4);
 	db_register("admin_ban",
 	    "WITH " TARGET ", upd AS (UPDATE accounts SET status = 'disabled', updated_at = now() "
 	    "  WHERE id = (SELECT id FROM t) AND NOT (SELECT yes FROM last_admin) RETURNING id), "

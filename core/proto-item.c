@@ -714,6 +714,11 @@ item_update(struct client *c, struct json_object *msg)
 			result(c, 0, "update", it, "Title cannot be empty.");
 			return;
 		}
+		if (utf8_has_hidden(title)) {
+			result(c, 0, "update", it,
+			    "Title may not contain invisible or text-direction characters.");
+			return;
+		}
 	}
 	json_object_object_get_ex(msg, "params", &params);
 	if (params != NULL && json_object_object_length(params) > 0) {

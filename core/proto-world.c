@@ -104,7 +104,7 @@ world_update_nickname(struct client *c, struct json_object *msg)
 {
 	struct player *p = world_player(c);
 	const char *raw = proto_str(msg, "nickname"), *s;
-	char nick[129], old[129], fold[300];
+	char nick[129], old[129], fold[NAME_KEY_MAX];
 	uint32_t cp;
 	struct json_object *o;
 	struct outmsg *m;
@@ -121,6 +121,12 @@ world_update_nickname(struct client *c, struct json_object *msg)
 			nickname_result(c, 0, nick, p->nickname, "Nickname may not contain control characters.");
 			return;
 		}
+	/* Invisible or reordering code points make one name look like another (issue 13). */
+	if (utf8_has_hidden(nick)) {
+		nickname_result(c, 0, nick, p->nickname,
+		    "Nickname may not contain invisible or text-direction characters.");
+		return;
+	}
 	world_fold(nick, fold, sizeof fold);
 	if (world_nickname_taken(fold, p)) {
 		nickname_result(c, 0, nick, p->nickname, "Nickname already in use.");

@@ -111,6 +111,15 @@ proto_find(const char *type)
 	return NULL;
 }
 
+const struct proto_msg *
+proto_find_type(struct json_object *t, int *has_nul)
+{
+	const char *type = json_object_get_string(t);
+
+	/* "chat_message\u0000x" must not run as chat_message: C sees only the prefix. */
+	*has_nul = (size_t)json_object_get_string_len(t) != strlen(type);
+	return *has_nul ? NULL : proto_find(type);
+}
 
 static const char *
 type_word(enum proto_ftype t)
@@ -255,6 +264,7 @@ proto_message(struct client *c, const uint8_t *buf, size_t len)
 	const char *type;
 	char err[256];
 	size_t end;
+	int nul;
 
 	json_tokener_reset(tok);
 	msg = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
@@ -300,7 +310,14 @@ proto_message(struct client *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	type = json_object_get_string(t);
-	if ((def = proto_find(type)) == NULL) {
+	if ((def = proto_find_type(t, &nul)) == NULL && nul) {
+		log_info("%s: message type holds a NUL character", c->id);
+		client_send_error(c, "bad_message", "Message type must not contain NUL characters.");
+		json_object_put(msg);
+		client_bad_message(c);
+		return;
+	}
+	if (def == NULL) {
 		log_info("%s: unknown message type '%.64s'", c->id, type);
 		client_send_error(c, "unknown_type", "Unknown message type '%.64s'.", type);
 		json_object_put(msg);

@@ -66,6 +66,12 @@ void proto_open(struct client *, const struct http_req *);
 /* One complete text message from a client. */
 void proto_message(struct client *, const uint8_t *buf, size_t len);
 const struct proto_msg *proto_find(const char *type);
+/*
+ * The entry for a message's "type" value t (a JSON string), or NULL when no
+ * entry has exactly that name. A NUL inside t never matches the part before
+ * it: then NULL and *has_nul is 1 (otherwise 0).
+ */
+const struct proto_msg *proto_find_type(struct json_object *t, int *has_nul);
 
 /*
  * Validate msg against def's fields. Returns 0, or -1 with a message for

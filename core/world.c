@@ -438,7 +438,7 @@ world_user_at(int x, int y, const struct player *except)
 void
 world_fold(const char *in, char *out, size_t outlen)
 {
-	casefold(in, out, outlen);
+	name_key(in, out, outlen);
 }
 
 int
@@ -473,7 +473,7 @@ world_set_nickname(struct player *p, const char *nick)
 static void
 unique_nickname(struct player *p, const char *want)
 {
-	char cand[160], fold[300];
+	char cand[160], fold[NAME_KEY_MAX];
 	int i;
 
 	world_fold(want, fold, sizeof fold);

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "bucket.h"
+#include "casefold.h"
 
 struct client;
 struct json_object;
@@ -21,7 +22,7 @@ struct player {
 	struct client *c;		/* not owned; c->player points back */
 	int x, y;
 	char nickname[129];		/* at most 32 code points */
-	char fold[257];			/* case-folded nickname, for uniqueness */
+	char fold[NAME_KEY_MAX];	/* the nickname's name_key(), for uniqueness */
 	struct bucket steps;		/* movement: see world_step_rate() */
 	struct bucket chat;		/* chat_burst, chat_per_minute */
 
@@ -73,9 +74,12 @@ int world_take_steps(struct player *p, int steps);
 void world_move(struct player *p, int x, int y);
 /* Set p's nickname (already validated); updates the fold. */
 void world_set_nickname(struct player *p, const char *nick);
-/* Is a folded nickname held by a roster member other than except? */
+/* Is a nickname key (world_fold) held by a roster member other than except? */
 int world_nickname_taken(const char *fold, const struct player *except);
-/* Unicode simple case folding of a UTF-8 string into out. */
+/*
+ * The key nicknames are compared by (name_key: case fold and UTS #39
+ * confusable skeleton), so "PADMIN" and "p\u0430dmin" collide with "padmin".
+ */
 void world_fold(const char *in, char *out, size_t outlen);
 /* Does a user stand on (x, y)? */
 int world_user_at(int x, int y, const struct player *except);

@@ -60,18 +60,34 @@ test('reload resumes the saved session without a password; logout clears it', { 
     const name = uniqueName('res');
     await register(page, name);
     const before = await clientState(page);
+    const registered = page.received.find((m) => m.type === 'auth_result' && m.ok);
+    assert.equal(typeof registered.sessionToken, 'string', 'a registration returns the token for /auth/session/set');
 
-    await page.reload();
-    await page.waitForFunction(() => !document.getElementById('sessionView').hidden);
-    await waitForAnnouncement(page, new RegExp(`Welcome back, ${name}`));
-    assert.equal(await page.inputValue('#loginPassword'), '');
-    page.sent.length = 0;
-    await page.click('#connectButton');
-    await waitForAnnouncement(page, /^Connected to server\. Version /);
-    assert.ok(!page.sent.some((m) => m.type === 'auth_login' || m.type === 'auth_register'), 'no credentials sent');
-    const after = await clientState(page);
-    assert.equal(after.x, before.x, 'position restored');
-    assert.equal(after.y, before.y);
+    // Twice: the cookie a resumed session relies on must survive the resume
+    // itself, although the resume no longer hands the page the token (issue 13).
+    for (let round = 0; round < 2; round++) {
+      await page.reload();
+      await page.waitForFunction(() => !document.getElementById('sessionView').hidden);
+      await waitForAnnouncement(page, new RegExp(`Welcome back, ${name}`));
+      assert.equal(await page.inputValue('#loginPassword'), '');
+      page.sent.length = 0;
+      page.received.length = 0;
+      const renewed = page.waitForResponse((r) => r.url().endsWith('/auth/session/check') && r.status() === 204);
+      await page.click('#connectButton');
+      await waitForAnnouncement(page, /^Connected to server\. Version /);
+      // With no token to hand to /auth/session/set, the page renews the cookie through /check.
+      const check = await renewed;
+      assert.match((await check.allHeaders())['set-cookie'] || '', /^chgrid_session_token=[^;]+; Path=\/; HttpOnly/);
+      assert.ok(!page.sent.some((m) => m.type === 'auth_login' || m.type === 'auth_register'), 'no credentials sent');
+      const resumed = page.received.find((m) => m.type === 'auth_result' && m.ok);
+      assert.ok(resumed, 'resumed from the cookie');
+      assert.ok(!('sessionToken' in resumed), `a cookie resume never carries the token: ${JSON.stringify(resumed)}`);
+      const after = await clientState(page);
+      assert.equal(after.x, before.x, 'position restored');
+      assert.equal(after.y, before.y);
+      const c = (await page.context().cookies()).find((k) => k.name === 'chgrid_session_token');
+      assert.ok(c && c.value.length > 20 && c.httpOnly, 'the session cookie is still there');
+    }
 
     const from = await mark(page);
     await page.click('#logoutButton');

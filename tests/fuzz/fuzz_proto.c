@@ -122,6 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct proto_msg *def;
 	const char *type;
 	size_t i;
+	int nul;
 
 	if (size > INT_MAX)
 		return 0;
@@ -137,10 +138,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    json_object_object_get_ex(msg, "type", &t) && json_object_is_type(t, json_type_string)) {
 		type = json_object_get_string(t);
 		(void)proto_utf8_len(type);
-		if ((def = proto_find(type)) != NULL) {
+		if ((def = proto_find_type(t, &nul)) != NULL) {
 			FUZZ_ASSERT(strcmp(def->type, type) == 0);
+			/* All of the type, not the part before a NUL. */
+			FUZZ_ASSERT(!nul && (size_t)json_object_get_string_len(t) == strlen(type));
 			validate(def, msg);
-		}
+		} else if (nul)
+			FUZZ_ASSERT((size_t)json_object_get_string_len(t) != strlen(type));
 		for (i = 0; i < sizeof known_types / sizeof known_types[0]; i++) {
 			if ((def = proto_find(known_types[i])) != NULL)
 				validate(def, msg);

@@ -310,6 +310,12 @@ START_TEST(test_key_ban_unban)
 }
 END_TEST
 
+/* The user role's keys (ad_user_csv), as a literal to build lists from. */
+#define USER_KEYS "item.create,item.edit.own,item.delete.own,item.use,item.pickup_drop.own," \
+	"item.transfer.own,chat.send,voice.send,profile.update_nickname"
+#define USER_KEYS_SAID "item.create, item.edit.own, item.delete.own, item.use, " \
+	"item.pickup_drop.own, item.transfer.own, chat.send, voice.send, profile.update_nickname"
+
 /* ---- user.change_role ---- */
 
 START_TEST(test_key_change_role)
@@ -323,7 +329,8 @@ START_TEST(test_key_change_role)
 	ad_act(f.b, ag_msg("admin_roles_list", NULL), "role_update_permissions", 0, AD_NOT_AUTHORIZED);
 	ad_act(f.b, ag_msg("admin_users_list", NULL), "user_set_role", 0, AD_NOT_AUTHORIZED);
 
-	flip_grant(&f, "user.change_role", "change_user_role");
+	/* With the key, and the keys of both roles (test_no_escalation shows why). */
+	flip_grant(&f, USER_KEYS ",user.change_role", "change_user_role");
 	ad_act(f.b, ag_msg("admin_user_set_role", "username", "victim", "role", "guest", NULL),
 	    "user_set_role", 1, "Set role for victim to guest.");
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
@@ -359,7 +366,8 @@ START_TEST(test_key_role_manage)
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles WHERE name = 'by-subject'"), 0);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles WHERE name = 'guest'"), 1);
 
-	flip_grant(&f, "role.manage", "manage_roles");
+	/* The key, and the keys it hands out (test_no_escalation shows why). */
+	flip_grant(&f, USER_KEYS ",role.manage", "manage_roles");
 	ad_act(f.b, ag_msg("admin_role_create", "name", "by-subject", NULL), "role_create", 1,
 	    "Created role by-subject.");
 	ad_act(f.b, ad_m_perms("by-subject", "chat.send"), "role_update_permissions", 1,
@@ -375,6 +383,98 @@ START_TEST(test_key_role_manage)
 	flip_grant(&f, "user.change_role", "change_user_role");
 	ad_act(f.b, ag_msg("admin_role_create", "name", "late", NULL), "role_create", 0,
 	    AD_NOT_AUTHORIZED);
+	flip_free(&f);
+}
+END_TEST
+
+/*
+ * Escalation (issue 13): nobody hands out, or takes away, a role holding a
+ * key they do not hold themselves; only admins assign admin or touch an
+ * admin; role.manage grants no key its holder lacks. Each refusal is said
+ * to the sender, written to the audit log, and changes nothing.
+ */
+START_TEST(test_no_escalation)
+{
+	struct flip f;
+
+	flip_setup(&f, 1, 1);
+	ad_act(f.a, ag_msg("admin_role_create", "name", "empty", NULL), "role_create", 1,
+	    "Created role empty.");
+	ad_act(f.a, ag_msg("admin_role_create", "name", "strong", NULL), "role_create", 1,
+	    "Created role strong.");
+	ad_act(f.a, ad_m_perms("strong", "user.ban_unban"), "role_update_permissions", 1,
+	    "Updated permissions for strong.");
+
+	/* user.change_role alone. */
+	flip_grant(&f, "user.change_role", "change_user_role");
+	ad_act(f.b, ag_msg("admin_user_set_role", "username", "subject", "role", "admin", NULL),
+	    "user_set_role", 0, "Only admins can assign the admin role.");
+	ad_audit("subject", "user_set_role", "subject", 0, "Only admins can assign the admin role.");
+	ad_act(f.b, ag_msg("admin_user_set_role", "username", "boss", "role", "empty", NULL),
+	    "user_set_role", 0, "Only admins can change the role of an admin.");
+	ad_audit("subject", "user_set_role", "boss", 0, "Only admins can change the role of an admin.");
+	ad_act(f.b, ag_msg("admin_user_set_role", "username", "subject", "role", "strong", NULL),
+	    "user_set_role", 0,
+	    "Cannot assign role strong: it grants permissions you do not hold (user.ban_unban).");
+	ad_audit("subject", "user_set_role", "subject", 0,
+	    "Cannot assign role strong: it grants permissions you do not hold (user.ban_unban).");
+	ad_act(f.b, ag_msg("admin_user_set_role", "username", "victim", "role", "empty", NULL),
+	    "user_set_role", 0, "Cannot change the role of victim: their role holds permissions "
+	    "you do not hold (" USER_KEYS_SAID ").");
+	ad_audit("subject", "user_set_role", "victim", 0, "Cannot change the role of victim: their "
+	    "role holds permissions you do not hold (" USER_KEYS_SAID ").");
+	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
+	    "WHERE (a.username, r.name) IN (('boss', 'admin'), ('subject', 'flip'), ('victim', 'user'))"), 3);
+	/* Nothing was pushed to the targets: they keep their permissions. */
+	ad_expect_none(f.a->c, "auth_permissions", 200);
+	ad_expect_none(f.b->c, "auth_permissions", 200);
+	ad_expect_none(f.v->c, "auth_permissions", 200);
+	/* Within its own keys it works: subject moves witness between keyless roles. */
+	ad_act(f.a, ag_msg("admin_user_set_role", "username", "witness", "role", "empty", NULL),
+	    "user_set_role", 1, "Set role for witness to empty.");
+	ad_act(f.b, ag_msg("admin_user_set_role", "username", "witness", "role", "flip", NULL),
+	    "user_set_role", 1, "Set role for witness to flip.");
+
+	/* role.manage alone. */
+	flip_grant(&f, "role.manage", "manage_roles");
+	ad_act(f.b, ad_m_perms("flip", "role.manage,user.change_role"), "role_update_permissions", 0,
+	    "Cannot grant permissions you do not hold (user.change_role).");
+	ad_audit("subject", "role_update_permissions", "flip", 0,
+	    "Cannot grant permissions you do not hold (user.change_role).");
+	ad_act(f.b, ad_m_perms("empty", "user.ban_unban,chat.send"), "role_update_permissions", 0,
+	    "Cannot grant permissions you do not hold (chat.send, user.ban_unban).");
+	ad_act(f.b, ad_m_perms("strong", ""), "role_update_permissions", 0,
+	    "Cannot change role strong: it holds permissions you do not hold (user.ban_unban).");
+	ad_audit("subject", "role_update_permissions", "strong", 0,
+	    "Cannot change role strong: it holds permissions you do not hold (user.ban_unban).");
+	ad_act(f.b, ag_msg("admin_role_delete", "role", "strong", "replacementRole", "empty", NULL),
+	    "role_delete", 0,
+	    "Cannot delete role strong: it holds permissions you do not hold (user.ban_unban).");
+	ad_audit("subject", "role_delete", "strong", 0,
+	    "Cannot delete role strong: it holds permissions you do not hold (user.ban_unban).");
+	/* Deleting a role moves its users: the replacement is an assignment. */
+	ad_act(f.b, ag_msg("admin_role_delete", "role", "flip", "replacementRole", "admin", NULL),
+	    "role_delete", 0, "Only admins can assign the admin role.");
+	ad_audit("subject", "role_delete", "flip", 0, "Only admins can assign the admin role.");
+	ad_act(f.b, ag_msg("admin_role_delete", "role", "empty", "replacementRole", "user", NULL),
+	    "role_delete", 0, "Cannot move users to role user: it grants permissions you do not "
+	    "hold (" USER_KEYS_SAID ").");
+	ad_audit("subject", "role_delete", "empty", 0, "Cannot move users to role user: it grants "
+	    "permissions you do not hold (" USER_KEYS_SAID ").");
+	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions rp JOIN roles r ON "
+	    "r.id = rp.role_id WHERE (r.name, rp.permission_key) IN (('strong', 'user.ban_unban'), "
+	    "('flip', 'role.manage'))"), 2);
+	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions rp JOIN roles r ON "
+	    "r.id = rp.role_id WHERE r.name IN ('flip', 'empty', 'strong')"), 2);
+	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles WHERE name IN ('flip', 'empty', 'strong')"), 3);
+	/* Within its own keys it works. */
+	ad_act(f.b, ad_m_perms("empty", "role.manage"), "role_update_permissions", 1,
+	    "Updated permissions for empty.");
+	ad_act(f.b, ag_msg("admin_role_delete", "role", "empty", "replacementRole", "flip", NULL),
+	    "role_delete", 1, "Deleted role empty; reassigned 0 users to flip.");
+	/* An admin is bound by none of it. */
+	ad_act(f.a, ag_msg("admin_user_set_role", "username", "subject", "role", "strong", NULL),
+	    "user_set_role", 1, "Set role for subject to strong.");
 	flip_free(&f);
 }
 END_TEST
@@ -613,6 +713,7 @@ perms_suite(void)
 	tcase_add_test(tc, test_key_ban_unban);
 	tcase_add_test(tc, test_key_change_role);
 	tcase_add_test(tc, test_key_role_manage);
+	tcase_add_test(tc, test_no_escalation);
 	tcase_add_test(tc, test_key_delete_any);
 	tcase_add_test(tc, test_key_kick);
 	tcase_add_test(tc, test_key_mute);

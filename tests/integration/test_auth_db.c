@@ -168,7 +168,7 @@ outage(int crash)
 	snprintf(hdr, sizeof hdr, "Cookie: chgrid_session_token=%s\r\n", tok_a);
 	b = ag_ws_raw(d, hdr);
 	o = ag_next(b);
-	free(ag_expect_ok(o, ua));
+	ag_expect_cookie_ok(o, ua);
 	json_object_put(o);
 	tc_close(b);
 	free(tok_a);

@@ -228,7 +228,7 @@ START_TEST(test_set_cookie_round_trip)
 	snprintf(hdr, sizeof hdr, "Cookie: %s=%s\r\n", ck.name, ck.value);
 	c = ag_ws_raw(d, hdr);
 	o = ag_next(c);
-	free(ag_expect_ok(o, user));
+	ag_expect_cookie_ok(o, user);
 	json_object_put(o);
 	tc_close(c);
 	free(tok);
@@ -447,6 +447,20 @@ START_TEST(test_check)
 	session_check(d, tok, &r);
 	ta_status(&r, 204);
 	ck_assert_msg(r.body == NULL || r.body_len == 0, "204 with a body");
+	/*
+	 * The cookie is set again with a fresh Max-Age: a cookie resume no
+	 * longer returns the token the page used to renew it with (issue 13).
+	 */
+	{
+		struct cookie ck;
+
+		parse_set_cookie(&r, &ck);
+		ck_assert_str_eq(ck.name, "chgrid_session_token");
+		ck_assert_str_eq(ck.value, tok);
+		ck_assert_msg(has_attr(&ck, "HttpOnly") && has_attr(&ck, "Max-Age=1209600") &&
+		    has_attr(&ck, "Path=/") && has_attr(&ck, "SameSite=Lax"),
+		    "check's cookie: %s", tc_http_header(&r, "Set-Cookie"));
+	}
 	tc_http_resp_free(&r);
 	session_check(d, NULL, &r);
 	ta_status(&r, 401);

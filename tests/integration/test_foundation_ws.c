@@ -450,6 +450,88 @@ START_TEST(test_unknown_type)
 }
 END_TEST
 
+/*
+ * A NUL in the type must not dispatch the part before it (issue 13): with
+ * "ping\u0000" the old daemon answered a pong. Now an error, and the next
+ * message on the connection still works.
+ */
+START_TEST(test_type_nul)
+{
+	static const char *const msgs[] = {
+		"{\"type\":\"ping\\u0000\",\"clientSentAt\":41}",
+		"{\"type\":\"ping\\u0000x\",\"clientSentAt\":42}",
+		"{\"type\":\"\\u0000\",\"clientSentAt\":43}",
+	};
+	struct td *d = ag_start("max_bad_messages 100\n", 0);
+	struct tc_conn *c = ws_login(d, "typenul");
+	json_object *o;
+	const char *m;
+	size_t i;
+
+	o = tc_ws_expect(c, "welcome", td_ms(5000));
+	ck_assert_msg(o != NULL, "no welcome: %s", tc_error(c));
+	json_object_put(o);
+	expect_quiet(c, 200, "login");
+	for (i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+		send_text(c, msgs[i]);
+		/* The very next message is the refusal, not a pong. */
+		o = ag_next(c);
+		ck_assert_msg(strcmp(tc_json_str(o, "type"), "error") == 0 &&
+		    strcmp(tc_json_str(o, "code"), "bad_message") == 0,
+		    "sent %s: got %s", msgs[i], json_object_to_json_string(o));
+		m = tc_json_str(o, "message");
+		ck_assert_msg(m != NULL && strstr(m, "NUL") != NULL, "message does not say NUL: %s", m);
+		json_object_put(o);
+		expect_quiet(c, 200, msgs[i]);
+	}
+	ta_ws_ping(c, 44);
+	tc_close(c);
+	it_stop(d);
+}
+END_TEST
+
+/*
+ * Log injection (issue 13): text a client chooses, logged with a newline
+ * in it, must not start a line of its own. Two ways in without logging in:
+ * an unknown message type, and a username once rate limited.
+ */
+#define FORGED_TYPE "FORGED1 notice req_succeed: c1 (127.0.0.1): authenticated as root (admin)"
+#define FORGED_USER "forged2 notice req_succeed: c2 (127.0.0.1): authenticated as root (admin)"
+START_TEST(test_log_injection)
+{
+	struct td *d = ag_start("max_bad_messages 100\nauth_fail_identity_limit 1\n", 0);
+	struct tc_conn *c = ag_ws(d);
+	json_object *msg;
+	int i;
+
+	send_text(c, "{\"type\":\"x\\n" FORGED_TYPE "\"}");
+	json_object_put(ta_ws_error(c, "unknown_type"));
+	send_text(c, "{\"type\":\"y\\r\\nFORGED1\\u2028\\u0085z\"}");
+	json_object_put(ta_ws_error(c, "unknown_type"));
+	for (i = 0; i < 2; i++) {
+		msg = ag_msg("auth_login", "username", "nobody\n" FORGED_USER, "password",
+		    "wrong password", NULL);
+		ag_send(c, msg);
+		json_object_put(ag_result(c));
+	}
+	ck_assert_msg(td_wait_log(d, "authentication rate limited for nobody", td_ms(5000)),
+	    "the rate-limited login was not logged");
+	ck_assert_msg(td_log_contains(d, "unknown message type 'x\\nFORGED1"),
+	    "the type is not logged escaped");
+	ck_assert_msg(td_log_contains(d, "unknown message type 'y\\r\\nFORGED1\\u2028\\u0085z'"),
+	    "the CR LF type is not logged escaped");
+	ck_assert_msg(td_log_contains(d, "rate limited for nobody\\nforged2"),
+	    "the username is not logged escaped");
+	ck_assert_msg(!td_log_contains(d, "\nFORGED1") && !td_log_contains(d, "\rFORGED1"),
+	    "a forged line from the message type is in the log");
+	ck_assert_msg(!td_log_contains(d, "\nforged2"), "a forged line from the username is in the log");
+	ck_assert_msg(!td_log_contains(d, "\xe2\x80\xa8") && !td_log_contains(d, "\xc2\x85"),
+	    "a Unicode line break reached the log");
+	tc_close(c);
+	it_stop(d);
+}
+END_TEST
+
 START_TEST(test_bad_field)
 {
 	static const char *const msgs[] = { "{\"type\":\"ping\"}",
@@ -875,6 +957,8 @@ ws_suite(void)
 	tcase_add_test(tc, test_bad_json);
 	tcase_add_test(tc, test_bad_message);
 	tcase_add_test(tc, test_unknown_type);
+	tcase_add_test(tc, test_type_nul);
+	tcase_add_test(tc, test_log_injection);
 	tcase_add_test(tc, test_bad_field);
 	tcase_add_test(tc, test_max_bad_messages);
 	tcase_add_test(tc, test_json_depth);

@@ -203,6 +203,13 @@ START_TEST(dice_validation)
 	ti_expect(a, "update", 0, "Dice sides and number must be between 1 and 100.");
 	ti_update(a, id, "   ", NULL);
 	ti_expect(a, "update", 0, "Title cannot be empty.");
+	/* Titles that hide or reorder text (issue 13): U+202E, U+200B, U+00AD. */
+	ti_update(a, id, "\xe2\x80\xae" "ecid", NULL);
+	ti_expect(a, "update", 0, "Title may not contain invisible or text-direction characters.");
+	ti_update(a, id, "Di\xe2\x80\x8b" "ce", "{\"sides\":8}");
+	ti_expect(a, "update", 0, "Title may not contain invisible or text-direction characters.");
+	ti_update(a, id, "Di\xc2\xad" "ce", NULL);
+	ti_expect(a, "update", 0, "Title may not contain invisible or text-direction characters.");
 	ti_drain(a->c, 200);
 
 	/* Python int(): strings with white space, floats truncated, booleans; unknown keys dropped. */

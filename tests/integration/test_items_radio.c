@@ -1188,51 +1188,6 @@ struct tcase_def {
 	int needs_icecast;
 };
 
-/*
- * Without the tools, Check runs the rest with its TAP written to a file,
- * and this copies it out with one skip line per missing case and the plan
- * counting them.
- */
-static int
-run_with_skips(Suite *s, int nskip, const char *const *skipped, const char *reason)
-{
-	char *dir = td_mkdtemp(), path[4096], line[8192];
-	SRunner *sr;
-	FILE *f;
-	int nf, n = 0, i;
-
-	snprintf(path, sizeof path, "%s/tap", dir);
-	setenv("CK_TAP_LOG_FILE_NAME", path, 1);
-	if ((ag_pg = pgtest_start()) == NULL) {
-		printf("Bail out! cannot start a private PostgreSQL cluster\n");
-		return 99;
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	pgtest_free(ag_pg);
-	if ((f = fopen(path, "r")) == NULL) {
-		printf("Bail out! no TAP output from Check\n");
-		return 99;
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "1..", 3) == 0)
-			continue;
-		if (strncmp(line, "ok ", 3) == 0 || strncmp(line, "not ok ", 7) == 0)
-			n++;
-		fputs(line, stdout);
-	}
-	fclose(f);
-	for (i = 0; i < nskip; i++)
-		printf("ok %d - %s # SKIP %s\n", n + i + 1, skipped[i], reason);
-	printf("1..%d\n", n + nskip);
-	fflush(stdout);
-	td_rmtree(dir);
-	free(dir);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-
 int
 main(void)
 {
@@ -1264,5 +1219,5 @@ main(void)
 	}
 	if (nskip == 0)
 		return ag_main(s);
-	return run_with_skips(s, nskip, skipped, "icecast2 or ffmpeg is not installed (scripts/install-deps --test)");
+	return ag_main_skips(s, nskip, skipped, "icecast2 or ffmpeg is not installed (scripts/install-deps --test)");
 }

@@ -26,6 +26,7 @@
 #define WT_NICK_REQUIRED "Nickname is required."
 #define WT_NICK_TAKEN "Nickname already in use."
 #define WT_NICK_CONTROL "Nickname may not contain control characters."
+#define WT_NICK_HIDDEN "Nickname may not contain invisible or text-direction characters."
 #define WT_CHAT_DENIED "You are not allowed to send chat messages."
 #define WT_CHAT_FLOOD "You are sending messages too quickly. Wait a moment."
 #define WT_ME_USAGE "Usage: /me <action>"

@@ -309,6 +309,82 @@ START_TEST(test_nick_control_characters)
 }
 END_TEST
 
+/*
+ * Impersonation (issue 13): invisible (Default_Ignorable_Code_Point) and
+ * text-direction (Bidi_Control) code points are refused, and a name that
+ * only looks like an online one (UTS #39 skeleton) is "in use".
+ */
+START_TEST(test_nick_hidden_characters)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a = wt_join(d, "hid_a"), *b = wt_join(d, "hid_b");
+	static const char *const bad[] = {
+		"pad\xc2\xad" "min",		/* U+00AD SOFT HYPHEN */
+		"pad\xe2\x80\x8b" "min",	/* U+200B ZERO WIDTH SPACE, inside */
+		"pad\xe2\x80\x8d" "min",	/* U+200D ZERO WIDTH JOINER */
+		"\xe2\x80\xae" "nimdap",	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+		"pad\xe2\x81\xa6" "min",	/* U+2066 LEFT-TO-RIGHT ISOLATE */
+		"pad\xe2\x80\x8f" "min",	/* U+200F RIGHT-TO-LEFT MARK */
+		"pad\xd8\x9c" "min",		/* U+061C ARABIC LETTER MARK */
+		"padmin\xef\xb8\x8f",		/* U+FE0F VARIATION SELECTOR-16 */
+		"pad\xe3\x85\xa4" "min",	/* U+3164 HANGUL FILLER */
+		"pad\xf3\xa0\x80\x81" "min",	/* U+E0001 LANGUAGE TAG */
+	};
+	size_t i;
+
+	wt_drain(a->c, 100);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_object *o;
+
+		wt_nick(b, bad[i]);
+		o = wt_wait(b->c, "nickname_result", NULL, NULL);
+		ck_assert_msg(wt_bool(o, "accepted") == 0 && tc_json_str(o, "reason") != NULL &&
+		    strcmp(tc_json_str(o, "reason"), WT_NICK_HIDDEN) == 0,
+		    "nickname #%zu with a hidden code point: %s", i, json_object_to_json_string(o));
+		ck_assert_str_eq(wt_str(o, "effectiveNickname"), b->nick);
+		json_object_put(o);
+	}
+	expect_quiet(a);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_nick_confusable_collision)
+{
+	struct td *d = wt_start(NULL);
+	struct wu *a = wt_join(d, "conf_a"), *b = wt_join(d, "conf_b");
+	static const char *const alike[] = {
+		"\xd1\x80\xd0\xb0" "dmin",	/* Cyrillic er, a */
+		"p\xd0\xb0" "dm\xd1\x96" "n",	/* Cyrillic a, Ukrainian i */
+		"\xd0\xa0\xd0\x90" "DMIN",	/* Cyrillic capital ER, A */
+		"padrnin",			/* r n for m */
+		"p\xce\xb1" "dmin",		/* Greek alpha */
+		"\xef\xbd\x90" "admin",		/* U+FF50 FULLWIDTH p */
+	};
+	char old[160];
+	size_t i;
+
+	wt_drain(a->c, 100);
+	snprintf(old, sizeof old, "%s", a->nick);
+	wt_nick(a, "padmin");
+	expect_change(a, b, old, "padmin");
+	wt_drain(b->c, 50);
+	for (i = 0; i < sizeof alike / sizeof alike[0]; i++) {
+		wt_nick(b, alike[i]);
+		expect_result(b, alike[i], b->nick, WT_NICK_TAKEN);
+	}
+	expect_quiet(a);
+	/* A name one letter apart is not caught. */
+	wt_nick(b, "padmon");
+	expect_result(b, "padmon", "padmon", NULL);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
 /* Without profile.update_nickname: refused, with the raw request echoed. */
 START_TEST(test_nick_denied)
 {
@@ -484,6 +560,8 @@ nick_suite(void)
 	tcase_add_test(tc, test_nick_only_connected_nicknames);
 	tcase_add_test(tc, test_nick_same_is_noop);
 	tcase_add_test(tc, test_nick_control_characters);
+	tcase_add_test(tc, test_nick_hidden_characters);
+	tcase_add_test(tc, test_nick_confusable_collision);
 	tcase_add_test(tc, test_nick_denied);
 	suite_add_tcase(s, tc);
 

@@ -10,9 +10,15 @@ tests_unit_libcgcore_la_CFLAGS = $(CORE_CFLAGS)
 UNIT_LDADD = tests/unit/libcgcore.la $(CHECK_LIBS) $(CORE_LIBS)
 
 check_PROGRAMS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions tests/unit/test_fetch
+	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold
 TESTS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions tests/unit/test_fetch
+	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold
+
+# Nickname tables: hidden code points, confusable skeletons, name keys.
+tests_unit_test_casefold_SOURCES = tests/unit/test_casefold.c
+tests_unit_test_casefold_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_casefold_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_casefold_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_fetch_SOURCES = tests/unit/test_fetch.c
 tests_unit_test_fetch_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "http.h"
+#include "log.h"
 #include "proto.h"
 #include "ws.h"
 
@@ -211,10 +212,59 @@ START_TEST(test_proto_min_only_message)
 }
 END_TEST
 
+/*
+ * log.c log_vemit: text from clients went to the log as it was, so a
+ * newline in it forged a line of its own (issue 13). The logger escapes,
+ * caps the length and never splits a character when it cuts.
+ */
+START_TEST(test_log_one_line)
+{
+	char path[] = "/tmp/cg-log-XXXXXX", line[8192], big[6001];
+	int fd = mkstemp(path), saved = dup(2), lines = 0, i;
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	for (i = 0; i < 3000; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);		/* e acute, 3000 times */
+	big[6000] = '\0';
+	log_set_level(LOG_LVL_NOTICE);
+	log_emit(LOG_LVL_NOTICE, "t", "type 'x\nFORGED notice req_succeed: root\r\\ \x1b[31m'");
+	log_emit(LOG_LVL_NOTICE, "t", "x%s", big);	/* odd: a cut at 2048 bytes falls inside one */
+	log_emit(LOG_LVL_NOTICE, "t", "bidi \xe2\x80\xae here \xc2\x85 \xe2\x80\xa8 end");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	ck_assert_ptr_nonnull(f);
+	rewind(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		lines++;
+		ck_assert_msg(strncmp(line, "FORGED", 6) != 0, "forged line: %s", line);
+		if (lines == 1)
+			ck_assert_msg(strstr(line, "type 'x\\nFORGED notice req_succeed: root\\r\\\\ "
+			    "\\x1b[31m'\n") != NULL, "escaped: %s", line);
+		if (lines == 2) {
+			ck_assert_msg(strlen(line) < LOG_MSG_MAX + 100, "not capped: %zu bytes", strlen(line));
+			ck_assert_msg(strstr(line, "\xc3\xa9... [") != NULL, "cut inside a character "
+			    "or not said: ...%s", line + strlen(line) - 40);
+			ck_assert_msg(strstr(line, " bytes cut]\n") != NULL, "%s", line + strlen(line) - 40);
+		}
+		if (lines == 3)
+			ck_assert_msg(strstr(line, "bidi \\u202e here \\u0085 \\u2028 end\n") != NULL,
+			    "%s", line);
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_int_eq(lines, 3);
+}
+END_TEST
+
 static Suite *
 bugs_suite(void)
 {
-	Suite *s = suite_create("known bugs");
+	Suite *s = suite_create("regressions");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_ws_key_valid_padding_inside);
@@ -226,6 +276,7 @@ bugs_suite(void)
 	tcase_add_test(tc, test_cfg_hash_in_quotes);
 	tcase_add_test(tc, test_proto_nul_in_enum);
 	tcase_add_test(tc, test_proto_min_only_message);
+	tcase_add_test(tc, test_log_one_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -234,9 +285,11 @@ int
 main(void)
 {
 	SRunner *sr = srunner_create(bugs_suite());
+	int failed;
 
-	/* Failures are the expected result here: the TAP lines carry them. */
+	/* Ordinary tests: a failure is a regression, in the TAP lines and the exit status. */
 	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return EXIT_SUCCESS;
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

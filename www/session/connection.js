@@ -5,7 +5,7 @@
 import { state, resetSessionState, hasPermission } from '../state.js';
 import { engine, media, peers, sfu, heartbeat, send, setSocket, getSocket, setStaleHandler } from '../services.js';
 import { SignalingClient, socketUrl } from '../net/signaling.js';
-import { setSessionCookie, clearSessionCookie } from './cookie.js';
+import { setSessionCookie, clearSessionCookie, checkSessionCookie } from './cookie.js';
 import { applyPermissions, applyMicEnabled } from './permissions.js';
 import { settings, isPolicy } from '../settings.js';
 import { CLIENT_VERSION } from '../version.js';
@@ -286,6 +286,9 @@ function authSucceeded(msg) {
     setSessionCookie(msg.sessionToken).then((ok) => {
       if (!ok) say('Session save failed. You may need to log in again after a reload.');
     });
+  } else {
+    // Resumed from the cookie, which the server never echoes: /check renews its Max-Age.
+    checkSessionCookie();
   }
   state.hasSavedSession = true;
   if (typeof msg.username === 'string' && msg.username) {
