@@ -267,6 +267,12 @@ spawn(struct plugin_host *h)
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		/*
+		 * Out of the terminal's foreground group, a write to the log on 2
+		 * (a terminal, with chatgridd -f) would stop the host under
+		 * "stty tostop"; with SIGTTOU ignored the write goes through.
+		 */
+		signal(SIGTTOU, SIG_IGN);
 		if (sv[1] == IPC_HOST_FD)
 			fcntl(IPC_HOST_FD, F_SETFD, 0);
 		else if (dup2(sv[1], IPC_HOST_FD) < 0)
