@@ -865,11 +865,32 @@ cfg_type_name(const struct cfg_key *k)
 static void
 cfg_man_text(FILE *f, const char *s)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
 	for (; *s != '\0'; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);
 		else
 			fputc(*s, f);
+	}
+}
+
+/*
+ * A default value for .Ql: escaped as help text is, and a long one (a cipher
+ * list) may break after its colons and commas, which a line cannot hold whole.
+ */
+static void
+cfg_man_value(FILE *f, const char *s)
+{
+	int breakable = strlen(s) > 60;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+		if (breakable && (*s == ':' || *s == ','))
+			fputs("\\:", f);
 	}
 }
 
@@ -887,9 +908,11 @@ cfg_write_man(FILE *f)
 		fputc('\n', f);
 		if (k->type == CT_INT || k->type == CT_INT64)
 			fprintf(f, "Range %lld to %lld.\n", k->min, k->max);
-		if (k->def[0] != '\0')
-			fprintf(f, "Default:\n.Ql %s .\n", k->def);
-		else
+		if (k->def[0] != '\0') {
+			fputs("Default:\n.Ql ", f);
+			cfg_man_value(f, k->def);
+			fputs(" .\n", f);
+		} else
 			fputs("Default: empty.\n", f);
 		if (k->flags & CF_RELOAD)
 			fputs("Changes take effect on\n.Dv SIGHUP .\n", f);

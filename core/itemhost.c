@@ -9,7 +9,9 @@
  * the core's hello (the plugin's options), runs cg_plugin_init and answers
  * with the item types it registered. Then it serves requests, one at a time,
  * and runs the plugin's timers in between. It exits when the core closes the
- * socket, and dies with the core (PR_SET_PDEATHSIG).
+ * socket, and dies with the core (PR_SET_PDEATHSIG). chatgridd starts it in a
+ * process group of its own, so Ctrl-C or a terminal's SIGHUP meant for the
+ * daemon does not reach it: the daemon's orderly stop still needs it.
  *
  * Exit status: 0 at the core's EOF, 3 when the plugin cannot be loaded or
  * refuses to start (after an IPC_FATAL frame saying why), 4 on a protocol

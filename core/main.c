@@ -52,6 +52,9 @@ static int holds;
 static int hooks_ran;
 static void (**shutdown_fns)(void);
 static int nshutdown_fns;
+static int (**drain_fns)(void);
+static int ndrain_fns;
+static uint64_t drain_deadline;	/* set once the clients are gone */
 static int foreground;
 static int cli_level = -1;
 static unsigned cli_trace;
@@ -97,6 +100,25 @@ main_on_shutdown(void (*fn)(void))
 }
 
 void
+main_on_drain(int (*busy)(void))
+{
+	drain_fns = xreallocarray(drain_fns, (size_t)ndrain_fns + 1, sizeof *drain_fns);
+	drain_fns[ndrain_fns++] = busy;
+}
+
+/* 1 while some module still finishes what the clients' departure started. */
+static int
+draining(void)
+{
+	int i;
+
+	for (i = 0; i < ndrain_fns; i++)
+		if (drain_fns[i]())
+			return 1;
+	return 0;
+}
+
+void
 main_hold(void)
 {
 	holds++;
@@ -115,7 +137,10 @@ main_shutting_down(void)
 	return shutting_down;
 }
 
-/* Wait for the clients' close handshakes, then run the flush hooks. */
+/*
+ * Wait for the clients' close handshakes, then for the work their leaving
+ * started (a plugin saving a player's recording), then run the flush hooks.
+ */
 static void
 shutdown_step(uint64_t now, void *arg)
 {
@@ -123,8 +148,17 @@ shutdown_step(uint64_t now, void *arg)
 
 	if (hooks_ran || (client_count > 0 && now < shutdown_deadline))
 		return;
-	if (client_count > 0)
-		log_notice("%d connections did not close in time", client_count);
+	if (drain_deadline == 0) {
+		if (client_count > 0)
+			log_notice("%d connections did not close in time", client_count);
+		drain_deadline = now + SHUTDOWN_GRACE_MS;
+	}
+	if (draining()) {
+		if (now < drain_deadline)
+			return;
+		log_notice("work started by the clients' leaving still unfinished after %d ms; stopping anyway",
+		    SHUTDOWN_GRACE_MS);
+	}
 	hooks_ran = 1;
 	holds++;
 	for (i = 0; i < nshutdown_fns; i++)

@@ -18,6 +18,12 @@ const char *cg_version(void);
  * and main_release() when that work is done.
  */
 void main_on_shutdown(void (*fn)(void));
+/*
+ * Before those hooks run, once the clients are closed, the shutdown waits
+ * (up to a grace period) while busy() returns nonzero: work that the
+ * clients' leaving started and that the hooks would cut short.
+ */
+void main_on_drain(int (*busy)(void));
 void main_hold(void);
 void main_release(void);
 /* Begin a graceful shutdown that ends with this exit status. */

@@ -27,6 +27,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/queue.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -223,12 +226,25 @@ start_timeout_ms(void)
 	return cfg->plugin_timeout_ms > START_TIMEOUT_MIN_MS ? cfg->plugin_timeout_ms : START_TIMEOUT_MIN_MS;
 }
 
-/* Fork and exec the host for h; sets h->pid and h->fd (blocking). 0 or -1 (logged). */
+/*
+ * Fork and exec the host for h; sets h->pid and h->fd (blocking). 0 or -1 (logged).
+ *
+ * The host leads a process group of its own, so that a signal meant for the
+ * daemon's group (Ctrl-C, a closing terminal's SIGHUP, kill -TERM -pgid)
+ * leaves it alone: the daemon's orderly shutdown still needs it (players
+ * leave, the plugin saves, cg_plugin_cleanup runs). A new group rather than
+ * ignored signals: any signal a group may get is covered (SIGQUIT and
+ * SIGTSTP too), nothing ignored is inherited by what a plugin starts, and a
+ * host can still be stopped by hand with SIGTERM. systemd signals a unit by
+ * cgroup, not by group: chatgridd.service sets KillMode=mixed for that. The
+ * host exits when the daemon closes its socket; the parent-death signal,
+ * set here before exec so no window is left, is the backstop.
+ */
 static int
 spawn(struct plugin_host *h)
 {
 	int sv[2], fd, maxfd;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	sigset_t all;
 
 	maxfd = sysconf(_SC_OPEN_MAX) > 0 && sysconf(_SC_OPEN_MAX) < 1048576 ? (int)sysconf(_SC_OPEN_MAX) : 65536;
@@ -244,12 +260,25 @@ spawn(struct plugin_host *h)
 	}
 	if (pid == 0) {
 		/* Only async-signal-safe calls from here to exec: the daemon has threads. */
+		setpgid(0, 0);
+#ifdef __linux__
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+#else
+		(void)parent;
+#endif
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		/*
+		 * Out of the terminal's foreground group, a write to the log on 2
+		 * (a terminal, with chatgridd -f) would stop the host under
+		 * "stty tostop"; with SIGTTOU ignored the write goes through.
+		 */
+		signal(SIGTTOU, SIG_IGN);
 		if (sv[1] == IPC_HOST_FD)
 			fcntl(IPC_HOST_FD, F_SETFD, 0);
 		else if (dup2(sv[1], IPC_HOST_FD) < 0)
@@ -267,6 +296,9 @@ spawn(struct plugin_host *h)
 		execl(cfg->itemhost, "chatgrid-itemhost", h->path, (char *)NULL);
 		_exit(127);
 	}
+	/* Also from this side, so that no group signal after fork() can reach it (as shells do). */
+	if (setpgid(pid, pid) != 0 && errno != EACCES && errno != ESRCH)
+		log_warn("plugin %s: setpgid: %s", h->file, strerror(errno));
 	close(sv[1]);
 	h->pid = pid;
 	h->fd = sv[0];
@@ -916,6 +948,18 @@ plugin_metrics(struct metrics_out *o)
 		    metrics_label(l, sizeof l, "plugin", h->file), &h->req);
 }
 
+/* Requests still in flight to a running host (player_left when everyone leaves at shutdown). */
+static int
+plugin_busy(void)
+{
+	struct plugin_host *h;
+
+	TAILQ_FOREACH(h, &hosts, entry)
+		if (h->bev != NULL && h->killed_at == 0 && !TAILQ_EMPTY(&h->pending))
+			return 1;
+	return 0;
+}
+
 void
 plugin_init(void)
 {
@@ -925,6 +969,7 @@ plugin_init(void)
 	tick_add("plugin supervision", 50, plugin_tick, NULL);
 	main_on_shutdown(plugin_shutdown);
 	metrics_add_collector(plugin_metrics);
+	main_on_drain(plugin_busy);
 }
 
 /* ---- start-up and rescans ---- */

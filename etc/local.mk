@@ -4,11 +4,15 @@ confdir = $(sysconfdir)/chatgrid
 systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = etc/chatgridd.service
 EXTRA_DIST += etc/chatgridd.service.in
-CLEANFILES += etc/chatgridd.service etc/chatgridd.conf.sample
+CLEANFILES += etc/chatgridd.service etc/chatgridd.service-t etc/chatgridd.conf.sample
 
+# The [@] keep configure from substituting the placeholders in this rule
+# itself (it did: the installed unit ran "@sbindir@/chatgridd").
 etc/chatgridd.service: etc/chatgridd.service.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) etc && sed -e 's|@sbindir@|$(sbindir)|g' \
-	    -e 's|@sysconfdir@|$(sysconfdir)|g' $(srcdir)/etc/chatgridd.service.in > $@
+	$(AM_V_GEN)$(MKDIR_P) etc && sed -e 's|[@]sbindir[@]|$(sbindir)|g' \
+	    -e 's|[@]sysconfdir[@]|$(sysconfdir)|g' $(srcdir)/etc/chatgridd.service.in > $@-t && \
+	if grep -n '@[a-z]*@' $@-t; then echo "$@: placeholders left" >&2; rm -f $@-t; exit 1; fi && \
+	mv -f $@-t $@
 
 etc/chatgridd.conf.sample: man/cfgdoc$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) etc && ./man/cfgdoc$(EXEEXT) sample > $@

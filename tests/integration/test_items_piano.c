@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -728,6 +729,107 @@ START_TEST(piano_recording_limit)
 }
 END_TEST
 
+/* The first line of td's log holding text, for a failure message ("" if none; static storage). */
+static const char *
+log_line(struct td *td, const char *text)
+{
+	static char line[1024];
+	FILE *f = fopen(td_log_path(td), "r");
+	int found = 0;
+
+	line[0] = '\0';
+	if (f == NULL)
+		return line;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	if (!found)
+		line[0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/*
+ * Issue 20: a signal to the daemon's whole process group (Ctrl-C in a
+ * terminal; systemd's KillMode=control-group) must not reach the plugin
+ * hosts. Killed with the daemon, the piano's host would lose the recording
+ * in progress, which the orderly shutdown saves when its player leaves.
+ * A recording with three notes is running; sig goes to the group.
+ */
+static void
+stop_by_group(int sig)
+{
+	struct td *td = ti_start("piano", NULL, NULL);
+	struct ti_user *a = ti_join(td, "pgrp"), *b = ti_join(td, "pgrp");
+	char *id = piano_for(a, b), left[80];
+	int st;
+
+	snprintf(left, sizeof left, "%s", a->id);
+	recording(a, id, "toggle_record");
+	status_then(a, id, "record_started", "recording", 1, "Recording started.");
+	/* b hears each note once the piano has it: the recording holds them. */
+	note(a, id, "KeyA", "60", 1);
+	drop_note(b, left, "KeyA", 60, 1);
+	note(a, id, "KeyA", "60", 0);
+	drop_note(b, left, "KeyA", 60, 0);
+	note(a, id, "KeyS", "62", 1);
+	drop_note(b, left, "KeyS", 62, 1);
+	ck_assert_int_eq(sql_int(0, "SELECT count(*) FROM songs WHERE item_id = '%s'", id), 0);
+
+	ck_assert_int_eq(td_signal_group(td, sig), 0);
+	st = td_wait(td, td_ms(10000));
+	ck_assert_msg(st == 0, "chatgridd exited with %d after signal %d to its group", st, sig);
+	ck_assert_msg(!td_log_contains(td, "died of signal"), "a plugin host died with the daemon: %s",
+	    log_line(td, "died of signal"));
+	ck_assert_msg(!td_log_contains(td, "while shutting down"), "a plugin host failed at shutdown: %s",
+	    log_line(td, "while shutting down"));
+	ck_assert_int_eq(sql_int(3, "SELECT events FROM songs WHERE id = 'item:%s:recording'", id), 3);
+	free(id);
+	ti_close(a);
+	ti_close(b);
+	td_free(td);
+}
+
+START_TEST(piano_saved_at_group_sigterm)
+{
+	stop_by_group(SIGTERM);
+}
+END_TEST
+
+START_TEST(piano_saved_at_group_sigint)
+{
+	stop_by_group(SIGINT);
+}
+END_TEST
+
+/* SIGHUP to the group (a terminal closing): the daemon reloads, the hosts go on. */
+START_TEST(piano_survives_group_sighup)
+{
+	struct td *td = ti_start("piano", NULL, NULL);
+	struct ti_user *a = ti_join(td, "phup"), *b = ti_join(td, "phup");
+	char *id = piano_for(a, b), left[80];
+
+	snprintf(left, sizeof left, "%s", a->id);
+	recording(a, id, "toggle_record");
+	status_then(a, id, "record_started", "recording", 1, "Recording started.");
+	note(a, id, "KeyA", "60", 1);
+	drop_note(b, left, "KeyA", 60, 1);
+	ck_assert_int_eq(td_signal_group(td, SIGHUP), 0);
+	ck_assert_msg(td_wait_log(td, "reloaded configuration", td_ms(5000)), "chatgridd did not reload at SIGHUP");
+	/* The same host still has the recording and takes notes. */
+	note(a, id, "KeyA", "60", 0);
+	drop_note(b, left, "KeyA", 60, 0);
+	ck_assert_msg(!td_log_contains(td, "died of signal"), "a plugin host died of SIGHUP: %s",
+	    log_line(td, "died of signal"));
+	ck_assert_int_eq(td_stop(td), 0);
+	ck_assert_int_eq(sql_int(2, "SELECT events FROM songs WHERE id = 'item:%s:recording'", id), 2);
+	free(id);
+	ti_close(a);
+	ti_close(b);
+	td_free(td);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -741,6 +843,12 @@ main(void)
 	tcase_add_test(tc, piano_record_and_play);
 	tcase_add_test(tc, piano_delete_while_playing);
 	tcase_add_test(tc, piano_players_leave);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stop");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, piano_saved_at_group_sigterm);
+	tcase_add_test(tc, piano_saved_at_group_sigint);
+	tcase_add_test(tc, piano_survives_group_sighup);
 	suite_add_tcase(s, tc);
 	/* The one long case: a recording's 30 s limit. */
 	tc = tcase_create("limit");

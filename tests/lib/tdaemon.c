@@ -478,9 +478,10 @@ td_argv(const char *const args[])
 }
 
 /*
- * Fork and exec argv with stdout and stderr on outfd and stdin on /dev/null.
- * The child dies with the test process (PR_SET_PDEATHSIG), so a test killed
- * by Check's timeout leaves no daemon behind. Returns the pid or -1.
+ * Fork and exec argv with stdout and stderr on outfd and stdin on /dev/null,
+ * in a process group of its own. The child dies with the test process
+ * (PR_SET_PDEATHSIG), so a test killed by Check's timeout leaves no daemon
+ * behind. Returns the pid or -1.
  */
 static pid_t
 td_spawn(const char *const *argv, int outfd)
@@ -491,7 +492,11 @@ td_spawn(const char *const *argv, int outfd)
 	fflush(NULL);
 	if ((pid = fork()) != 0)
 		return pid;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+	/*
+	 * Its own process group, as a shell starts a job: td_signal_group can
+	 * then do what Ctrl-C does without reaching the test.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent || setpgid(0, 0) != 0)
 		_exit(127);
 	if ((nul = open("/dev/null", O_RDONLY)) < 0 || dup2(nul, 0) < 0 ||
 	    dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
@@ -960,6 +965,18 @@ td_signal(struct td *td, int sig)
 		return -1;
 	}
 	return kill(td->pid, sig);
+}
+
+int
+td_signal_group(struct td *td, int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGKILL)
+		td->expect_exit = 1;
+	if (td->pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(-td->pid, sig);
 }
 
 int

@@ -72,6 +72,13 @@ const char *td_health(void);
 /* Send a signal (SIGTERM, SIGINT, SIGQUIT or SIGKILL mark the exit as expected); 0 or -1. */
 int td_signal(struct td *, int sig);
 /*
+ * Send a signal to the daemon's whole process group, as Ctrl-C in a terminal
+ * or systemd's KillMode=control-group would: the daemon leads a group of its
+ * own (the test is not in it), which its children join unless they leave it.
+ * Marks the exit as expected as td_signal does; 0 or -1.
+ */
+int td_signal_group(struct td *, int sig);
+/*
  * Wait up to timeout_ms for the daemon to exit. Returns its exit status,
  * 128 + the signal if a signal killed it, or -1 if it still runs.
  */

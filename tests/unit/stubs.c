@@ -26,6 +26,12 @@ main_on_shutdown(void (*fn)(void))
 }
 
 void
+main_on_drain(int (*busy)(void))
+{
+	(void)busy;
+}
+
+void
 main_hold(void)
 {
 }

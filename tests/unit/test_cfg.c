@@ -909,6 +909,11 @@ START_TEST(test_write_man)
 	}
 	ck_assert_ptr_nonnull(strstr(man, "Range 10 to 1000."));
 	ck_assert_ptr_nonnull(strstr(man, ".Ql 127.0.0.1:8765 ."));
+	/* A help text starting with "..." is text, not a request (groff: macro '..' not defined). */
+	ck_assert_ptr_null(strstr(man, "\n.."));
+	ck_assert_ptr_nonnull(strstr(man, "\n\\&... or at the latest"));
+	/* The cipher list may break after each colon, or groff cannot fit the line. */
+	ck_assert_ptr_nonnull(strstr(man, ".Ql ECDHE-ECDSA-AES128-GCM-SHA256:\\:ECDHE-RSA-AES128-GCM-SHA256:\\:"));
 	free(man);
 }
 END_TEST
