@@ -10,6 +10,7 @@ import { getPeerGain } from '../world/peer-gains.js';
 import { userDisconnect } from '../session/connection.js';
 import { HEARING_RADIUS } from '../constants.js';
 import * as audio from './audio-keys.js';
+import { handleItemKey } from '../items/commands.js';
 
 /** @param {import('../state.js').Peer} p */
 export function describePeer(p) {
@@ -168,6 +169,6 @@ export function handleNormal(k) {
       else audio.openMicGain();
       return true;
     default:
-      return false;
+      return handleItemKey(k);
   }
 }

@@ -4,7 +4,7 @@
  * animation frames.
  */
 import { state } from '../state.js';
-import { peers, sfu } from '../services.js';
+import { peers, sfu, engine } from '../services.js';
 import { tickMovement, tickTeleport } from './movement.js';
 import { drawScene } from '../ui/canvas.js';
 
@@ -18,6 +18,7 @@ function tick() {
   tickTeleport(now);
   peers.update(state.x, state.y, state.peers);
   sfu.update(state.x, state.y, state.peers);
+  if (engine.ctx) engine.updateListener(state.drawX, state.drawY);
 }
 
 function draw() {
