@@ -52,7 +52,8 @@ function speakLine(m, text, cue = 'blip') {
  */
 function change(m, item, key, value, clamped) {
   if (clamped) {
-    tone('cancel');
+    // At its limit: the value again, with the refusal buzz; nothing is sent.
+    speakLine(m, propertyLine(item, key), 'cancel');
     return;
   }
   sendChange(item, key, value);
