@@ -136,6 +136,7 @@ export function installDiagnostics(deps) {
   /** @type {any} */ (window).__chatgrid = {
     rtcStats,
     state,
+    engine,
     measure,
     walkTo,
     peers: () => [...peers.summary(), ...deps.sfu.summary()],

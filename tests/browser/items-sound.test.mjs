@@ -1,0 +1,107 @@
+// What others hear of items: dice and wheel use sounds and a clock's
+// announcement, measured on another page's output, louder on the side
+// where the item stands; the clock's samples in order; the world layer
+// (key 4) silences them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launchBrowser, newPage, register, uniqueName, walkTo, waitForAnnouncement, mark,
+  key, keyAndHear, closeAll, budget,
+} from './lib/harness.mjs';
+
+/** Add an item of a type through the A menu, on the player's square. */
+async function addItem(page, type) {
+  await key(page, 'a');
+  while ((await page.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== type) {
+    await keyAndHear(page, 'ArrowDown');
+  }
+  const from = await mark(page);
+  await key(page, 'Enter');
+  await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
+  return page.evaluate((t) => [...window.__chatgrid.state.items.values()].find((i) => i.type === t).id, type);
+}
+
+/**
+ * Measure b's output (RMS per ear) for ms while a uses the item on its square
+ * (chosen from the chooser when several are there).
+ */
+async function useAndMeasure(a, b, itemId, ms) {
+  const measuring = b.evaluate((m) => window.__chatgrid.measure({ ms: m }), ms);
+  await new Promise((r) => setTimeout(r, 150));
+  const n = await a.evaluate(() => {
+    const s = window.__chatgrid.state;
+    return [...s.items.values()].filter((i) => !i.carrierId && i.x === s.x && i.y === s.y).length;
+  });
+  await key(a, 'Enter');
+  if (n > 1) {
+    while ((await a.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== itemId) {
+      await keyAndHear(a, 'ArrowDown');
+    }
+    await key(a, 'Enter');
+  }
+  return measuring;
+}
+
+test('item use sounds and clock announcements are heard at the item, in order', { timeout: 240000 }, async () => {
+  const browser = await launchBrowser();
+  try {
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    await register(a, uniqueName('sa'));
+    await register(b, uniqueName('sb'));
+    await b.evaluate(() => {
+      const e = window.__chatgrid.engine;
+      const orig = e.playAt.bind(e);
+      window.__played = [];
+      e.playAt = (url, at) => {
+        window.__played.push({ url: new URL(url).pathname, x: at.x, y: at.y });
+        return orig(url, at);
+      };
+    });
+    // The items east of b: louder in b's right ear.
+    await walkTo(a, 20, 20);
+    await walkTo(b, 15, 20);
+    const dice = await addItem(a, 'dice');
+    const clock = await addItem(a, 'clock');
+    const wheel = await addItem(a, 'wheel');
+
+    // Voices (the fake microphones) would drown what is measured here.
+    assert.equal(await keyAndHear(b, '1'), 'Voice layer off.');
+    assert.equal(await keyAndHear(a, 'm'), 'Muted.');
+    const quiet = await b.evaluate(() => window.__chatgrid.measure({ ms: 600 }));
+    const roll = await useAndMeasure(a, b, dice, 1500);
+    // Heard: well above what the page plays when nothing happens.
+    const floor = Math.max(0.0003, quiet.rmsLeft * 4, quiet.rmsRight * 4);
+    assert.ok(roll.rmsRight > floor, `the roll is heard: ${JSON.stringify(roll)} (quiet ${JSON.stringify(quiet)})`);
+    assert.ok(roll.rmsRight > roll.rmsLeft * 1.3, `the roll comes from the right: ${roll.rmsLeft} / ${roll.rmsRight}`);
+    assert.deepEqual((await b.evaluate(() => window.__played)).at(-1), { url: '/sounds/roll.ogg', x: 20, y: 20 });
+
+    const spin = await useAndMeasure(a, b, wheel, 2000);
+    assert.ok(spin.rmsRight > floor && spin.rmsRight > spin.rmsLeft * 1.3, `the spin from the right: ${JSON.stringify(spin)}`);
+
+    // The clock: its samples, in the order the server sent them, from the clock.
+    const rec = b.received.length;
+    const played = await b.evaluate(() => window.__played.length);
+    const tell = await useAndMeasure(a, b, clock, 2500);
+    const msg = b.received.slice(rec).find((m) => m.type === 'item_clock_announce');
+    assert.ok(msg, 'b got the announcement');
+    await b.waitForFunction(([n, k]) => window.__played.length >= n + k, [played, msg.sounds.length], { timeout: budget(10000) });
+    const order = (await b.evaluate((n) => window.__played.slice(n), played)).map((p) => p.url);
+    assert.deepEqual(order, msg.sounds, 'each sample once, in order');
+    assert.ok(tell.rmsRight > floor && tell.rmsRight > tell.rmsLeft * 1.3, `the clock from the right: ${JSON.stringify(tell)}`);
+
+    // b walks to the other side: the same dice now come from the left.
+    await walkTo(b, 25, 20);
+    const left = await useAndMeasure(a, b, dice, 1500);
+    assert.ok(left.rmsLeft > floor && left.rmsLeft > left.rmsRight * 1.3, `the roll from the left: ${JSON.stringify(left)}`);
+
+    // The world layer off: nothing.
+    assert.equal(await keyAndHear(b, '4'), 'World layer off.');
+    const off = await useAndMeasure(a, b, dice, 1500);
+    assert.ok(off.rmsLeft < left.rmsLeft / 4 && off.rmsRight < left.rmsRight / 4, `silent with the world layer off: ${JSON.stringify(off)}`);
+    assert.equal(await keyAndHear(b, '4'), 'World layer on.');
+    assert.ok(!b.consoleLines.some((l) => l.startsWith('pageerror')), b.consoleLines.join('\n'));
+  } finally {
+    await closeAll(browser);
+  }
+});
