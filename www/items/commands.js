@@ -299,25 +299,6 @@ export function transferTargets(msg) {
   });
 }
 
-/** The item keys, by key code and Shift. @type {Record<string, [(() => void) | null, (() => void) | null]>} [plain, shifted] */
-export const ITEM_KEYS = {
-  KeyA: [openAddMenu, null],
-  KeyI: [locateNearestItem, openItemList],
-  Enter: [() => useItem(false), () => useItem(true)],
-  KeyD: [pickUpOrDrop, deleteItem],
-  KeyO: [() => properties('edit'), () => properties('inspect')],
-  KeyZ: [manage, null],
+export {
+  openAddMenu, locateNearestItem, openItemList, useItem, pickUpOrDrop, deleteItem, properties, manage,
 };
-
-/**
- * @param {import('../input/keys.js').KeyPress} k
- * @returns {boolean} handled
- */
-export function handleItemKey(k) {
-  const pair = ITEM_KEYS[k.code];
-  if (!pair) return false;
-  const fn = pair[k.shift ? 1 : 0];
-  if (!fn) return false;
-  fn();
-  return true;
-}

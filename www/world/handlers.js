@@ -112,11 +112,12 @@ const HANDLERS = {
   },
 
   nickname_result(msg) {
-    if (msg.accepted) {
-      state.nickname = msg.effectiveNickname;
-      return;
-    }
-    say(msg.reason || 'Nickname unavailable.', 'cancel');
+    // The server's word on our name, accepted or not.
+    if (msg.effectiveNickname) state.nickname = msg.effectiveNickname;
+    if (msg.accepted) return;
+    const reason = typeof msg.reason === 'string' && msg.reason ? msg.reason : 'Nickname unavailable.';
+    recordLine(reason);
+    say(reason, 'cancel');
   },
 
   pong(msg) {
