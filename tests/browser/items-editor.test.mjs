@@ -45,10 +45,11 @@ test('property editor: switches, option lists, steps and properties that apply o
       await keyAndHear(a, 'ArrowDown');
     }
     const from = await mark(a);
+    const rec = a.received.length;
     await key(a, 'Enter');
     await waitForAnnouncement(a, /^You placed radio \(radio\) at 12, 3\.$/, { from, region: 'chatLive' });
-    await b.waitForFunction(() => [...window.__chatgrid.state.items.values()].some((i) => i.type === 'radio_station'));
-    const id = await a.evaluate(() => [...window.__chatgrid.state.items.values()].find((i) => i.type === 'radio_station').id);
+    const id = a.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add').itemId;
+    await b.waitForFunction((i) => window.__chatgrid.state.items.has(i), id);
     const start = await mark(a);
 
     assert.equal(await keyAndHear(a, 'o'), 'Edit radio (radio). Title: radio');

@@ -42,9 +42,11 @@ async function addItem(page, type) {
     await keyAndHear(page, 'ArrowDown');
   }
   const from = await mark(page);
+  const rec = page.received.length;
   await key(page, 'Enter');
   await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
-  return page.evaluate((t) => [...window.__chatgrid.state.items.values()].find((i) => i.type === t).id, type);
+  // The item just placed (earlier tests may have left others of its type).
+  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
 }
 
 /** Set params through the protocol and wait until the listener's page has them. */
@@ -53,7 +55,9 @@ async function setParams(a, b, id, params) {
   await b.waitForFunction(([i, p]) => {
     const it = window.__chatgrid.state.items.get(i);
     return it && Object.entries(p).every(([k, v]) => it.params[k] === v);
-  }, [id, params], { timeout: budget(10000) });
+  }, [id, params], { timeout: budget(10000) }).catch((e) => {
+    throw new Error(`${e.message}; a got ${JSON.stringify(a.received.filter((m) => m.type === 'item_action_result').slice(-2))}`);
+  });
 }
 
 const measure = (page, ms = 1200, freqs = [RADIO_HZ, EMIT_HZ]) => page.evaluate(([m, f]) => window.__chatgrid.measure({ ms: m, freqs: f }), [ms, freqs]);
@@ -209,6 +213,56 @@ test('an emitting item loops its sound after its initial delay; disabled or with
     assert.equal(await keyAndHear(b, '2'), 'Item layer on.');
     await waitHeard(b, EMIT_HZ, 'item layer on');
     assert.ok(!b.consoleLines.some((l) => l.startsWith('pageerror')), b.consoleLines.join('\n'));
+  } finally {
+    await closeAll(browser);
+    await server.close();
+  }
+});
+
+test('a radio whose stream fails says so once, retries with a growing wait, and plays when the stream is back', { timeout: 180000 }, async () => {
+  const tone = wavFile(RADIO_HZ, 20);
+  const flaky = { fail: true };
+  const server = await startStreamServer({
+    '/flaky': (req, res) => {
+      if (flaky.fail) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('gone');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': tone.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : tone);
+    },
+  });
+  const browser = await launchBrowser();
+  try {
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    await register(a, uniqueName('fa'));
+    await register(b, uniqueName('fb'));
+    assert.equal(await keyAndHear(b, '1'), 'Voice layer off.');
+    assert.equal(await keyAndHear(a, 'm'), 'Muted.');
+    assert.equal(await keyAndHear(a, '3'), 'Media layer off.');
+    await walkTo(a, 33, 5);
+    await walkTo(b, 34, 5);
+    const id = await addItem(a, 'radio_station');
+    const from = await mark(b);
+    await setParams(a, b, id, { streamUrl: server.url('/flaky') });
+    await waitForAnnouncement(b, /^radio: the stream is unavailable; trying again\.$/, { from, region: 'status' });
+    // The first retry comes after about five seconds; it fails too, silently.
+    const tries = () => server.requests.filter((r) => !r.icy && r.path === '/flaky').length;
+    const first = tries();
+    const end = Date.now() + budget(20000);
+    while (tries() === first && Date.now() < end) await sleep(100);
+    assert.ok(tries() > first, 'tried again');
+    await sleep(500);
+    const said = (await b.evaluate(() => window.__announcements.slice())).slice(from).filter((x) => /stream/.test(x.text));
+    assert.equal(said.length, 1, `said once: ${JSON.stringify(said)}`);
+    const s = (await b.evaluate(() => window.__chatgrid.itemAudio())).streams[0];
+    assert.ok(s.failures >= 2, `the failures are counted: ${JSON.stringify(s)}`);
+    // Back: the next try plays it, and that is said.
+    flaky.fail = false;
+    await waitForAnnouncement(b, /^radio: stream playing again\.$/, { from, region: 'status', timeout: 30000 });
+    await waitHeard(b, RADIO_HZ, 'the stream is back');
   } finally {
     await closeAll(browser);
     await server.close();

@@ -16,9 +16,11 @@ async function addItem(page, type) {
     await keyAndHear(page, 'ArrowDown');
   }
   const from = await mark(page);
+  const rec = page.received.length;
   await key(page, 'Enter');
   await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
-  return page.evaluate((t) => [...window.__chatgrid.state.items.values()].find((i) => i.type === t).id, type);
+  // The item just placed (earlier tests may have left others of its type).
+  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
 }
 
 /**
