@@ -100,6 +100,20 @@ test('property editor: switches, option lists, steps and properties that apply o
       assert.equal(said.filter((t) => t === line).length, line === 'Volume: 100' ? 2 : 1, `${line} said once: ${JSON.stringify(said)}`);
     }
     assert.equal(await keyAndHear(a, 'Escape'), 'Closed item properties.');
+    // Tab leaves the grid and closes a menu; back on the grid, keys are normal mode's.
+    assert.equal(await keyAndHear(a, 'o'), 'Edit radio (radio). Title: radio');
+    await a.keyboard.press('Tab');
+    await a.waitForFunction(() => document.activeElement.id !== 'gameSurface' && document.activeElement.tagName !== 'BODY');
+    await a.waitForFunction(() => window.__chatgrid.state.mode === 'normal' && !window.__chatgrid.state.modeState.menu);
+    await a.keyboard.press('Shift+Tab');
+    assert.equal((await focused(a)).id, 'gameSurface');
+    assert.equal(await keyAndHear(a, 'c'), '12, 3');
+    // Leaving the property's text field cancels the edit and closes the editor.
+    await keyAndHear(a, 'o');
+    await key(a, 'Enter');
+    assert.equal((await focused(a)).label, 'Title');
+    assert.equal(await pressAndHear(a, 'Tab'), 'Cancelled.');
+    assert.equal(await a.evaluate(() => window.__chatgrid.state.mode), 'normal');
     assert.ok(!a.consoleLines.some((l) => l.startsWith('pageerror')), a.consoleLines.join('\n'));
   } finally {
     await closeAll(browser);

@@ -97,6 +97,26 @@ test('item use sounds and clock announcements are heard at the item, in order', 
     const left = await useAndMeasure(a, b, dice, 1500);
     assert.ok(left.rmsLeft > floor && left.rmsLeft > left.rmsRight * 1.3, `the roll from the left: ${JSON.stringify(left)}`);
 
+    // A sound keeps its place while the listener walks past it: the spin
+    // (three seconds) starts on b's left and ends on b's right.
+    const pans = () => b.evaluate(() => [...window.__chatgrid.engine.placed].map((n) => n.panner.pan.value));
+    await key(a, 'Enter');
+    while ((await a.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== wheel) {
+      await keyAndHear(a, 'ArrowDown');
+    }
+    await key(a, 'Enter');
+    await b.waitForFunction(() => window.__chatgrid.engine.placed.size > 0, null, { timeout: budget(5000), polling: 20 });
+    const before = await pans();
+    assert.ok(before.length === 1 && before[0] < -0.2, `the spin starts on the left: ${before}`);
+    const walking = walkTo(b, 18, 20);
+    // Watched while it plays: once b is past x 20 the same sound pans right.
+    const after = await b.waitForFunction(() => {
+      const p = [...window.__chatgrid.engine.placed].map((n) => n.panner.pan.value);
+      return p.length === 0 || p[0] > 0.2 ? p : false;
+    }, null, { timeout: budget(8000), polling: 20 }).then((h) => h.jsonValue());
+    assert.ok(after.length === 1 && after[0] > 0.2, `on the right once b has walked past it, while it still plays: ${after}`);
+    await walking;
+
     // The world layer off: nothing.
     assert.equal(await keyAndHear(b, '4'), 'World layer off.');
     const off = await useAndMeasure(a, b, dice, 1500);

@@ -27,7 +27,7 @@ export class AudioEngine {
     /** @type {MediaStreamAudioSourceNode | null} */ this.micSource = null;
     /** @type {Map<string, VoiceNodes>} */ this.voices = new Map();
     /** @type {Map<string, Promise<AudioBuffer | null>>} */ this.buffers = new Map();
-    /** One-shot sounds placed in the world, re-placed as the listener moves. @type {Set<{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number }>} */
+    /** One-shot sounds placed in the world, re-placed as the listener moves. @type {Set<{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number, src: AudioBufferSourceNode }>} */
     this.placed = new Set();
     /** The listener's square, for sounds placed in the world. */
     this.listener = { x: 0, y: 0 };
@@ -231,8 +231,8 @@ export class AudioEngine {
       const buffer = await this.loadBuffer(url);
       if (!buffer || !this.ctx || stopped) return;
       const ctx = this.ctx;
-      const node = { gain: ctx.createGain(), panner: ctx.createStereoPanner(), x: at.x, y: at.y, range: at.range ?? HEARING_RADIUS, base: at.gain ?? 1 };
       src = ctx.createBufferSource();
+      const node = { gain: ctx.createGain(), panner: ctx.createStereoPanner(), x: at.x, y: at.y, range: at.range ?? HEARING_RADIUS, base: at.gain ?? 1, src };
       src.buffer = buffer;
       this.placeNode(node, true);
       src.connect(node.gain);
@@ -257,7 +257,7 @@ export class AudioEngine {
   }
 
   /**
-   * @param {{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number }} node
+   * @param {{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number, src?: AudioBufferSourceNode }} node
    * @param {boolean} [now] set at once instead of gliding
    */
   placeNode(node, now = false) {
@@ -271,6 +271,13 @@ export class AudioEngine {
     const t = this.ctx.currentTime;
     node.gain.gain.setTargetAtTime(mix.gain, t, GLIDE);
     node.panner.pan.setTargetAtTime(pan, t, GLIDE);
+  }
+
+  /** Stop every sound placed in the world (the world layer went off). */
+  stopPlaced() {
+    for (const node of this.placed) {
+      try { node.src.stop(); } catch { /* not started or already stopped */ }
+    }
   }
 
   /** The listener moved: sounds placed in the world follow. @param {number} x @param {number} y */

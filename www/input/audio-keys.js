@@ -39,7 +39,10 @@ export function toggleLayer(layer) {
   if (layer === 'voice') engine.setVoiceLayer(state.layers.voice);
   if (layer === 'item') itemAudio.setItemLayer(state.layers.item);
   if (layer === 'media') itemAudio.setMediaLayer(state.layers.media);
-  if (layer === 'world' && !state.layers.world) stopClocks();
+  if (layer === 'world' && !state.layers.world) {
+    stopClocks();
+    engine.stopPlaced();
+  }
   say(`${LAYER_NAMES[layer]} layer ${state.layers[layer] ? 'on' : 'off'}.`, 'blip');
 }
 
