@@ -60,6 +60,12 @@ async function setParams(a, b, id, params) {
   });
 }
 
+/** Delete an item from its square (the test's stream server goes away with the test). */
+async function removeItem(page, id) {
+  await page.evaluate((i) => window.__chatgrid.send({ type: 'item_delete', itemId: i }), id);
+  await page.waitForFunction((i) => !window.__chatgrid.state.items.has(i), id, { timeout: budget(10000) });
+}
+
 const measure = (page, ms = 1200, freqs = [RADIO_HZ, EMIT_HZ]) => page.evaluate(([m, f]) => window.__chatgrid.measure({ ms: m, freqs: f }), [ms, freqs]);
 
 /** Wait until the listener hears freq (peak within 20 Hz, well above the floor). */
@@ -162,6 +168,7 @@ test('a radio plays its stream through /media, spatially, within its range, and 
     assert.equal(await keyAndHear(b, '3'), 'Media layer on.');
     await waitHeard(b, RADIO_HZ, 'media layer on');
     assert.ok(!b.consoleLines.some((l) => l.startsWith('pageerror')), b.consoleLines.join('\n'));
+    await removeItem(a, id);
   } finally {
     await closeAll(browser);
     await server.close();
@@ -213,6 +220,7 @@ test('an emitting item loops its sound after its initial delay; disabled or with
     assert.equal(await keyAndHear(b, '2'), 'Item layer on.');
     await waitHeard(b, EMIT_HZ, 'item layer on');
     assert.ok(!b.consoleLines.some((l) => l.startsWith('pageerror')), b.consoleLines.join('\n'));
+    await removeItem(a, id);
   } finally {
     await closeAll(browser);
     await server.close();
@@ -263,6 +271,79 @@ test('a radio whose stream fails says so once, retries with a growing wait, and 
     flaky.fail = false;
     await waitForAnnouncement(b, /^radio: stream playing again\.$/, { from, region: 'status', timeout: 30000 });
     await waitHeard(b, RADIO_HZ, 'the stream is back');
+    await removeItem(a, id);
+  } finally {
+    await closeAll(browser);
+    await server.close();
+  }
+});
+
+/** In the page: when the output sounds, as [ms since the epoch, rms] every 25 ms for ms. */
+function levels(page, ms) {
+  return page.evaluate(async (m) => {
+    const e = window.__chatgrid.engine;
+    const a = e.ctx.createAnalyser();
+    a.fftSize = 1024;
+    e.master.connect(a);
+    const buf = new Float32Array(a.fftSize);
+    const out = [];
+    const end = Date.now() + m;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 25));
+      a.getFloatTimeDomainData(buf);
+      let s = 0;
+      for (const v of buf) s += v * v;
+      out.push([Date.now(), Math.sqrt(s / buf.length)]);
+    }
+    e.master.disconnect(a);
+    return out;
+  }, ms);
+}
+
+/** The times a sound starts (silence, then sound). */
+function onsets(samples) {
+  const t = [];
+  for (let i = 1; i < samples.length; i++) if (samples[i][1] > 0.002 && samples[i - 1][1] <= 0.002) t.push(samples[i][0]);
+  return t;
+}
+
+test('an emitting item\'s loop stays in step while the listener is out of range', { timeout: 180000 }, async () => {
+  const loop = wavFile(EMIT_HZ, 1);
+  const server = await startStreamServer({
+    '/beep.wav': (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': loop.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : loop);
+    },
+  });
+  const browser = await launchBrowser();
+  try {
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    await register(a, uniqueName('la'));
+    await register(b, uniqueName('lb'));
+    assert.equal(await keyAndHear(b, '1'), 'Voice layer off.');
+    assert.equal(await keyAndHear(a, 'm'), 'Muted.');
+    assert.equal(await keyAndHear(a, '2'), 'Item layer off.');
+    await walkTo(a, 36, 36);
+    await walkTo(b, 37, 36);
+    const id = await addItem(a, 'widget');
+    // One second of sound every three seconds, heard within two squares.
+    await setParams(a, b, id, { emitRange: 2, emitLoopDelay: 2, emitSound: server.url('/beep.wav') });
+    await waitHeard(b, EMIT_HZ, 'in range');
+    const first = onsets(await levels(b, 7000));
+    assert.ok(first.length >= 2, `it repeats: ${first}`);
+    const period = 3000;
+    const phase = (t) => ((t - first[0]) % period + period) % period;
+    for (const t of first) assert.ok(Math.min(phase(t), period - phase(t)) < 300, `every three seconds: ${first}`);
+    // Out of range (released beyond 2 + 8 squares), a while, and back.
+    await walkTo(b, 37, 25);
+    await b.waitForFunction(() => window.__chatgrid.itemAudio().emitters.length === 0, null, { timeout: budget(5000) });
+    await sleep(1700);
+    await walkTo(b, 37, 36);
+    const again = onsets(await levels(b, 7000));
+    assert.ok(again.length >= 2, `it repeats after the return: ${again}`);
+    for (const t of again) assert.ok(Math.min(phase(t), period - phase(t)) < 300, `in step with before: ${first} then ${again}`);
+    await removeItem(a, id);
   } finally {
     await closeAll(browser);
     await server.close();
