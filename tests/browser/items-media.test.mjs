@@ -142,6 +142,17 @@ test('a radio plays its stream through /media, spatially, within its range, and 
     const l2 = await measure(b);
     assert.ok(l2.rmsLeft > l2.rmsRight * 10, `left ear only: ${JSON.stringify(left)} ${JSON.stringify(l2)}`);
     await setParams(a, b, id, { mediaChannel: 'stereo' });
+    // An effect: a low pass at full strength (cut off near 50 Hz) takes the tone away,
+    // without a new request upstream; off again, it is back.
+    const plain = await waitHeard(b, RADIO_HZ, 'stereo again');
+    const requests = server.requests.filter((r) => !r.icy).length;
+    await setParams(a, b, id, { mediaEffect: 'low_pass', mediaEffectValue: 100 });
+    await sleep(400);
+    const filtered = await measure(b);
+    assert.ok(plain.left[RADIO_HZ] - filtered.left[RADIO_HZ] > 20, `the low pass cuts ${RADIO_HZ} Hz: ${plain.left[RADIO_HZ]} → ${filtered.left[RADIO_HZ]} dB`);
+    await setParams(a, b, id, { mediaEffect: 'off' });
+    await waitHeard(b, RADIO_HZ, 'effect off');
+    assert.equal(server.requests.filter((r) => !r.icy).length, requests, 'the stream played on');
 
     // Out of range (beyond range + 8): silent, and the stream's request ended.
     await walkTo(b, 20, 29);

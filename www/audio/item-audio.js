@@ -5,11 +5,12 @@
  *     streamUrl plays that stream. One <audio> element per URL (through the
  *     daemon's /media proxy when it is elsewhere), shared by every item that
  *     plays it, with a chain per item: channel routing (stereo, mono, left,
- *     right: params.mediaChannel) → gain (params.mediaVolume) → pan.
+ *     right: params.mediaChannel) → effect (mediaEffect, mediaEffectValue) →
+ *     gain (params.mediaVolume) → pan.
  *   ItemEmitRuntime (item layer, key 2): an item whose params (or type)
  *     carry an emitSound loops it at its place, with emitVolume, emitRange,
  *     emitSoundSpeed / emitSoundTempo (playback rate with and without pitch),
- *     emitInitialDelay and emitLoopDelay.
+ *     emitInitialDelay and emitLoopDelay, through emitEffect / emitEffectValue.
  *
  * Both are driven by these parameter names, the media contract of
  * docs/protocol.md §7.7, never by an item type: any plugin whose items carry
@@ -22,6 +23,7 @@
 import { resolveSpatialMix } from './spatial.js';
 import { soundUrl } from './urls.js';
 import { volumePercentToGain } from '../text.js';
+import { buildEffect, dropEffect } from './effects.js';
 
 export const SUBSCRIBE_MARGIN = 5;
 export const RELEASE_MARGIN = 8;
@@ -76,13 +78,19 @@ export function itemAudioSpec(item, globals) {
     tempo: rateOf(num(pick('emitSoundTempo'), 50)),
     initialDelay: Math.min(300, Math.max(0, num(pick('emitInitialDelay'), 0))),
     loopDelay: Math.min(300, Math.max(0, num(pick('emitLoopDelay'), 0))),
+    mediaEffect: typeof p.mediaEffect === 'string' ? p.mediaEffect.trim().toLowerCase() : 'off',
+    mediaEffectValue: num(p.mediaEffectValue, 50),
+    emitEffect: typeof pick('emitEffect') === 'string' ? String(pick('emitEffect')).trim().toLowerCase() : 'off',
+    emitEffectValue: num(pick('emitEffectValue'), 50),
   };
 }
 
 /**
  * @typedef {{ el: HTMLAudioElement, node: MediaElementAudioSourceNode, users: number,
  *             failures: number, retryAt: number, said: boolean, title: string }} Stream
- * @typedef {{ url: string, channel: string, input: AudioNode, nodes: AudioNode[], gain: GainNode, panner: StereoPannerNode }} Chain
+ * @typedef {{ input: AudioNode, pre: AudioNode, nodes: AudioNode[], gain: GainNode, panner: StereoPannerNode,
+ *             effect: import('./effects.js').Effect | null, effectKey: string }} Parts
+ * @typedef {Parts & { url: string, channel: string }} Chain
  */
 
 /**
@@ -116,6 +124,9 @@ function buildChain(ctx, channel, bus) {
   panner.connect(bus);
   /** @type {AudioNode[]} */
   const nodes = [];
+  // Routing → pre → the effect (setEffect) → gain.
+  const pre = ctx.createGain();
+  nodes.push(pre);
   // Two channels whatever the source has (a mono stream is put in both).
   const input = ctx.createGain();
   input.channelCount = 2;
@@ -127,7 +138,7 @@ function buildChain(ctx, channel, bus) {
     mono.channelCountMode = 'explicit';
     mono.channelInterpretation = 'speakers';
     input.connect(mono);
-    mono.connect(gain);
+    mono.connect(pre);
     nodes.push(mono);
   } else if (channel === 'left' || channel === 'right') {
     const split = ctx.createChannelSplitter(2);
@@ -135,14 +146,31 @@ function buildChain(ctx, channel, bus) {
     const ch = channel === 'left' ? 0 : 1;
     input.connect(split);
     split.connect(merge, ch, ch);
-    merge.connect(gain);
+    merge.connect(pre);
     nodes.push(split, merge);
-  } else input.connect(gain);
-  return { input, nodes, gain, panner };
+  } else input.connect(pre);
+  return /** @type {Parts} */ ({ input, pre, nodes, gain, panner, effect: null, effectKey: '' });
 }
 
-/** @param {{ input: AudioNode, nodes: AudioNode[], gain: GainNode, panner: StereoPannerNode }} c */
+/**
+ * Put an effect between a chain's routing and its gain; only a change of
+ * effect or level rebuilds it (the stream plays on).
+ * @param {AudioContext} ctx @param {Parts} c @param {string} name @param {number} level
+ */
+function setEffect(ctx, c, name, level) {
+  const key = `${name} ${level}`;
+  if (c.effectKey === key) return;
+  c.effectKey = key;
+  c.pre.disconnect();
+  if (c.effect) dropEffect(c.effect);
+  c.effect = buildEffect(ctx, name, level);
+  c.pre.connect(c.effect.input);
+  c.effect.output.connect(c.gain);
+}
+
+/** @param {Parts} c */
 function dropChain(c) {
+  if (c.effect) dropEffect(c.effect);
   for (const n of [c.input, ...c.nodes, c.gain, c.panner]) n.disconnect();
 }
 
@@ -237,6 +265,7 @@ export class ItemAudio {
       this.radios.set(item.id, chain);
       this.play(s);
     }
+    setEffect(ctx, chain, spec.mediaEffect, spec.mediaEffectValue);
     this.place(chain, dx, dy, spec.range, spec.mediaGain, 1, spec.directional);
   }
 
@@ -335,6 +364,7 @@ export class ItemAudio {
       this.syncEmitter(em);
     }
     em.spec = spec;
+    setEffect(ctx, em, spec.emitEffect, spec.emitEffectValue);
     this.place(em, dx, dy, spec.range, spec.emitGain, 1, spec.directional);
   }
 
