@@ -186,6 +186,8 @@ export class ItemAudio {
     /** @type {Map<string, any>} itemId → emitter */ this.emitters = new Map();
     /** When each emitter's loop began (wall clock), kept while it is out of range so it stays in step. @type {Map<string, number>} */
     this.origins = new Map();
+    /** @type {WeakMap<object, { globals: any, item: any, spec: ReturnType<typeof itemAudioSpec> }>} */
+    this.specs = new WeakMap();
     this.media = true;
     this.item = true;
     /** @type {GainNode | null} */ this.mediaBus = null;
@@ -229,7 +231,7 @@ export class ItemAudio {
     for (const id of [...this.radios.keys()]) if (!items.has(id)) this.releaseRadio(id);
     for (const id of [...this.emitters.keys()]) if (!items.has(id)) this.releaseEmitter(id, true);
     for (const item of items.values()) {
-      const spec = itemAudioSpec(item, this.deps.globals(item.type));
+      const spec = this.specOf(item);
       const at = placeOf(item);
       const dx = at.x - listener.x;
       const dy = at.y - listener.y;
@@ -237,6 +239,21 @@ export class ItemAudio {
       this.updateRadio(ctx, item, spec, d, dx, dy, now);
       this.updateEmitter(ctx, item, spec, d, dx, dy, now);
     }
+  }
+
+  /**
+   * An item's spec, read again only when its params (replaced, never changed
+   * in place, by every new version) or its type's globals change.
+   * @param {any} item
+   */
+  specOf(item) {
+    const globals = this.deps.globals(item.type);
+    const params = item.params && typeof item.params === 'object' ? item.params : null;
+    const hit = params ? this.specs.get(params) : undefined;
+    if (hit && hit.globals === globals && hit.item === item) return hit.spec;
+    const spec = itemAudioSpec(item, globals);
+    if (params) this.specs.set(params, { globals, item, spec });
+    return spec;
   }
 
   /** @param {any} item @param {ReturnType<typeof itemAudioSpec>} spec */
