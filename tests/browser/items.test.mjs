@@ -247,6 +247,23 @@ test('items by keyboard: add, use, carry, edit, inspect, give, delete', { timeou
     // I and Shift+I: the wheel is the one left; a walks away and teleports back to it.
     await walkTo(a, 27, 26);
     assert.equal(await keyAndHear(a, 'i'), 'wheel (wheel), 5 squares northeast, 30, 30');
+    // The canvas: the wheel's square in its type's own colour, as the type's id
+    // makes it (a hue from the id; no colour is written into the client per type).
+    const hue = (t) => [...t].reduce((h, ch) => (h * 31 + ch.codePointAt(0)) % 360, 0);
+    const rgb = (h) => {
+      const s = 0.85, l = 0.62, c = (1 - Math.abs(2 * l - 1)) * s, x = c * (1 - Math.abs(((h / 60) % 2) - 1)), m = l - c / 2;
+      const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
+      return [r, g, b].map((v) => Math.round((v + m) * 255));
+    };
+    const pixel = await a.evaluate(([x, y]) => {
+      const c = document.getElementById('gameCanvas');
+      const s = c.width / window.__chatgrid.state.gridSize;
+      const d = c.getContext('2d').getImageData(Math.floor(x * s + 2), Math.floor(c.height - y * s - s + 2), 1, 1).data;
+      return [d[0], d[1], d[2]];
+    }, [30, 30]);
+    const want = rgb(hue('wheel'));
+    assert.ok(pixel.every((v, i) => Math.abs(v - want[i]) <= 3), `the wheel's colour: ${pixel} (want ${want})`);
+    assert.notDeepEqual(rgb(hue('wheel')), rgb(hue('dice')), 'types differ');
     // Other tests of the run may have left items elsewhere: the wheel is the nearest.
     assert.match(await keyAndHear(a, 'Shift+I'), /^\d+ items?\. wheel \(wheel\), 5 squares northeast, 30, 30$/);
     assert.equal(await keyAndHear(a, 'Enter', /^Moved to /), 'Moved to wheel (wheel).');
