@@ -178,6 +178,12 @@ test('a radio plays its stream through /media, spatially, within its range, and 
     await waitUpstreamClosed(server, '/radio', 'media layer off');
     assert.equal(await keyAndHear(b, '3'), 'Media layer on.');
     await waitHeard(b, RADIO_HZ, 'media layer on');
+    // The radio faces north (facing 0, its type is directional): six squares
+    // behind it, south, it does not reach; turned to face south, it does.
+    await walkTo(b, 20, 4);
+    await waitSilent(b, 'behind the radio');
+    await setParams(a, b, id, { facing: 180 });
+    await waitHeard(b, RADIO_HZ, 'in front of the radio');
     assert.ok(!b.consoleLines.some((l) => l.startsWith('pageerror')), b.consoleLines.join('\n'));
     await removeItem(a, id);
   } finally {
@@ -224,6 +230,16 @@ test('an emitting item loops its sound after its initial delay; disabled or with
     await waitSilent(b, 'disabled');
     await setParams(a, b, id, { enabled: true, emitInitialDelay: 0 });
     await waitHeard(b, EMIT_HZ, 'enabled again');
+    // Speed 100 plays it twice as fast, an octave up; tempo 100 twice as fast at its own pitch.
+    await setParams(a, b, id, { emitSoundSpeed: 100 });
+    await waitHeard(b, EMIT_HZ * 2, 'double speed');
+    await setParams(a, b, id, { emitSoundSpeed: 50, emitSoundTempo: 100 });
+    await b.waitForFunction(() => {
+      const e = window.__chatgrid.itemAudio().emitters[0];
+      return e && e.rate === 2 && e.preservesPitch === true;
+    }, null, { timeout: budget(5000) });
+    await waitHeard(b, EMIT_HZ, 'double tempo');
+    await setParams(a, b, id, { emitSoundTempo: 50 });
     // Key 2: the item layer.
     assert.equal(await keyAndHear(b, '2'), 'Item layer off.');
     await waitSilent(b, 'item layer off');
