@@ -35,7 +35,6 @@ export const CHAT_LIVE_MAX = 5;
 export const CHAT_HISTORY_MAX = 300;
 export const PENDING_SIGNALS_MAX = 500;
 export const TELEPORT_SQUARES_PER_SECOND = 20;
-export const DOUBLE_ESCAPE_MS = 3000;
 export const CALIBRATION_MS = 5000;
 export const CALIBRATION_SAMPLE_MS = 50;
 export const CALIBRATION_TARGET_RMS = 0.12;

@@ -1,60 +1,20 @@
 /**
- * The help shown on the page and read by the help viewer (?). docs/controls.md
- * holds the same key map.
- * @type {Array<{ title: string, entries: Array<[string, string]> }>}
+ * The help shown on the page and read by the help viewer (?), made from the
+ * key map (input/keymap.js), which is also what the keys do: a bound key is
+ * always in the help. docs/controls.md holds the same key map in more words.
  */
-export const HELP = [
-  {
-    title: 'Chat Grid Help',
-    entries: [
-      ['Arrow keys', 'Move one square; hold to keep walking. What is on the new square is spoken.'],
-      ['C', 'Speak your coordinates.'],
-      ['U', 'Speak who is connected.'],
-      ['L', 'Locate the nearest user.'],
-      ['Shift+L', 'List users by name. Up and Down choose, Left and Right change that user\'s listening volume, Enter teleports to them, Escape leaves the list.'],
-      ['P', 'Ping the server.'],
-      ['Question mark', 'Open this help. Up, Down, Home and End read it; Escape closes it.'],
-      ['Escape twice', 'Disconnect.'],
-      ['Tab', 'Leave the grid for the page. The grid never keeps the focus.'],
-    ],
-  },
-  {
-    title: 'Users and Chat',
-    entries: [
-      ['Slash', 'Write a chat message; Enter sends, Escape cancels. Start with /me for an action.'],
-      ['Comma and Period', 'Previous and next chat message, with its place in the chat log.'],
-      ['Shift+Comma and Shift+Period', 'First and last chat message.'],
-      ['N', 'Change your nickname.'],
-      ['Chat commands', '/me action, /up for server uptime, /version for the server version.'],
-    ],
-  },
-  {
-    title: 'Audio',
-    entries: [
-      ['M', 'Mute or unmute your microphone.'],
-      ['Shift+M', 'Switch between stereo and mono output.'],
-      ['1', 'Turn voices on or off.'],
-      ['Shift+1', 'Hear your own microphone (loopback) on or off.'],
-      ['4', 'Turn world sounds (others\' footsteps and teleports) on or off.'],
-      ['Minus and Equals', 'Master volume down and up.'],
-      ['V', 'Set microphone gain: Up and Down by 0.05, Page Up and Page Down by 0.5, or type a number; Enter keeps it.'],
-      ['Shift+V', 'Calibrate the microphone: speak for five seconds.'],
-    ],
-  },
-  {
-    title: 'Typing text',
-    entries: [
-      ['Slash, N and V', 'Open a text field under the grid for a chat message, your nickname or the microphone gain. Your screen reader reads what you type; the usual editing keys work.'],
-      ['Enter and Escape', 'Accept and cancel; both return to the grid. Leaving the field with Tab cancels it too.'],
-    ],
-  },
-];
+import { KEYMAP } from './input/keymap.js';
+
+/** @returns {Array<{ title: string, entries: Array<[string, string]> }>} */
+export function helpSections() {
+  return KEYMAP.map((s) => ({ title: s.title, entries: s.rows.map((r) => /** @type {[string, string]} */ ([r.keys, r.help])) }));
+}
 
 /** The help viewer's lines: section titles and "keys: description" rows. */
 export function helpLines() {
   /** @type {string[]} */
   const lines = [];
-  for (const section of HELP) {
+  for (const section of helpSections()) {
     lines.push(section.title);
     for (const [keys, text] of section.entries) lines.push(`${keys}: ${text}`);
   }

@@ -1,7 +1,7 @@
 /** Boot: read settings, wire the page, wait for Connect. */
 import { state } from './state.js';
 import { settings } from './settings.js';
-import { engine, media, peers, sfu, send } from './services.js';
+import { engine, media, peers, sfu, send, itemAudio } from './services.js';
 import { CLIENT_VERSION } from './version.js';
 import { checkSessionCookie } from './session/cookie.js';
 import { connect, userDisconnect, logout, switchMicrophone } from './session/connection.js';
@@ -101,7 +101,7 @@ async function boot() {
       setAudioDialogStatus('Speakers saved.');
     },
   });
-  installDiagnostics({ state, engine, peers, sfu, send, media });
+  installDiagnostics({ state, engine, peers, sfu, send, media, itemAudio });
 
   setMode('login');
   const q = pageQuery();

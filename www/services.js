@@ -8,12 +8,16 @@ import { PeerManager } from './webrtc/peers.js';
 import { SfuManager } from './webrtc/sfu.js';
 import { say } from './feedback.js';
 import { Heartbeat } from './net/heartbeat.js';
+import { ItemAudio } from './audio/item-audio.js';
+import { globalProperties } from './items/registry.js';
 import { state } from './state.js';
 
 /** @type {import('./net/signaling.js').SignalingClient | null} */
 let socket = null;
 
 export const engine = new AudioEngine();
+/** Radios and emitting items (audio/item-audio.js). */
+export const itemAudio = new ItemAudio({ engine, say: (text) => say(text), globals: globalProperties });
 export const media = new MediaSession();
 
 /** @param {Record<string, any>} msg @returns {boolean} */

@@ -94,6 +94,13 @@ bail() {
 conninfo=$("$root/scripts/pg-cluster" start "$tmp/pg" 2>"$tmp/pg-start.log") ||
 	bail "PostgreSQL did not start: $(tail -3 "$tmp/pg-start.log")"
 
+# The bundled item plugins, as built; a test may drop more in and SIGHUP.
+plugdir=$tmp/plugins
+mkdir -p "$plugdir"
+for so in "$builddir"/plugins/*/.libs/*.so; do
+	[ -f "$so" ] && cp "$so" "$plugdir/"
+done
+
 conf=$tmp/chatgridd.conf
 cat >"$conf" <<CONF
 listen 10.99.0.1:$port
@@ -109,6 +116,8 @@ auth_register_ip_limit 100000
 auth_hash_ip_limit 1000
 log_level info
 media_allow_private yes
+plugin_dir $plugdir
+itemhost $builddir/core/chatgrid-itemhost
 CONF
 
 admin_user=cgadmin
@@ -128,7 +137,7 @@ until curl -fsS "${url}healthz" >/dev/null 2>&1; do
 done
 
 export CG_URL=$url CG_CONF=$conf CG_DAEMON=$daemon CG_CTL=$ctl CG_PIDFILE=$tmp/chatgridd.pid \
-	CG_DAEMON_LOG=$tmp/chatgridd.log CG_TMP=$tmp CG_ADMIN_USER=$admin_user CG_ADMIN_PASS=$admin_pass
+	CG_DAEMON_LOG=$tmp/chatgridd.log CG_TMP=$tmp CG_PLUGIN_DIR=$plugdir CG_ADMIN_USER=$admin_user CG_ADMIN_PASS=$admin_pass
 
 cd "$root" || exit 1
 if [ $# -eq 0 ]; then

@@ -27,6 +27,10 @@ export class AudioEngine {
     /** @type {MediaStreamAudioSourceNode | null} */ this.micSource = null;
     /** @type {Map<string, VoiceNodes>} */ this.voices = new Map();
     /** @type {Map<string, Promise<AudioBuffer | null>>} */ this.buffers = new Map();
+    /** One-shot sounds placed in the world, re-placed as the listener moves. @type {Set<{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number, src: AudioBufferSourceNode }>} */
+    this.placed = new Set();
+    /** The listener's square, for sounds placed in the world. */
+    this.listener = { x: 0, y: 0 };
     this.masterVolume = 50;
     this.micGain = 2;
     this.mono = false;
@@ -208,6 +212,79 @@ export class AudioEngine {
     src.start();
     src.onended = () => { g.disconnect(); panner.disconnect(); };
     return { stop: () => { try { src.stop(); } catch { /* already stopped */ } } };
+  }
+
+  /**
+   * A one-shot sample at a square of the world: it keeps its place while the
+   * listener moves (updateListener re-pans it), and is silent beyond range.
+   * Resolves when it has ended (at once when it cannot play).
+   * @param {string} url
+   * @param {{ x: number, y: number, range?: number, gain?: number, bus?: GainNode | null }} at
+   * @returns {{ stop: () => void, ended: Promise<void> }}
+   */
+  playAt(url, at) {
+    /** @type {AudioBufferSourceNode | null} */
+    let src = null;
+    let stopped = false;
+    const ended = (async () => {
+      if (!this.ctx) return;
+      const buffer = await this.loadBuffer(url);
+      if (!buffer || !this.ctx || stopped) return;
+      const ctx = this.ctx;
+      src = ctx.createBufferSource();
+      const node = { gain: ctx.createGain(), panner: ctx.createStereoPanner(), x: at.x, y: at.y, range: at.range ?? HEARING_RADIUS, base: at.gain ?? 1, src };
+      src.buffer = buffer;
+      this.placeNode(node, true);
+      src.connect(node.gain);
+      node.gain.connect(node.panner);
+      node.panner.connect(at.bus || this.sfx);
+      this.placed.add(node);
+      await new Promise((resolve) => {
+        src.onended = resolve;
+        src.start();
+      });
+      this.placed.delete(node);
+      node.gain.disconnect();
+      node.panner.disconnect();
+    })();
+    return {
+      stop: () => {
+        stopped = true;
+        if (src) try { src.stop(); } catch { /* already stopped */ }
+      },
+      ended,
+    };
+  }
+
+  /**
+   * @param {{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number, src?: AudioBufferSourceNode }} node
+   * @param {boolean} [now] set at once instead of gliding
+   */
+  placeNode(node, now = false) {
+    const mix = resolveSpatialMix(node.x - this.listener.x, node.y - this.listener.y, node.range, node.base);
+    const pan = this.mono ? 0 : Math.max(-1, Math.min(1, mix.pan));
+    if (now) {
+      node.gain.gain.value = mix.gain;
+      node.panner.pan.value = pan;
+      return;
+    }
+    const t = this.ctx.currentTime;
+    node.gain.gain.setTargetAtTime(mix.gain, t, GLIDE);
+    node.panner.pan.setTargetAtTime(pan, t, GLIDE);
+  }
+
+  /** Stop every sound placed in the world (the world layer went off). */
+  stopPlaced() {
+    for (const node of this.placed) {
+      try { node.src.stop(); } catch { /* not started or already stopped */ }
+    }
+  }
+
+  /** The listener moved: sounds placed in the world follow. @param {number} x @param {number} y */
+  updateListener(x, y) {
+    this.listener.x = x;
+    this.listener.y = y;
+    for (const node of this.placed) this.placeNode(node);
   }
 
   /**

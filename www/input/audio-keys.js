@@ -1,10 +1,11 @@
 /** Audio commands of normal mode: mute, mono, layers, loopback, volume, mic gain, calibration. */
 import { state, hasPermission } from '../state.js';
-import { engine, media } from '../services.js';
+import { engine, media, itemAudio } from '../services.js';
 import { settings } from '../settings.js';
 import { say, tone } from '../feedback.js';
 import { applyMicEnabled } from '../session/permissions.js';
 import { calibrate } from '../audio/calibrate.js';
+import { stopClocks } from '../audio/clock.js';
 import { openEntry } from '../ui/entry.js';
 import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT } from '../constants.js';
 import { formatNumber } from '../text.js';
@@ -36,6 +37,12 @@ export function toggleLayer(layer) {
   state.layers[layer] = !state.layers[layer];
   settings.setLayers(state.layers);
   if (layer === 'voice') engine.setVoiceLayer(state.layers.voice);
+  if (layer === 'item') itemAudio.setItemLayer(state.layers.item);
+  if (layer === 'media') itemAudio.setMediaLayer(state.layers.media);
+  if (layer === 'world' && !state.layers.world) {
+    stopClocks();
+    engine.stopPlaced();
+  }
   say(`${LAYER_NAMES[layer]} layer ${state.layers[layer] ? 'on' : 'off'}.`, 'blip');
 }
 

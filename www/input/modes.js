@@ -14,6 +14,7 @@ import { sanitizeNickname, snapGain, formatNumber } from '../text.js';
 import { applyMicGain, closeMicGain } from './audio-keys.js';
 import { openEntry, closeEntry, entryValue, setEntryValue, markEntryInvalid } from '../ui/entry.js';
 import { focusSurface, entryHasFocus } from '../ui/dom.js';
+import { propertyEditKey, propertyEditLeft } from '../items/editor.js';
 import { MIC_GAIN_MIN, MIC_GAIN_MAX, MIC_GAIN_STEP, CHAT_MAX_LENGTH, NICKNAME_MAX_LENGTH } from '../constants.js';
 
 /** @typedef {import('./keys.js').KeyPress} KeyPress */
@@ -225,6 +226,7 @@ export function handleEntryKey(k) {
     case 'chat': return chatKey(k);
     case 'nickname': return nicknameKey(k);
     case 'micGainEdit': return micGainKey(k);
+    case 'itemPropertyEdit': return propertyEditKey(k);
     default: return false;
   }
 }
@@ -239,6 +241,7 @@ export function entryLeft() {
     applyMicGain(state.modeState.gainBefore);
     closeMicGain();
   }
+  if (state.mode === 'itemPropertyEdit') propertyEditLeft();
   state.mode = 'normal';
   closeEntry();
   say('Cancelled.', 'cancel');
@@ -246,7 +249,7 @@ export function entryLeft() {
 
 /** @param {import('../state.js').Mode} mode */
 export function isTextMode(mode) {
-  return mode === 'chat' || mode === 'nickname' || mode === 'micGainEdit';
+  return mode === 'chat' || mode === 'nickname' || mode === 'micGainEdit' || mode === 'itemPropertyEdit';
 }
 
 /**
@@ -256,7 +259,9 @@ export function isTextMode(mode) {
 export function closeModes() {
   const text = isTextMode(state.mode);
   if (state.mode === 'micGainEdit') closeMicGain();
+  if (state.mode === 'itemPropertyEdit') propertyEditLeft();
   state.mode = 'normal';
+  state.modeState.menu = null;
   if (text) {
     if (entryHasFocus()) focusSurface();
     closeEntry();

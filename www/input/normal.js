@@ -5,11 +5,10 @@ import { say, tone } from '../feedback.js';
 import { engine } from '../services.js';
 import { distancePhrase, formatNumber, plural } from '../text.js';
 import { helpLines } from '../help.js';
-import { openChat, openNickname } from './modes.js';
+import { findBinding } from './keymap.js';
 import { getPeerGain } from '../world/peer-gains.js';
 import { userDisconnect } from '../session/connection.js';
 import { HEARING_RADIUS } from '../constants.js';
-import * as audio from './audio-keys.js';
 
 /** @param {import('../state.js').Peer} p */
 export function describePeer(p) {
@@ -25,7 +24,7 @@ export function sortedPeers() {
   return [...state.peers.values()].sort((a, b) => a.nickname.localeCompare(b.nickname, undefined, { sensitivity: 'base' }));
 }
 
-function locateNearest() {
+export function locateNearest() {
   let best = null;
   let bestD = Infinity;
   for (const p of state.peers.values()) {
@@ -43,7 +42,7 @@ function locateNearest() {
   say(describePeer(best));
 }
 
-function openUserList() {
+export function openUserList() {
   const list = sortedPeers();
   if (!list.length) {
     say('No users to list.', 'cancel');
@@ -55,13 +54,13 @@ function openUserList() {
   say(`${list.length} ${plural(list.length, 'user', 'users')}. ${listEntry(list[0])}`, 'blip');
 }
 
-function speakUsers() {
+export function speakUsers() {
   const names = [state.nickname, ...sortedPeers().map((p) => p.nickname)];
   say(`${names.length} ${plural(names.length, 'user', 'users')}: ${names.join(', ')}`, 'blip');
 }
 
 /** @param {'prev'|'next'|'first'|'last'} where */
-function chatHistory(where) {
+export function chatHistory(where) {
   const h = state.chatHistory;
   if (!h.length) {
     say('No chat messages.', 'cancel');
@@ -86,88 +85,36 @@ export function openHelp(returnTo) {
   say(lines.length ? lines[0] : 'Help unavailable.', 'blip');
 }
 
+/** Escape twice disconnects; the first press only warns. */
+export function escapeKey() {
+  if (state.escapePendingUntil) {
+    state.escapePendingUntil = 0;
+    userDisconnect();
+  } else {
+    state.escapePendingUntil = Date.now();
+    say('Press Escape again to disconnect.', 'cancel');
+  }
+}
+
+export function speakCoordinates() {
+  say(`${formatNumber(state.x)}, ${formatNumber(state.y)}`, 'blip');
+}
+
+export function ping() {
+  send({ type: 'ping', clientSentAt: Date.now() });
+}
+
 /**
+ * A key of normal mode: its binding in the key map (input/keymap.js), which
+ * the help is made from too.
  * @param {import('./keys.js').KeyPress} k
  * @returns {boolean} handled (the browser's default is then prevented)
  */
 export function handleNormal(k) {
   const escape = k.code === 'Escape' && !k.shift;
   if (!escape) state.escapePendingUntil = 0;
-  switch (k.code) {
-    case 'Escape':
-      if (state.escapePendingUntil) {
-        state.escapePendingUntil = 0;
-        userDisconnect();
-      } else {
-        state.escapePendingUntil = Date.now();
-        say('Press Escape again to disconnect.', 'cancel');
-      }
-      return true;
-    case 'KeyC':
-      if (k.shift) return false;
-      say(`${formatNumber(state.x)}, ${formatNumber(state.y)}`, 'blip');
-      return true;
-    case 'KeyU':
-      if (k.shift) return false;
-      speakUsers();
-      return true;
-    case 'KeyL':
-      if (k.shift) openUserList();
-      else locateNearest();
-      return true;
-    case 'KeyN':
-      if (k.shift) return false;
-      openNickname();
-      return true;
-    case 'Slash':
-      if (k.shift) {
-        openHelp('normal');
-        return true;
-      }
-      openChat();
-      return true;
-    case 'Comma':
-      chatHistory(k.shift ? 'first' : 'prev');
-      return true;
-    case 'Period':
-      chatHistory(k.shift ? 'last' : 'next');
-      return true;
-    case 'KeyP':
-      if (k.shift) return false;
-      send({ type: 'ping', clientSentAt: Date.now() });
-      return true;
-    case 'KeyM':
-      if (k.shift) audio.toggleMono();
-      else audio.toggleMute();
-      return true;
-    case 'Digit1':
-      if (k.shift) audio.toggleLoopback();
-      else audio.toggleLayer('voice');
-      return true;
-    case 'Digit2':
-      audio.toggleLayer('item');
-      return true;
-    case 'Digit3':
-      audio.toggleLayer('media');
-      return true;
-    case 'Digit4':
-      audio.toggleLayer('world');
-      return true;
-    case 'Equal':
-    case 'NumpadAdd':
-      if (k.shift && k.code === 'Equal') return false;
-      audio.stepMasterVolume(1);
-      return true;
-    case 'Minus':
-    case 'NumpadSubtract':
-      if (k.shift && k.code === 'Minus') return false;
-      audio.stepMasterVolume(-1);
-      return true;
-    case 'KeyV':
-      if (k.shift) audio.startCalibration();
-      else audio.openMicGain();
-      return true;
-    default:
-      return false;
-  }
+  const b = findBinding(k.code, k.shift);
+  if (!b) return false;
+  b.run();
+  return true;
 }

@@ -3,6 +3,7 @@ import { state } from '../state.js';
 import { isArrow } from './keys.js';
 import { handleNormal } from './normal.js';
 import { handleHelp, handleUserList, closeModes } from './modes.js';
+import { handleMenu } from './menu.js';
 import { say } from '../feedback.js';
 import { arrowPressed } from '../world/movement.js';
 import { surfaceHasFocus } from '../ui/dom.js';
@@ -34,12 +35,13 @@ export function handleKeyDown(k) {
       if (!k.repeat) arrowPressed(k.code);
       return true;
     }
-    if (k.repeat && (k.code.startsWith('Key') || k.code === 'Space' || k.code.startsWith('Digit'))) return true;
+    if (k.repeat && (k.code.startsWith('Key') || k.code === 'Space' || k.code.startsWith('Digit') || k.code === 'Enter')) return true;
     return handleNormal(k);
   }
   switch (state.mode) {
     case 'helpView': return handleHelp(k);
     case 'listUsers': return handleUserList(k);
+    case 'menu': return handleMenu(k);
     default: return false;
   }
 }
@@ -52,14 +54,17 @@ export function handleKeyUp(code) {
 /**
  * The grid lost focus: keys held are released, a pending Escape forgotten,
  * and once focus is somewhere else on the page (not merely in another
- * window) the help viewer or user list closes, so arrows walk again on the
+ * window) the help viewer, user list or an item menu closes, so arrows walk again on the
  * way back. Text modes end through their field (modes.js, entryLeft).
  */
 export function surfaceLeft() {
   state.pressed.clear();
   state.escapePendingUntil = 0;
   window.setTimeout(() => {
-    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers')) state.mode = 'normal';
+    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu')) {
+      state.mode = 'normal';
+      state.modeState.menu = null;
+    }
   }, 0);
 }
 

@@ -21,6 +21,13 @@ const SCHEMA = {
   pong: [['clientSentAt', 'number']],
   error: [['message', 'string']],
   admin_action_result: [['ok', 'boolean'], ['message', 'string']],
+  item_upsert: [['item', 'object']],
+  item_remove: [['itemId', 'string']],
+  item_action_result: [['ok', 'boolean']],
+  item_transfer_targets: [['itemId', 'string']],
+  item_use_sound: [['itemId', 'string'], ['sound', 'string'], ['x', 'number'], ['y', 'number']],
+  item_clock_announce: [['itemId', 'string'], ['sounds', 'object'], ['x', 'number'], ['y', 'number']],
+  ui_definitions: [['uiDefinitions', 'object']],
 };
 
 /**

@@ -3,7 +3,7 @@
  * in the order of docs/protocol.md and the runtime-flow contract.
  */
 import { state, resetSessionState, hasPermission } from '../state.js';
-import { engine, media, peers, sfu, heartbeat, send, setSocket, getSocket, setStaleHandler } from '../services.js';
+import { engine, media, peers, sfu, heartbeat, send, setSocket, getSocket, setStaleHandler, itemAudio } from '../services.js';
 import { SignalingClient, socketUrl } from '../net/signaling.js';
 import { setSessionCookie, clearSessionCookie, checkSessionCookie } from './cookie.js';
 import { applyPermissions, applyMicEnabled } from './permissions.js';
@@ -24,6 +24,7 @@ import {
   focusField, focusFirstField,
 } from '../ui/authform.js';
 import { applyUiDefinitions } from '../items/registry.js';
+import { stopClocks } from '../audio/clock.js';
 import { handleWorldMessage, addPeer } from '../world/handlers.js';
 import { replaceItems } from '../world/items.js';
 import { cancelTeleport } from '../world/movement.js';
@@ -399,6 +400,8 @@ function applyWelcome(msg) {
   sfu.start(wc.voiceMode);
   peers.activate();
   engine.setVoiceLayer(state.layers.voice);
+  itemAudio.setItemLayer(state.layers.item);
+  itemAudio.setMediaLayer(state.layers.media);
   heartbeat.start();
   startLoop();
 
@@ -457,6 +460,8 @@ export function disconnect(status = 'Disconnected.', opts = {}) {
   peers.reset();
   sfu.reset();
   engine.cleanupVoices();
+  itemAudio.stopAll();
+  stopClocks();
   stopLoop();
   cancelTeleport();
   resetModes();

@@ -11,6 +11,7 @@
  *   peers: import('../webrtc/peers.js').PeerManager, send: (msg: any) => boolean,
  *   sfu: import('../webrtc/sfu.js').SfuManager,
  *   media: import('../session/media.js').MediaSession,
+ *   itemAudio: import('../audio/item-audio.js').ItemAudio,
  * }} deps
  */
 export function installDiagnostics(deps) {
@@ -136,6 +137,8 @@ export function installDiagnostics(deps) {
   /** @type {any} */ (window).__chatgrid = {
     rtcStats,
     state,
+    engine,
+    itemAudio: () => deps.itemAudio.summary(),
     measure,
     walkTo,
     peers: () => [...peers.summary(), ...deps.sfu.summary()],

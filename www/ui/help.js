@@ -1,11 +1,11 @@
 /** The on-page help section, built from help.js. */
 import { byId } from './dom.js';
-import { HELP } from '../help.js';
+import { helpSections } from '../help.js';
 
 export function renderHelp() {
   const root = byId('helpContent');
   root.textContent = '';
-  for (const section of HELP) {
+  for (const section of helpSections()) {
     const h = document.createElement('h3');
     h.textContent = section.title;
     const list = document.createElement('dl');

@@ -1,11 +1,16 @@
 /** Messages that change the world while connected. */
 import { state } from '../state.js';
-import { peers } from '../services.js';
+import { peers, engine } from '../services.js';
 import { say, pushChat, recordLine, sample, tone } from '../feedback.js';
 import { SAMPLES, randomStep } from '../audio/sounds.js';
 import { applyPermissions } from '../session/permissions.js';
 import { teleportRefused } from './movement.js';
-import { applyItem, removeItem } from './items.js';
+import { applyItem, removeItem, revertItem, itemPlace } from './items.js';
+import { applyUiDefinitions } from '../items/registry.js';
+import { itemChanged, itemGone } from '../items/editor.js';
+import { transferTargets, locateTone } from '../items/commands.js';
+import { soundUrl } from '../audio/urls.js';
+import { announceClock } from '../audio/clock.js';
 import { isInt } from '../net/protocol.js';
 import { sanitizeNickname } from '../text.js';
 import { presence } from './presence.js';
@@ -107,11 +112,12 @@ const HANDLERS = {
   },
 
   nickname_result(msg) {
-    if (msg.accepted) {
-      state.nickname = msg.effectiveNickname;
-      return;
-    }
-    say(msg.reason || 'Nickname unavailable.', 'cancel');
+    // The server's word on our name, accepted or not.
+    if (msg.effectiveNickname) state.nickname = msg.effectiveNickname;
+    if (msg.accepted) return;
+    const reason = typeof msg.reason === 'string' && msg.reason ? msg.reason : 'Nickname unavailable.';
+    recordLine(reason);
+    say(reason, 'cancel');
   },
 
   pong(msg) {
@@ -147,10 +153,63 @@ const HANDLERS = {
 
   item_upsert(msg) {
     applyItem(msg.item);
+    const item = state.items.get(msg.item.id);
+    if (item) itemChanged(item);
   },
 
   item_remove(msg) {
+    itemGone(msg.itemId);
     removeItem(msg.itemId);
+  },
+
+  ui_definitions(msg) {
+    applyUiDefinitions(msg.uiDefinitions);
+    state.uiDefinitions = msg.uiDefinitions;
+  },
+
+  item_action_result(msg) {
+    const text = typeof msg.message === 'string' ? msg.message.trim() : '';
+    if (!msg.ok) {
+      // A refused edit: the item is as the server last said, without a word of its own.
+      if (msg.action === 'update' && typeof msg.itemId === 'string') {
+        const it = revertItem(msg.itemId);
+        if (it) itemChanged(state.items.get(msg.itemId), { quiet: true });
+      }
+      if (text) {
+        recordLine(text);
+        say(text, 'cancel');
+      } else tone('cancel');
+      return;
+    }
+    // The new version (item_upsert) says what an edit changed.
+    if (msg.action === 'update') return;
+    if (msg.action === 'use' || msg.action === 'secondary_use') {
+      if (text) pushChat(text);
+      const item = typeof msg.itemId === 'string' ? state.items.get(msg.itemId) : null;
+      // A use with no sound of its own is heard as the locate tone at the item.
+      if (item && msg.action === 'use' && !soundUrl(item.params.useSound) && !soundUrl(item.useSound)) {
+        const at = itemPlace(item);
+        locateTone(at.x, at.y);
+      }
+      return;
+    }
+    if (text) pushChat(text, 'confirm');
+    else tone('confirm');
+  },
+
+  item_transfer_targets(msg) {
+    transferTargets(msg);
+  },
+
+  item_use_sound(msg) {
+    const url = soundUrl(msg.sound);
+    if (!url || !state.layers.world) return;
+    engine.playAt(url, { x: msg.x, y: msg.y, range: isInt(msg.range) && msg.range > 0 ? msg.range : undefined });
+  },
+
+  item_clock_announce(msg) {
+    if (!state.layers.world || !Array.isArray(msg.sounds)) return;
+    announceClock(engine, { itemId: msg.itemId, sounds: msg.sounds, x: msg.x, y: msg.y, range: isInt(msg.range) && msg.range > 0 ? msg.range : undefined });
   },
 };
 

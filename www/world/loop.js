@@ -4,7 +4,8 @@
  * animation frames.
  */
 import { state } from '../state.js';
-import { peers, sfu } from '../services.js';
+import { peers, sfu, engine, itemAudio } from '../services.js';
+import { itemPlace } from './items.js';
 import { tickMovement, tickTeleport } from './movement.js';
 import { drawScene } from '../ui/canvas.js';
 
@@ -18,6 +19,8 @@ function tick() {
   tickTeleport(now);
   peers.update(state.x, state.y, state.peers);
   sfu.update(state.x, state.y, state.peers);
+  if (engine.ctx) engine.updateListener(state.drawX, state.drawY);
+  itemAudio.update(state.items, { x: state.drawX, y: state.drawY }, itemPlace);
 }
 
 function draw() {

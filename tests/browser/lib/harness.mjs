@@ -374,6 +374,11 @@ export async function startDaemon(env = {}) {
   await waitHealthy();
 }
 
+/** SIGHUP: the daemon reloads its configuration and picks up new plugins. */
+export function reloadDaemon() {
+  process.kill(daemonPid(), 'SIGHUP');
+}
+
 /** SIGSTOP / SIGCONT the daemon (a server that stops answering). */
 export function pauseDaemon() {
   process.kill(daemonPid(), 'SIGSTOP');

@@ -53,7 +53,8 @@ function sine(freq, from, n) {
 export async function startStreamServer(routes = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
-    const rec = { path: req.url, method: req.method, at: Date.now(), bytes: 0, closedAt: 0, aborted: false };
+    // icy: asked for ICY metadata (the radio plugin's poller does; the media proxy does not).
+    const rec = { path: req.url, method: req.method, icy: req.headers['icy-metadata'] === '1', at: Date.now(), bytes: 0, closedAt: 0, aborted: false };
     requests.push(rec);
     const route = routes[new URL(req.url, 'http://x').pathname];
     if (route) {
