@@ -35,6 +35,7 @@
 #include "proto.h"
 #include "ratelimit.h"
 #include "tick.h"
+#include "webver.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -280,6 +281,8 @@ send_auth_required(struct client *c)
 	json_object_object_add(o, "type", json_object_new_string("auth_required"));
 	json_object_object_add(o, "message", json_object_new_string("Authentication required."));
 	json_object_object_add(o, "authPolicy", policy_json(cfg));
+	if (webver_revision() != NULL)
+		json_object_object_add(o, "expectedClientRevision", json_object_new_string(webver_revision()));
 	client_send_json(c, o);
 }
 

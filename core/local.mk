@@ -46,6 +46,7 @@ CORE_SOURCES = \
 	core/upgrade.c core/upgrade.h \
 	core/utf8.c core/utf8.h \
 	core/voice.c core/voice.h core/voice-int.h core/vpc.c \
+	core/webver.c core/webver.h \
 	core/janus.c core/janus.h \
 	core/world.c core/world.h \
 	core/ws.c core/ws.h \

@@ -32,6 +32,7 @@
 #include "proto.h"
 #include "seed.h"
 #include "tick.h"
+#include "webver.h"
 #include "voice.h"
 #include "worker.h"
 #include "world.h"
@@ -218,6 +219,7 @@ reload(void)
 	cfg = n;
 	apply_logging(cfg);
 	proto_init();	/* the JSON depth limit may have changed */
+	webver_load(cfg->www_root);	/* the web client may have been updated */
 	auth_reload();	/* the Argon2id costs may have changed */
 	plugin_rescan();	/* item plugins dropped into plugin_dir since */
 	log_notice("reloaded configuration from %s", config_path);
@@ -394,6 +396,7 @@ main(int argc, char **argv)
 	cg_start_ms = tick_mono_ms();
 
 	proto_init();
+	webver_load(cfg->www_root);
 	health_init();
 	auth_init();
 	http_session_init();

@@ -1,4 +1,4 @@
-/* proto-sys.c: connection-level messages: ping. */
+/* proto-sys.c: connection-level messages: ping, welcome_ready. */
 #include "config.h"
 
 #include <json-c/json.h>
@@ -23,7 +23,24 @@ static const struct proto_field ping_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
+/*
+ * The later reference client says welcome_ready once it has applied the
+ * welcome (its server joins the player to the roster only then). Ours joins
+ * at the welcome, so there is nothing to do, and nothing to refuse.
+ */
+static void
+sys_welcome_ready(struct client *c, struct json_object *msg)
+{
+	(void)c;
+	(void)msg;
+}
+
+static const struct proto_field no_fields[] = {
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
 const struct proto_msg proto_sys_msgs[] = {
 	{ "ping", ping_fields, PERM_NONE, 0, sys_ping, NULL },
+	{ "welcome_ready", no_fields, PERM_NONE, 0, sys_welcome_ready, NULL },
 	{ NULL, NULL, 0, 0, NULL, NULL },
 };

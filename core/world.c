@@ -27,6 +27,7 @@
 #include "proto.h"
 #include "state.h"
 #include "tick.h"
+#include "webver.h"
 #include "turn.h"
 #include "voice.h"
 #include "world.h"
@@ -548,7 +549,13 @@ welcome_json(struct player *p)
 
 	si = json_object_new_object();
 	json_object_object_add(si, "instanceId", json_object_new_string(cg_instance_id));
-	json_object_object_add(si, "version", json_object_new_string(cg_version()));
+	json_object_object_add(si, "version", json_object_new_string(webver_version()));
+	/* The daemon's own, and the later reference client's release and revision when served. */
+	json_object_object_add(si, "serverVersion", json_object_new_string(cg_version()));
+	if (webver_release() != NULL)
+		json_object_object_add(si, "releaseVersion", json_object_new_string(webver_release()));
+	if (webver_revision() != NULL)
+		json_object_object_add(si, "expectedClientRevision", json_object_new_string(webver_revision()));
 	json_object_object_add(o, "serverInfo", si);
 
 	auth = json_object_new_object();
