@@ -7,6 +7,7 @@
 #ifndef CG_ITEMS_H
 #define CG_ITEMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -40,6 +41,13 @@ struct item {
 	int dirty;			/* queued for the write-behind */
 	int tick_out;			/* a tick request is in flight */
 	TAILQ_ENTRY(item) entry;
+
+	/* Where it is indexed and was last shown (items-near.c). */
+	int ix, iy;
+	int indexed;
+	TAILQ_ENTRY(item) cell_entry;
+	int carried_listed;		/* on items.c's list of carried items */
+	TAILQ_ENTRY(item) carried_entry;
 };
 TAILQ_HEAD(item_list, item);
 extern struct item_list items;
@@ -69,6 +77,8 @@ void items_delete(struct item *, const struct player *actor);
 /* Does a JSON value hold a string with a NUL inside (jsonb refuses \\u0000)? */
 int items_has_nul(struct json_object *);
 
+/* Bytes of a parameters object as JSON text on the wire (max_item_params_bytes). */
+size_t items_params_bytes(struct json_object *params);
 /* The item as clients see it (§6.1), with display (§6.12). */
 struct json_object *items_json(const struct item *);
 /* Where its sounds come from: the carrier's cell while carried. */
