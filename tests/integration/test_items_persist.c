@@ -142,8 +142,7 @@ START_TEST(kill_9_loses_at_most_the_window)
 	td_wait(td, 5000);
 	td_free(td);
 
-	/* The kill may lose the player's position too: a welcome of the whole world, wherever they land. */
-	td = ti_start_dir(dir, "item_interest_radius 0\n");
+	td = ti_start_dir(dir, NULL);
 	a = ti_login(td, user);
 	items = ti_obj(a->welcome, "items");
 	for (i = 0; i < json_object_array_length(items); i++) {
