@@ -268,30 +268,66 @@ queue_compact(struct item_view *v)
 	v->qcompacted = n;
 }
 
-static struct outmsg *
-upsert_msg(const struct item *it)
+/*
+ * The item as clients see it, as JSON text, kept until the item changes:
+ * welcomes and batches send the same item to many clients. A carried item
+ * is made afresh (its display names the carrier, whose nickname may change).
+ */
+static const char *
+item_text(struct item *it, size_t *len)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *j;
+	const char *s;
+
+	if (it->wire == NULL || it->wire_rev != it->rev || it->carrier != NULL) {
+		j = items_json(it);
+		s = json_object_to_json_string_length(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &it->wire_len);
+		free(it->wire);
+		it->wire = xmalloc(it->wire_len + 1);
+		memcpy(it->wire, s, it->wire_len + 1);
+		it->wire_rev = it->rev;
+		json_object_put(j);
+	}
+	*len = it->wire_len;
+	return it->wire;
+}
+
+static struct outmsg *
+upsert_msg(struct item *it)
+{
+	static const char head[] = "{\"type\":\"item_upsert\",\"item\":";
+	size_t len, hl = sizeof head - 1;
+	const char *text = item_text(it, &len);
+	char *buf = xmalloc(hl + len + 1);
 	struct outmsg *m;
 
-	json_object_object_add(o, "type", json_object_new_string("item_upsert"));
-	json_object_object_add(o, "item", items_json(it));
-	m = outmsg_new_json(o);
-	json_object_put(o);
+	memcpy(buf, head, hl);
+	memcpy(buf + hl, text, len);
+	buf[hl + len] = '}';
+	m = outmsg_new_text(buf, hl + len + 1);
+	free(buf);
 	return m;
 }
 
 static struct outmsg *
 remove_msg(const struct item *it)
 {
-	struct json_object *o = json_object_new_object();
-	struct outmsg *m;
+	char buf[96];
+	int n = snprintf(buf, sizeof buf, "{\"type\":\"item_remove\",\"itemId\":\"%s\"}", it->id);
 
-	json_object_object_add(o, "type", json_object_new_string("item_remove"));
-	json_object_object_add(o, "itemId", json_object_new_string(it->id));
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	return m;
+	return outmsg_new_text(buf, (size_t)n);
+}
+
+/* A welcome's entry: a JSON value that prints as the item's kept text. */
+static struct json_object *
+item_entry(struct item *it, size_t *len)
+{
+	struct json_object *j = json_object_new_object();
+	const char *text = item_text(it, len);
+
+	json_object_set_serializer(j, json_object_userdata_to_json_string, xstrdup(text), json_object_free_userdata);
+	return j;
 }
 
 /* Bytes of items a client is sent at once: item_batch_bytes, never over a quarter of its output limit. */
@@ -360,8 +396,7 @@ items_near_welcome(struct player *p)
 			queue_push(v, c.hits[i].it);
 			continue;
 		}
-		j = items_json(c.hits[i].it);
-		json_object_to_json_string_length(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		j = item_entry(c.hits[i].it, &len);
 		used += len + 1;
 		json_object_array_add(a, j);
 		strmap_put(v->known, c.hits[i].it->id, c.hits[i].it);

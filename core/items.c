@@ -128,6 +128,7 @@ items_free(struct item *it)
 	free(it->title);
 	free(it->created_by_name);
 	free(it->updated_by_name);
+	free(it->wire);
 	json_object_put(it->params);
 	free(it);
 }

@@ -48,6 +48,9 @@ struct item {
 	TAILQ_ENTRY(item) cell_entry;
 	int carried_listed;		/* on items.c's list of carried items */
 	TAILQ_ENTRY(item) carried_entry;
+	char *wire;			/* owned: items_json's text at wire_rev (items-near.c), or NULL */
+	size_t wire_len;
+	uint64_t wire_rev;
 };
 TAILQ_HEAD(item_list, item);
 extern struct item_list items;
