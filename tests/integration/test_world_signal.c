@@ -364,16 +364,72 @@ START_TEST(test_signal_flood_cuts_off_the_flooder)
 			limited++;
 		json_object_put(o);
 	}
-	ck_assert_int_gt(limited, 0);
-	ck_assert(tc_ws_expect_close(a->c, td_ms(5000), &code) == TC_OK || tc_ws_close_code(a->c) != 0);
-	ck_assert_int_eq(tc_ws_close_code(a->c) != 0 ? tc_ws_close_code(a->c) : code, 1008);
-	/* The victim was never dropped: it reads now and is still in the world. */
+	/* The victim was never dropped: it reads now (with a normal buffer) and is still in the world. */
 	snprintf(needle, sizeof needle, "%s (127.0.0.1): output queue over", b->id);
 	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
+	small = 1 << 20;
+	ck_assert_int_eq(setsockopt(tc_fd(b->c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
 	ck_assert_int_ge(wt_count(b->c, td_ms(3000), "signal", "senderId", a->id), 1);
 	ck_assert_int_eq(tc_ws_close_code(b->c), 0);
 	wt_chat(c, "still here?");
 	json_object_put(wt_wait(b->c, "chat_message", "message", "still here?"));
+	/* The flooder was told, then cut off. */
+	ck_assert_int_gt(limited, 0);
+	ck_assert(tc_ws_expect_close(a->c, td_ms(5000), &code) == TC_OK || tc_ws_close_code(a->c) != 0);
+	ck_assert_int_eq(tc_ws_close_code(a->c) != 0 ? tc_ws_close_code(a->c) : code, 1008);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_flood_within_budgets)
+{
+	/*
+	 * Budgets as large as several flooders together would have: the
+	 * target's output is what is guarded. Signals stop at half of
+	 * max_output_bytes (signal_target_busy to the sender) and the victim,
+	 * reading slowly, stays.
+	 */
+	struct wu *a, *b, *c;
+	struct td *d = three("max_output_bytes 262144\nsignal_max_sdp_bytes 65536\nmsg_rate 10000\n"
+	    "msg_burst 10000\nsignal_pair_burst 100000\nsignal_pair_per_minute 1000000\n"
+	    "signal_pair_bytes_per_minute 1073741824\n", &a, &b, &c);
+	char needle[160];
+	int i, busy = 0;
+	json_object *o;
+	const char *type;
+
+	/* b does not read while 12 MB come its way: past what the kernel holds, the daemon's queue fills. */
+	for (i = 0; i < 200; i++) {
+		o = signal_msg(b->id, sdp_of_size(60000), NULL);
+		ck_assert_int_eq(tc_ws_send_text(a->c, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)), TC_OK);
+		json_object_put(o);
+	}
+	while ((o = tc_ws_recv_json(a->c, td_ms(3000))) != NULL) {
+		type = wt_has(o, "type") ? wt_str(o, "type") : "";
+		if (strcmp(type, "error") == 0 && strcmp(wt_str(o, "code"), "signal_target_busy") == 0)
+			busy++;
+		json_object_put(o);
+	}
+	snprintf(needle, sizeof needle, "%s (127.0.0.1): output queue over", b->id);
+	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
+	ck_assert_int_gt(busy, 0);
+	/* The victim reads now: what the kernel holds comes first, then the chat line. */
+	wt_chat(c, "still reading");
+	for (i = 0;; i++) {
+		o = tc_ws_recv_json(b->c, td_ms(5000));
+		ck_assert_msg(o != NULL, "the victim got no chat line after %d messages (close code %d, %s)", i,
+		    tc_ws_close_code(b->c), tc_error(b->c));
+		type = wt_has(o, "type") ? wt_str(o, "type") : "";
+		if (strcmp(type, "chat_message") == 0 && strcmp(wt_str(o, "message"), "still reading") == 0) {
+			json_object_put(o);
+			break;
+		}
+		json_object_put(o);
+	}
+	ck_assert_int_gt(i, 0);		/* some signals got through before the queue filled */
 	wt_close(c);
 	wt_close(b);
 	wt_close(a);
@@ -516,6 +572,7 @@ signal_suite(void)
 	tcase_add_test(tc, test_signal_out_of_interest);
 	tcase_add_test(tc, test_signal_sizes_bounded);
 	tcase_add_test(tc, test_signal_flood_cuts_off_the_flooder);
+	tcase_add_test(tc, test_signal_flood_within_budgets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("turn");
