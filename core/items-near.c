@@ -161,8 +161,8 @@ in_range(int vx, int vy, int x, int y)
 
 /*
  * Call fn for every item indexed in a but not in b (b may be NULL). Walks
- * the cells of a when they are fewer than the occupied cells, else every
- * occupied cell: the cost follows the area or the items, whichever is less.
+ * the cells of a when they are fewer than the hash's slots, else every
+ * slot: the cost follows the area or the items, whichever is less.
  */
 static void
 foreach_item(const struct rect *a, const struct rect *b, void (*fn)(struct item *, void *), void *arg)
@@ -172,7 +172,7 @@ foreach_item(const struct rect *a, const struct rect *b, void (*fn)(struct item 
 	size_t i;
 	int x, y;
 
-	if ((uint64_t)(a->x1 - a->x0 + 1) * (uint64_t)(a->y1 - a->y0 + 1) > (uint64_t)ncells) {
+	if ((uint64_t)(a->x1 - a->x0 + 1) * (uint64_t)(a->y1 - a->y0 + 1) > (uint64_t)nslots) {
 		for (i = 0; i < nslots; i++)
 			for (c = slots[i]; c != NULL; c = c->next) {
 				if (!rect_has(a, c->x, c->y) || rect_has(b, c->x, c->y))
