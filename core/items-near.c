@@ -390,7 +390,8 @@ items_near_welcome(struct player *p)
 	v->queued = strmap_new();
 	p->view = v;
 	foreach_item(&r, NULL, collect_one, &c);
-	qsort(c.hits, c.n, sizeof *c.hits, hit_cmp);
+	if (c.n > 1)
+		qsort(c.hits, c.n, sizeof *c.hits, hit_cmp);
 	for (i = 0; i < c.n; i++) {
 		if (used >= budget) {
 			queue_push(v, c.hits[i].it);
