@@ -72,10 +72,15 @@ int items_count_owned(int64_t account_id);
 struct item *items_create(struct item_type *t, struct player *p);
 /* Set updatedAt/By to the actor (NULL: "system"). */
 void items_touch(struct item *, const struct player *actor);
-/* After a change: queue the save and send item_upsert to everyone. */
+/*
+ * After a change: queue the save, send item_upsert to the clients that have
+ * it in range and item_remove to those it moved out of range of (items-near.h).
+ */
 void items_changed(struct item *);
-/* Remove, send item_remove to everyone, delete the row. */
-/* Remove it (its plugin is told, with actor as who did it, or NULL). */
+/*
+ * Remove it: its plugin is told (actor as who did it, or NULL), the
+ * clients that knew it get item_remove, the row is deleted.
+ */
 void items_delete(struct item *, const struct player *actor);
 /* Does a JSON value hold a string with a NUL inside (jsonb refuses \\u0000)? */
 int items_has_nul(struct json_object *);
