@@ -212,7 +212,26 @@ static const struct cfg_key cfg_keys[] = {
 	{ "chat_per_minute", CT_INT, OFF(chat_per_minute), 0, 1, 60000, "60", CF_RELOAD, "messages",
 	  "Chat messages a user may send per minute on average." },
 	{ "max_signal_bytes", CT_INT, OFF(max_signal_bytes), 0, 256, 1048576, "65536", CF_RELOAD, "bytes",
-	  "Largest sdp or ice payload relayed in a signal message." },
+	  "Largest sdp or ice payload of the SFU voice messages (voice_offer, voice_answer, voice_ice), "
+	  "and a ceiling on signal_max_sdp_bytes and signal_max_ice_bytes." },
+	{ "signal_max_sdp_bytes", CT_INT, OFF(signal_max_sdp_bytes), 0, 256, 1048576, "16384", CF_RELOAD, "bytes",
+	  "Largest sdp of a signal message between browsers (its JSON text). The web client's offer from "
+	  "Chromium 156 measured 1.6 KB with one candidate inline (about 100 bytes more for each further one); "
+	  "the default leaves four times a 4 KB offer." },
+	{ "signal_max_ice_bytes", CT_INT, OFF(signal_max_ice_bytes), 0, 64, 1048576, "2048", CF_RELOAD, "bytes",
+	  "Largest ice of a signal message between browsers (its JSON text). A Chromium 156 host candidate "
+	  "measured 209 bytes; the default leaves room for long IPv6 and relay candidates, four times over." },
+	{ "signal_pair_burst", CT_INT, OFF(signal_pair_burst), 0, 1, 100000, "60", CF_RELOAD, "messages",
+	  "Signal messages one user may send to one other user at once: a negotiation is an offer or answer "
+	  "and a few candidates, about 10 to 20 messages." },
+	{ "signal_pair_per_minute", CT_INT, OFF(signal_pair_per_minute), 0, 1, 1000000, "120", CF_RELOAD, "messages",
+	  "Signal messages one user may send to one other user per minute on average." },
+	{ "signal_pair_bytes_per_minute", CT_INT, OFF(signal_pair_bytes_per_minute), 0, 1024, 1073741824, "131072",
+	  CF_RELOAD, "bytes",
+	  "Bytes of sdp and ice one user may send to one other user per minute on average, with as much "
+	  "again at once. A signal past this budget or signal_pair_per_minute is refused with an error to "
+	  "the sender (and counts as a bad message, so a flooder is disconnected); it never reaches the "
+	  "target, and neither does one that would fill more than half of the target's max_output_bytes." },
 	{ "state_debounce_ms", CT_INT, OFF(state_debounce_ms), 0, 0, 600000, "1000", CF_RELOAD, "milliseconds",
 	  "A user's position and nickname are saved this long after their last change..." },
 	{ "state_max_delay_ms", CT_INT, OFF(state_max_delay_ms), 0, 0, 600000, "5000", CF_RELOAD, "milliseconds",
@@ -266,6 +285,21 @@ static const struct cfg_key cfg_keys[] = {
 	{ "plugin_option", CT_LIST, OFF(plugin_options), OFF(nplugin_options), 0, 0, "", CF_RELOAD, "plugin.key=value ...",
 	  "An option handed to a plugin when its host starts, as in dice.seed=7 for dice.so. Repeat for several.",
 	  check_plugin_option },
+	{ "item_interest_radius", CT_INT, OFF(item_interest_radius), 0, 0, 10000, "24", 0, "cells",
+	  "A user is sent the items within this many cells (Chebyshev distance) of where they stand: in the "
+	  "welcome, as they come into range, and their changes; an item that goes out of range is sent as "
+	  "item_remove. The default is the clients' hearing range (20) and their voice connection margin (4). "
+	  "0 means the whole world, as the reference (each login then costs time in proportion to the "
+	  "world's items)." },
+	{ "item_batch_bytes", CT_INT, OFF(item_batch_bytes), 0, 16384, 16777216, "262144", CF_RELOAD, "bytes",
+	  "Most bytes of items in a welcome (the nearest first); the rest of the items in range follow as "
+	  "item_upsert messages, at most this many bytes per client every 50 ms and only while the client's "
+	  "output queue is under a quarter of max_output_bytes. Never more than a quarter of max_output_bytes, "
+	  "so a large world cannot make a login fail." },
+	{ "max_item_params_bytes", CT_INT, OFF(max_item_params_bytes), 0, 1024, 1048576, "16384", CF_RELOAD, "bytes",
+	  "Largest item parameters, measured as the JSON text clients receive (escapes included). An edit "
+	  "past it is refused. The bundled types' largest legitimate parameters (a widget with two 2,048-character "
+	  "sound URLs) take about 4.5 KB." },
 	{ "max_items", CT_INT, OFF(max_items), 0, 0, 10000000, "10000", CF_RELOAD, "items",
 	  "Most items the world may hold; 0 means no limit." },
 	{ "max_items_per_account", CT_INT, OFF(max_items_per_account), 0, 0, 10000000, "500", CF_RELOAD, "items",

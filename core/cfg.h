@@ -80,6 +80,14 @@ struct config {
 	int chat_burst;
 	int chat_per_minute;
 	int max_signal_bytes;
+	int signal_max_sdp_bytes;
+	int signal_max_ice_bytes;
+	int signal_pair_burst;
+	int signal_pair_per_minute;
+	int signal_pair_bytes_per_minute;
+	int item_interest_radius;
+	int item_batch_bytes;
+	int max_item_params_bytes;
 	int state_debounce_ms;
 	int state_max_delay_ms;
 	char *ice_servers[CFG_MAX_LIST];

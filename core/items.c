@@ -20,6 +20,7 @@
 #include "client.h"
 #include "ipc.h"
 #include "items-db.h"
+#include "items-near.h"
 #include "items.h"
 #include "log.h"
 #include "metrics.h"
@@ -35,6 +36,8 @@
 struct item_list items = TAILQ_HEAD_INITIALIZER(items);
 static struct strmap *by_id;
 static int nitems;
+/* Items someone carries (by carried_entry): as many as carriers at most. */
+static struct item_list carried = TAILQ_HEAD_INITIALIZER(carried);
 
 /* ---- lookup ---- */
 
@@ -57,7 +60,7 @@ items_carried_by(const struct player *p)
 {
 	struct item *it;
 
-	TAILQ_FOREACH(it, &items, entry)
+	TAILQ_FOREACH(it, &carried, carried_entry)
 		if (it->carrier == p)
 			return it;
 	return NULL;
@@ -115,6 +118,7 @@ items_add_loaded(struct item *it)
 	TAILQ_INSERT_TAIL(&items, it, entry);
 	strmap_put(by_id, it->id, it);
 	nitems++;
+	items_near_add(it);
 	return it;
 }
 
@@ -125,6 +129,7 @@ items_free(struct item *it)
 	free(it->title);
 	free(it->created_by_name);
 	free(it->updated_by_name);
+	free(it->wire);
 	json_object_put(it->params);
 	free(it);
 }
@@ -143,24 +148,17 @@ items_touch(struct item *it, const struct player *actor)
 	}
 }
 
+/* Keep the list of carried items in step with it->carrier. */
 static void
-send_all_json(struct json_object *o)
+carried_sync(struct item *it)
 {
-	struct outmsg *m = outmsg_new_json(o);
-
-	json_object_put(o);
-	world_send_all(m, NULL);
-	outmsg_unref(m);
-}
-
-static void
-broadcast_upsert(const struct item *it)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "type", json_object_new_string("item_upsert"));
-	json_object_object_add(o, "item", items_json(it));
-	send_all_json(o);
+	if (it->carrier != NULL && !it->carried_listed) {
+		TAILQ_INSERT_TAIL(&carried, it, carried_entry);
+		it->carried_listed = 1;
+	} else if (it->carrier == NULL && it->carried_listed) {
+		TAILQ_REMOVE(&carried, it, carried_entry);
+		it->carried_listed = 0;
+	}
 }
 
 void
@@ -168,8 +166,9 @@ items_changed(struct item *it)
 {
 	it->rev++;
 	items_db_dirty(it);
-	if (it->type != NULL)
-		broadcast_upsert(it);
+	carried_sync(it);
+	/* item_upsert to those who have it in range, item_remove to those it left. */
+	items_near_changed(it);
 }
 
 struct item *
@@ -248,13 +247,10 @@ notice_player_left(const struct player *p)
 void
 items_delete(struct item *it, const struct player *actor)
 {
-	struct json_object *o = json_object_new_object();
-
 	notice_removed(it, actor);
-
-	json_object_object_add(o, "type", json_object_new_string("item_remove"));
-	json_object_object_add(o, "itemId", json_object_new_string(it->id));
-	send_all_json(o);
+	items_near_remove(it);
+	it->carrier = NULL;
+	carried_sync(it);
 	items_db_deleted(it);
 	TAILQ_REMOVE(&items, it, entry);
 	strmap_del(by_id, it->id);
@@ -299,6 +295,15 @@ items_has_nul(struct json_object *o)
 	default:
 		return 0;
 	}
+}
+
+size_t
+items_params_bytes(struct json_object *params)
+{
+	size_t len = 0;
+
+	json_object_to_json_string_length(params, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	return len;
 }
 
 void
@@ -484,18 +489,6 @@ items_json(const struct item *it)
 }
 
 static struct json_object *
-welcome_items(void)
-{
-	struct json_object *a = json_object_new_array();
-	struct item *it;
-
-	TAILQ_FOREACH(it, &items, entry)
-		if (it->type != NULL)
-			json_object_array_add(a, items_json(it));
-	return a;
-}
-
-static struct json_object *
 manage_action(const char *id, const char *label, const char *tooltip, const char *any, const char *own)
 {
 	struct json_object *o = json_object_new_object();
@@ -537,27 +530,17 @@ ui_json(const struct client *c)
 	return ui;
 }
 
-static int
-item_at(int x, int y)
-{
-	struct item *it;
-
-	TAILQ_FOREACH(it, &items, entry)
-		if (it->type != NULL && it->carrier == NULL && it->x == x && it->y == y)
-			return 1;
-	return 0;
-}
-
 /* ---- carriers ---- */
 
 /* The carrier left: the item stays where they stood (§1.7). */
 static void
 player_left(struct player *p)
 {
-	struct item *it;
+	struct item *it, *next;
 
 	notice_player_left(p);
-	TAILQ_FOREACH(it, &items, entry) {
+	for (it = TAILQ_FIRST(&carried); it != NULL; it = next) {
+		next = TAILQ_NEXT(it, carried_entry);
 		if (it->carrier != p)
 			continue;
 		it->carrier = NULL;
@@ -572,9 +555,10 @@ player_left(struct player *p)
 static void
 player_moved(struct player *p)
 {
-	struct item *it;
+	struct item *it, *next;
 
-	TAILQ_FOREACH(it, &items, entry) {
+	for (it = TAILQ_FIRST(&carried); it != NULL; it = next) {
+		next = TAILQ_NEXT(it, carried_entry);
 		if (it->carrier != p || (it->x == p->x && it->y == p->y))
 			continue;
 		it->x = p->x;
@@ -602,7 +586,7 @@ types_changed(void)
 			continue;
 		}
 		woke++;
-		broadcast_upsert(it);
+		items_near_changed(it);
 	}
 	if (woke > 0)
 		log_notice("kept items back now that their type is loaded: %d", woke);
@@ -626,6 +610,12 @@ apply_system_params(struct item *it, struct json_object *params)
 	json_object_object_foreach(params, k2, v2)
 		json_object_object_add(merged, k2, json_object_get(v2));
 	json_object_put(params);
+	if (items_params_bytes(merged) > (size_t)cfg->max_item_params_bytes) {
+		log_warn("plugin for %s: parameters of %s would take %zu bytes (max_item_params_bytes %d); not applied",
+		    it->type_id, it->id, items_params_bytes(merged), cfg->max_item_params_bytes);
+		json_object_put(merged);
+		return;
+	}
 	items_set_params(it, merged);
 	it->version++;
 	items_touch(it, NULL);
@@ -691,6 +681,7 @@ items_tick(uint64_t now, void *arg)
 			plugin_request(t, items_request(it, "tick", NULL, NULL), tick_reply, xstrdup(it->id));
 		}
 	}
+	items_near_pump();
 	items_db_tick(now);
 }
 
@@ -1002,12 +993,15 @@ void
 items_init(void)
 {
 	by_id = strmap_new();
+	items_near_init();
 	world_on_leave(player_left);
+	world_on_leave(items_near_left);	/* after the carried items are put down */
 	plugin_on_song_load(song_load);
+	world_on_move(items_near_moved);	/* before the carried items follow */
 	world_on_move(player_moved);
-	world_set_items_json(welcome_items);
+	world_set_items_json(items_near_welcome);
 	world_set_ui_json(ui_json);
-	world_set_item_at(item_at);
+	world_set_item_at(items_near_item_at);
 	metrics_add_collector(items_metrics);
 	plugin_init();
 	plugin_on_types(types_changed);

@@ -7,6 +7,7 @@
 #ifndef CG_ITEMS_H
 #define CG_ITEMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -40,6 +41,16 @@ struct item {
 	int dirty;			/* queued for the write-behind */
 	int tick_out;			/* a tick request is in flight */
 	TAILQ_ENTRY(item) entry;
+
+	/* Where it is indexed and was last shown (items-near.c). */
+	int ix, iy;
+	int indexed;
+	TAILQ_ENTRY(item) cell_entry;
+	int carried_listed;		/* on items.c's list of carried items */
+	TAILQ_ENTRY(item) carried_entry;
+	char *wire;			/* owned: items_json's text at wire_rev (items-near.c), or NULL */
+	size_t wire_len;
+	uint64_t wire_rev;
 };
 TAILQ_HEAD(item_list, item);
 extern struct item_list items;
@@ -61,14 +72,21 @@ int items_count_owned(int64_t account_id);
 struct item *items_create(struct item_type *t, struct player *p);
 /* Set updatedAt/By to the actor (NULL: "system"). */
 void items_touch(struct item *, const struct player *actor);
-/* After a change: queue the save and send item_upsert to everyone. */
+/*
+ * After a change: queue the save, send item_upsert to the clients that have
+ * it in range and item_remove to those it moved out of range of (items-near.h).
+ */
 void items_changed(struct item *);
-/* Remove, send item_remove to everyone, delete the row. */
-/* Remove it (its plugin is told, with actor as who did it, or NULL). */
+/*
+ * Remove it: its plugin is told (actor as who did it, or NULL), the
+ * clients that knew it get item_remove, the row is deleted.
+ */
 void items_delete(struct item *, const struct player *actor);
 /* Does a JSON value hold a string with a NUL inside (jsonb refuses \\u0000)? */
 int items_has_nul(struct json_object *);
 
+/* Bytes of a parameters object as JSON text on the wire (max_item_params_bytes). */
+size_t items_params_bytes(struct json_object *params);
 /* The item as clients see it (§6.1), with display (§6.12). */
 struct json_object *items_json(const struct item *);
 /* Where its sounds come from: the carrier's cell while carried. */

@@ -26,6 +26,7 @@ CORE_SOURCES = \
 	core/http.c core/http.h \
 	core/ipc.c core/ipc.h \
 	core/items.c core/items.h core/items-db.c core/items-db.h \
+	core/items-near.c core/items-near.h \
 	core/plugin.c core/plugin.h core/plugin-types.c core/plugin-types.h \
 	include/chatgrid/plugin.h \
 	core/log.c core/log.h \

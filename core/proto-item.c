@@ -273,6 +273,15 @@ job_reply(const struct plugin_reply *r, void *arg)
 		job_done(j);
 		return;
 	}
+	/* Measured as clients receive them: escapes count, not only characters. */
+	if (r->params != NULL && items_params_bytes(r->params) > (size_t)cfg->max_item_params_bytes) {
+		log_info("%s: %s parameters of %s would take %zu bytes; refused (max_item_params_bytes %d)",
+		    c->id, j->action, it->id, items_params_bytes(r->params), cfg->max_item_params_bytes);
+		result(c, 0, j->action, it, "Item properties are too large (%zu bytes once encoded; at most %d).",
+		    items_params_bytes(r->params), cfg->max_item_params_bytes);
+		job_done(j);
+		return;
+	}
 	switch (j->kind) {
 	case J_USE:
 		if (r->params != NULL) {

@@ -16,6 +16,15 @@ struct json_object;
 
 enum voice_mode { VOICE_MESH, VOICE_SFU, VOICE_AUTO };
 
+/*
+ * How far (Chebyshev cells) a browser-to-browser signal may reach: browsers
+ * keep a mesh connection up to their hearing range plus the tear-down
+ * margin, 28 cells (www/constants.js, VOICE_FAR in voice-int.h), and may
+ * see a peer a few steps late (the movement reserve); beyond this nobody
+ * negotiates voice, so a signal there is refused.
+ */
+#define VOICE_SIGNAL_RANGE 32
+
 /* After world_init: reads voice_mode and the janus_* keys, registers the hooks. */
 void voice_init(void);
 enum voice_mode voice_mode(void);

@@ -45,7 +45,7 @@ static void (**leave_fns)(struct player *);
 static int nleave;
 static void (**move_fns)(struct player *);
 static int nmove;
-static struct json_object *(*items_json_fn)(void);
+static struct json_object *(*items_json_fn)(struct player *);
 static struct json_object *(*ui_json_fn)(const struct client *);
 static int (*item_at_fn)(int, int);
 
@@ -64,7 +64,7 @@ world_on_move(void (*fn)(struct player *))
 }
 
 void
-world_set_items_json(struct json_object *(*fn)(void))
+world_set_items_json(struct json_object *(*fn)(struct player *))
 {
 	items_json_fn = fn;
 }
@@ -523,7 +523,7 @@ welcome_json(struct player *p)
 		if (q != p && world_perceives(p->x, p->y, q->x, q->y))
 			json_object_array_add(users, world_user_json(q, NULL));
 	json_object_object_add(o, "users", users);
-	json_object_object_add(o, "items", items_json_fn != NULL ? items_json_fn() : json_object_new_array());
+	json_object_object_add(o, "items", items_json_fn != NULL ? items_json_fn(p) : json_object_new_array());
 
 	wc = json_object_new_object();
 	json_object_object_add(wc, "gridSize", json_object_new_int(grid));

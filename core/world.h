@@ -15,6 +15,7 @@
 #include "casefold.h"
 
 struct client;
+struct item_view;
 struct json_object;
 struct outmsg;
 
@@ -28,6 +29,8 @@ struct player {
 
 	/* Account state write-behind (state.c). */
 	uint64_t dirty_since_ms, dirty_last_ms;
+
+	struct item_view *view;		/* owned by items-near.c: the items this client knows */
 
 	int bucket;			/* spatial bucket index, -1 without interest */
 	TAILQ_ENTRY(player) roster_entry;
@@ -87,7 +90,8 @@ int world_user_at(int x, int y, const struct player *except);
 /* Hooks for the item layer. */
 void world_on_leave(void (*fn)(struct player *));
 void world_on_move(void (*fn)(struct player *));
-void world_set_items_json(struct json_object *(*fn)(void));
+/* welcome.items for a player joining (called once per arrival, after it is on the roster). */
+void world_set_items_json(struct json_object *(*fn)(struct player *));
 void world_set_ui_json(struct json_object *(*fn)(const struct client *));
 void world_set_item_at(int (*fn)(int x, int y));
 int world_item_at(int x, int y);

@@ -53,7 +53,8 @@ ITEMS_TESTS = \
 	tests/integration/test_items_actions \
 	tests/integration/test_items_persist \
 	tests/integration/test_items_plugins \
-	tests/integration/test_items_example
+	tests/integration/test_items_example \
+	tests/integration/test_world_large
 check_PROGRAMS += $(ITEMS_TESTS)
 TESTS += $(ITEMS_TESTS)
 
@@ -102,4 +103,11 @@ tests_integration_test_items_example_SOURCES = tests/integration/test_items_exam
 tests_integration_test_items_example_CPPFLAGS = $(ITEMS_IT_CPPFLAGS)
 tests_integration_test_items_example_CFLAGS = $(ITEMS_IT_CFLAGS)
 tests_integration_test_items_example_LDADD = $(ITEMS_IT_LDADD)
+
+# A world of 20,000 items (issue 19): bounded welcomes, items in range
+# following in batches, items coming into and going out of view on moves.
+tests_integration_test_world_large_SOURCES = tests/integration/test_world_large.c $(ITEMS_IT_SOURCES)
+tests_integration_test_world_large_CPPFLAGS = $(ITEMS_IT_CPPFLAGS)
+tests_integration_test_world_large_CFLAGS = $(ITEMS_IT_CFLAGS)
+tests_integration_test_world_large_LDADD = $(ITEMS_IT_LDADD)
 endif

@@ -83,14 +83,15 @@ struct user {
 };
 
 static struct {
-	const char *label, *host, *scenario, *prefix, *seed, *password, *storm_prefix, *json;
-	int port, tls, pid, users, storm, concurrency, progress, auth;
+	const char *label, *host, *scenario, *prefix, *seed, *password, *storm_prefix, *storm_seed, *json;
+	int port, tls, pid, users, storm, storm_resume, concurrency, progress, auth;
 	double rate, chat_rate, sig_rate, warmup, duration, storm_at, settle;
 	double connect_timeout, observers;
 	const char *notes;
 } O = {
 	.label = "server", .host = "127.0.0.1", .scenario = "move", .prefix = "bench",
 	.seed = "chatgrid-bench", .password = "bench password 1", .storm_prefix = "storm",
+	.storm_seed = "chatgrid-bench-storm",
 	.port = 0, .users = 100, .concurrency = 200, .progress = 5, .auth = 1,
 	.rate = 0, .warmup = 3, .duration = 20, .storm_at = 10, .settle = 3,
 	.connect_timeout = 300, .observers = 0.1, .notes = "",
@@ -536,6 +537,14 @@ send_auth(struct user *u)
 {
 	char tok[65], name[40];
 
+	if (u->storm && O.storm_resume) {
+		/* Logins without Argon2id: what the storm then costs is the world's welcome. */
+		cb_token(O.storm_seed, u->idx - O.users, tok);
+		u->t_login_ns = cb_now_ns();
+		u->state = U_LOGIN;
+		send_fmt(u, "{\"type\":\"auth_resume\",\"sessionToken\":\"%s\"}", tok);
+		return;
+	}
 	if (u->storm) {
 		cb_username(O.storm_prefix, u->idx - O.users, name);
 		u->t_login_ns = cb_now_ns();
@@ -1036,6 +1045,9 @@ usage(void)
 	    "  --no-auth            idle: stop at auth_required\n"
 	    "  --storm N            storm: N password logins at once (accounts STORMPREFIX_00000..)\n"
 	    "  --storm-at S         storm: seconds of calm before the storm, and after it\n"
+	    "  --storm-resume       storm: the logins resume sessions (setup --seed STORMSEED) instead of\n"
+	    "                       passwords, so no Argon2id: the storm measures the welcomes\n"
+	    "  --storm-seed SEED    the storm accounts' session seed (chatgrid-bench-storm)\n"
 	    "  --warmup S --duration S --settle S --concurrency N --progress S\n"
 	    "  --prefix P --storm-prefix P --seed SEED --password PW   (as given to setup)\n"
 	    "  --observers F        fraction of users that parse and time others' frames (0.1;\n"
@@ -1063,6 +1075,7 @@ run_main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' }, { "notes", required_argument, NULL, 'n' },
 		{ "connect-timeout", required_argument, NULL, 't' },
 		{ "observers", required_argument, NULL, 'o' },
+		{ "storm-resume", no_argument, NULL, 'R' }, { "storm-seed", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rlimit rl;
@@ -1098,6 +1111,8 @@ run_main(int argc, char **argv)
 		case 'n': O.notes = optarg; break;
 		case 't': O.connect_timeout = atof(optarg); break;
 		case 'o': O.observers = atof(optarg); break;
+		case 'R': O.storm_resume = 1; break;
+		case 'K': O.storm_seed = optarg; break;
 		default: usage();
 		}
 	}
@@ -1219,6 +1234,8 @@ main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "setup") == 0)
 		return cb_setup_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "items") == 0)
+		return cb_items_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "compare") == 0)
 		return cb_compare_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: chatgrid-bench run|setup|compare ... (run --help for options)\n");

@@ -120,6 +120,8 @@ void cb_conn_close(struct cb_conn *);
 void cb_token(const char *seed, int i, char out[65]);
 void cb_username(const char *prefix, int i, char out[40]);
 int cb_setup_main(int argc, char **argv);
+/* `chatgrid-bench items`: widgets for the big-world scenario, straight into the database. */
+int cb_items_main(int argc, char **argv);
 
 /* ---- comparison (bstats.c) ---- */
 int cb_compare_main(int argc, char **argv);

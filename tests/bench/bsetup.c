@@ -201,3 +201,60 @@ cb_setup_main(int argc, char **argv)
 	    sessions, t, m, par);
 	return 0;
 }
+
+/*
+ * `chatgrid-bench items`: the big-world scenario's items, written straight
+ * into the items table (chatgridd loads them at start): --count widgets on
+ * the cells of a --grid x --grid world, spread evenly (cell i * step), with
+ * default parameters. --count 0 removes them again.
+ */
+int
+cb_items_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "grid", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conninfo = NULL;
+	int count = -1, grid = 0, ch;
+	double step;
+	char sql[1024];
+	PGconn *db;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': conninfo = optarg; break;
+		case 'n': count = atoi(optarg); break;
+		case 'g': grid = atoi(optarg); break;
+		default: count = -1; conninfo = NULL; break;
+		}
+	}
+	if (conninfo == NULL || count < 0 || (count > 0 && (grid <= 0 || (long long)grid * grid < count))) {
+		fprintf(stderr, "usage: chatgrid-bench items --db CONNINFO --count N --grid G (N <= G * G)\n");
+		return 2;
+	}
+	db = PQconnectdb(conninfo);
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "chatgrid-bench items: %s", PQerrorMessage(db));
+		return 1;
+	}
+	if (exec_ok(db, "DELETE FROM items WHERE created_by_name = 'chatgrid-bench'") != 0)
+		return 1;
+	if (count > 0) {
+		step = (double)grid * grid / count;
+		snprintf(sql, sizeof sql,
+		    "INSERT INTO items (id, type, title, x, y, params, created_by_name, updated_by_name) "
+		    "SELECT md5('bench item ' || g)::uuid, 'widget', 'Widget', c %% %d, c / %d, '{}', "
+		    "'chatgrid-bench', 'chatgrid-bench' "
+		    "FROM (SELECT g, floor(g * %.6f)::int AS c FROM generate_series(0, %d) g) s",
+		    grid, grid, step, count - 1);
+		if (exec_ok(db, sql) != 0 || exec_ok(db, "ANALYZE items") != 0)
+			return 1;
+	}
+	PQfinish(db);
+	printf("items: %d widgets on a %d x %d grid\n", count, grid, grid);
+	return 0;
+}

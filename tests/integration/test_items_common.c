@@ -101,6 +101,8 @@ ti_config(const char *dir)
 	    "chat_burst 1000\n"
 	    "chat_per_minute 60000\n"
 	    "movement_max_steps_per_tick 100\n"
+	    /* These tests are about items, not interest: everyone sees every item (test_world_large has the radius). */
+	    "item_interest_radius 0\n"
 	    "msg_rate 1000\n"
 	    "msg_burst 1000\n", dir, builddir());
 	return text;

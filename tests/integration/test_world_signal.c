@@ -4,7 +4,9 @@
  * relay to the target alone with the sender's id, nickname and position,
  * in order; errors for a missing voice.send, an unknown target and an
  * oversized payload; worldConfig.iceServers from ice_server, and TURN REST
- * credentials recomputed here with OpenSSL.
+ * credentials recomputed here with OpenSSL. Issue 19: signals only within
+ * voice range, sdp and ice bounded to what browsers send, and a flood at a
+ * victim who reads slowly cuts off the flooder, never the victim.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -12,6 +14,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,10 +78,18 @@ expect_signal(struct wu *to, struct wu *from, int x, int y)
 	return o;
 }
 
+/* Signals reach 32 cells: on a grid of 32 every two players are within it. */
+#define SMALL_GRID "grid_size 32\n"
+
 static struct td *
 three(const char *extra, struct wu **a, struct wu **b, struct wu **c)
 {
-	struct td *d = wt_start(extra);
+	char *cfgtext;
+	struct td *d;
+
+	ck_assert_int_ge(asprintf(&cfgtext, SMALL_GRID "%s", extra != NULL ? extra : ""), 0);
+	d = wt_start(cfgtext);
+	free(cfgtext);
 
 	*a = wt_join(d, "sig_a");
 	*b = wt_join(d, "sig_b");
@@ -125,7 +136,7 @@ START_TEST(test_signal_relay)
 	}
 
 	/* The position is the sender's current one. */
-	nx = a->x + wt_dir(a->x, 1, 41);
+	nx = a->x + wt_dir(a->x, 1, 32);
 	wt_move(a, nx, a->y);
 	wt_pos_is(a->c, a->id, nx, a->y);
 	wt_send(a, signal_msg(b->id, NULL, ice_obj(7)));
@@ -140,7 +151,7 @@ END_TEST
 
 START_TEST(test_signal_without_voice)
 {
-	struct td *d = wt_start(NULL);
+	struct td *d = wt_start(SMALL_GRID);
 	struct wu *a, *b;
 	char user[33], role[33];
 	json_object *o;
@@ -218,6 +229,207 @@ START_TEST(test_signal_size_limit)
 	    b->id), TC_OK);
 	json_object_put(ta_ws_error(a->c, "bad_field"));
 	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+/* A player placed at (x, y) before logging in. */
+static struct wu *
+join_at(struct td *d, const char *tag, int x, int y)
+{
+	char user[33];
+
+	wt_account(d, user, tag);
+	wt_place(user, x, y);
+	return wt_login(d, user);
+}
+
+START_TEST(test_signal_out_of_range)
+{
+	struct td *d = wt_start("grid_size 100\nmovement_max_steps_per_tick 100\n");
+	struct wu *a = join_at(d, "far_a", 0, 0), *b = join_at(d, "far_b", 50, 50);
+
+	ck_assert_int_eq(a->x, 0);
+	ck_assert_int_eq(b->x, 50);
+	wt_drain(a->c, 100);
+	/* 50 cells apart: beyond any voice connection, refused, and not counted as abuse. */
+	wt_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	/* 33 cells: still out. */
+	wt_move(a, 17, 17);
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(2)));
+	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
+	/* 30 cells (a browser tears down beyond 28 of hearing range and margin): relayed. */
+	wt_move(a, 20, 20);
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(3)));
+	json_object_put(expect_signal(b, a, 20, 20));
+	wt_close(a);
+	wt_close(b);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_out_of_interest)
+{
+	/* With an interest radius, a player one cannot see is out of range whatever the distance. */
+	struct td *d = wt_start("grid_size 100\ninterest_radius 10\n");
+	struct wu *a = join_at(d, "int_a", 0, 0), *b = join_at(d, "int_b", 20, 0);
+
+	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(a);
+	wt_close(b);
+	it_stop(d);
+}
+END_TEST
+
+/* An sdp object whose JSON text is about n bytes. */
+static json_object *
+sdp_of_size(size_t n)
+{
+	char *text = malloc(n + 1);
+	json_object *o;
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'a', n);
+	memcpy(text, "v=0\r\n", 5);
+	text[n] = '\0';
+	o = sdp_obj("offer", text);
+	free(text);
+	return o;
+}
+
+START_TEST(test_signal_sizes_bounded)
+{
+	struct wu *a, *b, *c;
+	struct td *d = three(NULL, &a, &b, &c);
+	json_object *ice;
+	char big[2100];
+
+	/* An offer several times a real one (Chromium's audio offer measured 1.6 KB): relayed. */
+	wt_send(a, signal_msg(b->id, sdp_of_size(12000), NULL));
+	json_object_put(expect_signal(b, a, a->x, a->y));
+	/* Past signal_max_sdp_bytes (16384 by default), though under max_signal_bytes: refused. */
+	wt_send(a, signal_msg(b->id, sdp_of_size(17000), NULL));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	/* A candidate past signal_max_ice_bytes (2048). */
+	memset(big, 'c', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ice = ice_obj(1);
+	json_object_object_add(ice, "usernameFragment", json_object_new_string(big));
+	wt_send(a, signal_msg(b->id, NULL, ice));
+	json_object_put(ta_ws_error(a->c, "bad_field"));
+	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_flood_cuts_off_the_flooder)
+{
+	/*
+	 * The issue's attack: 70 offers of 60 KB at a victim that reads slowly
+	 * (sizes raised so that only the budgets stand in the way). Before the
+	 * fix the victim was dropped with 1008 Output queue full.
+	 */
+	struct wu *a, *b, *c;
+	struct td *d = three("max_output_bytes 262144\nsignal_max_sdp_bytes 65536\nmsg_rate 10000\n"
+	    "msg_burst 10000\n", &a, &b, &c);
+	char needle[160];
+	int small = 4096, i, code = 0, limited = 0;
+	json_object *o;
+	const char *type;
+
+	ck_assert_int_eq(setsockopt(tc_fd(b->c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	for (i = 0; i < 70; i++)
+		if (tc_ws_send_text(a->c, json_object_to_json_string_ext(o = signal_msg(b->id,
+		    sdp_of_size(60000), NULL), JSON_C_TO_STRING_PLAIN)) != TC_OK) {
+			json_object_put(o);
+			break;
+		} else
+			json_object_put(o);
+	/* The flooder hears why, and is disconnected once its bad messages run out. */
+	while ((o = tc_ws_recv_json(a->c, td_ms(5000))) != NULL) {
+		type = wt_has(o, "type") ? wt_str(o, "type") : "";
+		if (strcmp(type, "error") == 0 && strcmp(wt_str(o, "code"), "signal_limit") == 0)
+			limited++;
+		json_object_put(o);
+	}
+	/* The victim was never dropped: it reads now (with a normal buffer) and is still in the world. */
+	snprintf(needle, sizeof needle, "%s (127.0.0.1): output queue over", b->id);
+	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
+	small = 1 << 20;
+	ck_assert_int_eq(setsockopt(tc_fd(b->c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	ck_assert_int_ge(wt_count(b->c, td_ms(3000), "signal", "senderId", a->id), 1);
+	ck_assert_int_eq(tc_ws_close_code(b->c), 0);
+	wt_chat(c, "still here?");
+	json_object_put(wt_wait(b->c, "chat_message", "message", "still here?"));
+	/* The flooder was told, then cut off. */
+	ck_assert_int_gt(limited, 0);
+	ck_assert(tc_ws_expect_close(a->c, td_ms(5000), &code) == TC_OK || tc_ws_close_code(a->c) != 0);
+	ck_assert_int_eq(tc_ws_close_code(a->c) != 0 ? tc_ws_close_code(a->c) : code, 1008);
+	wt_close(c);
+	wt_close(b);
+	wt_close(a);
+	it_stop(d);
+}
+END_TEST
+
+START_TEST(test_signal_flood_within_budgets)
+{
+	/*
+	 * Budgets as large as several flooders together would have: the
+	 * target's output is what is guarded. Signals stop at half of
+	 * max_output_bytes (signal_target_busy to the sender) and the victim,
+	 * reading slowly, stays.
+	 */
+	struct wu *a, *b, *c;
+	struct td *d = three("max_output_bytes 262144\nsignal_max_sdp_bytes 65536\nmsg_rate 10000\n"
+	    "msg_burst 10000\nsignal_pair_burst 100000\nsignal_pair_per_minute 1000000\n"
+	    "signal_pair_bytes_per_minute 1073741824\n", &a, &b, &c);
+	char needle[160];
+	int i, busy = 0;
+	json_object *o;
+	const char *type;
+
+	/* b does not read while 12 MB come its way: past what the kernel holds, the daemon's queue fills. */
+	for (i = 0; i < 200; i++) {
+		o = signal_msg(b->id, sdp_of_size(60000), NULL);
+		ck_assert_int_eq(tc_ws_send_text(a->c, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)), TC_OK);
+		json_object_put(o);
+	}
+	while ((o = tc_ws_recv_json(a->c, td_ms(3000))) != NULL) {
+		type = wt_has(o, "type") ? wt_str(o, "type") : "";
+		if (strcmp(type, "error") == 0 && strcmp(wt_str(o, "code"), "signal_target_busy") == 0)
+			busy++;
+		json_object_put(o);
+	}
+	snprintf(needle, sizeof needle, "%s (127.0.0.1): output queue over", b->id);
+	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
+	ck_assert_int_gt(busy, 0);
+	/* The victim reads now: what the kernel holds comes first, then the chat line. */
+	wt_chat(c, "still reading");
+	for (i = 0;; i++) {
+		o = tc_ws_recv_json(b->c, td_ms(5000));
+		ck_assert_msg(o != NULL, "the victim got no chat line after %d messages (close code %d, %s)", i,
+		    tc_ws_close_code(b->c), tc_error(b->c));
+		type = wt_has(o, "type") ? wt_str(o, "type") : "";
+		if (strcmp(type, "chat_message") == 0 && strcmp(wt_str(o, "message"), "still reading") == 0) {
+			json_object_put(o);
+			break;
+		}
+		json_object_put(o);
+	}
+	ck_assert_int_gt(i, 0);		/* some signals got through before the queue filled */
 	wt_close(c);
 	wt_close(b);
 	wt_close(a);
@@ -356,6 +568,11 @@ signal_suite(void)
 	tcase_add_test(tc, test_signal_without_voice);
 	tcase_add_test(tc, test_signal_unknown_target);
 	tcase_add_test(tc, test_signal_size_limit);
+	tcase_add_test(tc, test_signal_out_of_range);
+	tcase_add_test(tc, test_signal_out_of_interest);
+	tcase_add_test(tc, test_signal_sizes_bounded);
+	tcase_add_test(tc, test_signal_flood_cuts_off_the_flooder);
+	tcase_add_test(tc, test_signal_flood_within_budgets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("turn");

@@ -16,7 +16,7 @@ import { sanitizeNickname } from '../text.js';
 import { presence } from './presence.js';
 
 /** Errors about our own signalling are for the console, not the user. */
-const QUIET_ERRORS = new Set(['unknown_target', 'muted']);
+const QUIET_ERRORS = new Set(['unknown_target', 'muted', 'signal_out_of_range', 'signal_limit', 'signal_target_busy']);
 
 /** @param {any} msg */
 function chatSound(msg) {

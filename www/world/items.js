@@ -1,4 +1,10 @@
-/** The item snapshot (welcome.items, item_upsert, item_remove) and where items are. */
+/**
+ * The item snapshot (welcome.items, item_upsert, item_remove). Where items are is asked of this module.
+ * The server sends only the items within its item interest range and tells of
+ * items entering and leaving that range with these same messages as the player
+ * walks (docs/protocol.md §7.1); so none of them is announced: a walk through a
+ * crowded square must stay quiet for a screen-reader user.
+ */
 import { state } from '../state.js';
 
 /** The server's last word on each item; state.items may hold a change made here and not yet confirmed. */
