@@ -63,6 +63,8 @@ struct item *items_create(struct item_type *t, struct player *p);
 void items_touch(struct item *, const struct player *actor);
 /* After a change: queue the save and send item_upsert to everyone. */
 void items_changed(struct item *);
+/* May an item be deleted now? 0 while too many deletions wait for the database. */
+int items_can_delete(void);
 /* Remove, send item_remove to everyone, delete the row. */
 /* Remove it (its plugin is told, with actor as who did it, or NULL). */
 void items_delete(struct item *, const struct player *actor);

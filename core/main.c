@@ -32,6 +32,7 @@
 #include "plugin.h"
 #include "proto.h"
 #include "seed.h"
+#include "sweep.h"
 #include "tick.h"
 #include "voice.h"
 #include "worker.h"
@@ -356,6 +357,7 @@ main(int argc, char **argv)
 	proto_init();
 	health_init();
 	auth_init();
+	sweep_init();
 	http_session_init();
 	media_init(cg_base);
 	admin_init();
