@@ -697,11 +697,12 @@ radio_tick(const struct cg_request *req, struct cg_reply *rp)
 		return;
 	}
 	free(url);
-	take_result(r);
 	if (v != NULL && co_bool(v, &on) != 0)
 		on = 1;
+	/* As before sharing: a radio that is off, or unheard, keeps its values. */
 	if (!on || (st = r->st) == NULL || listeners(req) == 0)
 		return;
+	take_result(r);
 	st->used = now;
 	if (st->busy || now < st->due || !within_budget(req->item, now))
 		return;
