@@ -4,7 +4,8 @@
  * every message in order, toggling, the secondary use's messages, and the
  * metadata poller against a real Icecast (fed a sine tone by ffmpeg) and
  * against a small scripted HTTP server in this process (redirects, limits,
- * request counts).
+ * request counts: one poll per URL however many radios share it, a slow
+ * URL delaying no other, backoff kept across URL edits, the poll budget).
  *
  * Icecast runs on a free loopback port from a generated configuration in a
  * temporary directory, as "nobody" when the test runs as root (Icecast
@@ -1364,6 +1365,46 @@ START_TEST(radio_backoff_survives_url_edit)
 }
 END_TEST
 
+/*
+ * One account's radios on several URLs share its poll budget
+ * (fetch_account_max_per_minute): 12 a minute is a bucket of 2 refilled at
+ * one per 5 s, so however many URLs, the server sees at most 2 + t/5 s
+ * requests (an upper bound a slow machine only lowers), and the wait is
+ * logged.
+ */
+START_TEST(radio_account_budget)
+{
+	struct fake f;
+	struct td *td;
+	struct ti_user *a;
+	char url[256], *id[3];
+	int64_t t0, t;
+	int i, h;
+
+	fake_start(&f);
+	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE
+	    "plugin_option radio_station.fetch_account_max_per_minute=12\n", NULL);
+	a = ti_join(td, "rbudget");
+	t0 = tc_now_ms();
+	for (i = 0; i < 3; i++) {
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/meta?%d", f.port, i);
+		id[i] = add_radio(a, url);
+	}
+	wait_log(td, "wait: fetch_account_max_per_minute (12) is spent");
+	ti_sleep_ms(td_ms(4000));
+	h = fake_hits(&f);
+	t = tc_now_ms() - t0;
+	ck_assert_msg(h >= 2 && h <= 2 + (int)(t / 5000) + 1, "%d requests in %lld ms for 3 URLs within a budget of "
+	    "12 a minute", h, (long long)t);
+	for (i = 0; i < 3; i++)
+		free(id[i]);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+	fake_stop(&f);
+}
+END_TEST
+
 /* ---- running, with skips where Icecast or ffmpeg is missing ---- */
 
 struct tcase_def {
@@ -1429,6 +1470,7 @@ main(void)
 		{ "radio_one_poll_per_url", radio_one_poll_per_url, 0 },
 		{ "radio_slow_url_alone", radio_slow_url_alone, 0 },
 		{ "radio_backoff_survives_url_edit", radio_backoff_survives_url_edit, 0 },
+		{ "radio_account_budget", radio_account_budget, 0 },
 		{ "radio_follows_icecast", radio_follows_icecast, 1 },
 		{ "radio_https", radio_https, 1 },
 	};
