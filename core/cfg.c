@@ -302,6 +302,9 @@ static const struct cfg_key cfg_keys[] = {
 	  "fetches",
 	  "Fetches one account's items start per minute at most (likewise), so one account's radios on "
 	  "many URLs cannot take the whole of fetch_max_per_minute." },
+	{ "fetch_site_max_per_minute", CT_INT, OFF(fetch_site_max_per_minute), 0, 1, 1000000, "60", 0, "fetches",
+	  "Fetches to one web server (a URL's host name, however many URLs on it) per minute at most "
+	  "(likewise), so radios cannot be aimed at one site in numbers." },
 	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, 0, "", 0, "conninfo",
 	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
 	{ "db_pool_size", CT_INT, OFF(db_pool_size), 0, 1, 64, "4", 0, "number",

@@ -125,6 +125,7 @@ struct config {
 	int fetch_queue_max;
 	int fetch_max_per_minute;
 	int fetch_account_max_per_minute;
+	int fetch_site_max_per_minute;
 	int media_buffer_bytes;
 
 	char *db_conninfo;

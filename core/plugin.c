@@ -286,6 +286,7 @@ core_options(char names[][32], char values[][32])
 	OPT("fetch_queue_max", "%d", cfg->fetch_queue_max);
 	OPT("fetch_max_per_minute", "%d", cfg->fetch_max_per_minute);
 	OPT("fetch_account_max_per_minute", "%d", cfg->fetch_account_max_per_minute);
+	OPT("fetch_site_max_per_minute", "%d", cfg->fetch_site_max_per_minute);
 #undef OPT
 	return n;
 }

@@ -7,7 +7,7 @@ if HAVE_CHECK
 # and a scripted HTTP server: listeners, private addresses, redirects,
 # https with certificate checks, failures keeping the last values; one
 # poll per URL for 1,000 radios, a slow URL alone, backoff across URL
-# edits, the per-account poll budget (issue 19).
+# edits, the per-account and per-server poll budgets (issue 19).
 check_PROGRAMS += tests/integration/test_items_radio
 TESTS += tests/integration/test_items_radio
 tests_integration_test_items_radio_SOURCES = tests/integration/test_items_radio.c $(ITEMS_IT_SOURCES)

@@ -10,15 +10,16 @@
  * make one request per fetch_interval_ms, and a radio whose URL is edited
  * away and back finds the backoff where it was. The core ticks a radio (1 s)
  * only while a player can hear it; a heard radio whose station is due asks
- * for a fetch, within a budget per host and per owning account (token
- * buckets: fetch_max_per_minute, fetch_account_max_per_minute). Fetches run
+ * for a fetch, within budgets for the plugin host, the owning account and
+ * the web server (token buckets: fetch_max_per_minute,
+ * fetch_account_max_per_minute, fetch_site_max_per_minute). Fetches run
  * on the poller's workers (poller.c, icy.c) from a bounded queue; a host
  * timer takes their results into the stations, and each radio publishes
  * its station's values at its next tick with begin/set_param/send, which
  * the core stores as a system edit (version bump, item_upsert). Unlike the
  * reference (Q17), a failed fetch keeps the last values and retries with
  * exponential backoff, and the reason is logged once per change rather
- * than on every attempt. Radios, stations and accounts are hash tables
+ * than on every attempt. Radios, stations, accounts and sites are hash tables
  * (htab.c): every lookup is O(1).
  */
 #include "config.h"
@@ -63,6 +64,7 @@ static int workers = 4;			/* fetch_workers */
 static int queue_max = 64;		/* fetch_queue_max */
 static int host_per_min = 600;		/* fetch_max_per_minute */
 static int account_per_min = 60;	/* fetch_account_max_per_minute */
+static int site_per_min = 60;		/* fetch_site_max_per_minute */
 
 /* One streamUrl's polling, shared by every radio on it; only the host's thread touches these. */
 struct station {
@@ -75,6 +77,7 @@ struct station {
 	int failures;			/* in a row */
 	char *problem;			/* the failure last logged; NULL while polls work */
 	char who[40];			/* the radio that asked last (for the log) */
+	char site[256];			/* the URL's host name, lower case ("": unparsable) */
 	uint64_t gen;			/* results so far (0: none yet) */
 	char station[ICY_STATION_BYTES];	/* the last result */
 	char title[ICY_TITLE_BYTES];
@@ -106,7 +109,16 @@ struct account {
 	uint64_t nag;			/* its budget warning last logged */
 };
 
-static struct htab radios, stations, accounts;
+/* A web server (a URL's host name), whatever the URLs on it. */
+struct site {
+	struct hent h;			/* by name; first */
+	char name[256];
+	struct budget b;
+	uint64_t used;
+	uint64_t nag;			/* its budget warning last logged */
+};
+
+static struct htab radios, stations, accounts, sites;
 static struct budget host_budget;
 static uint64_t nag_host, nag_queue;
 static int inflight;			/* fetches submitted and not yet taken */
@@ -322,6 +334,22 @@ station_find(const char *url)
 	return (struct station *)htab_get(&stations, url, strlen(url));
 }
 
+/* The station's site: its URL's host name, lower-cased (a name and its case are one server). */
+static void
+station_site(struct station *st)
+{
+	struct url u;
+	char *p;
+
+	st->site[0] = '\0';
+	if (url_parse(st->url, &u) != NULL)
+		return;
+	snprintf(st->site, sizeof st->site, "%s", u.host);
+	for (p = st->site; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
 /* The station of url, made on first use, with one more radio on it; NULL out of memory. */
 static struct station *
 station_ref(const char *url, uint64_t now)
@@ -333,6 +361,7 @@ station_ref(const char *url, uint64_t now)
 			free(st);
 			return NULL;
 		}
+		station_site(st);
 		if (htab_put(&stations, &st->h, st->url, strlen(st->url)) != 0) {
 			free(st->url);
 			free(st);
@@ -411,6 +440,12 @@ sweep(uint64_t now)
 			free(a);
 		}
 	}
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&sites, &i)) != NULL)
+		if (now - ((struct site *)e)->used > FORGET_MS) {
+			htab_del(&sites, e);
+			free(e);
+		}
 }
 
 /*
@@ -601,6 +636,24 @@ account_get(int64_t id, uint64_t now)
 	return a;
 }
 
+static struct site *
+site_get(const char *name, uint64_t now)
+{
+	struct site *s = (struct site *)htab_get(&sites, name, strlen(name));
+
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL)
+			return NULL;
+		snprintf(s->name, sizeof s->name, "%s", name);
+		if (htab_put(&sites, &s->h, s->name, strlen(s->name)) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	s->used = now;
+	return s;
+}
+
 /* At most one warning of a kind per NAG_MS. */
 static int
 nag(uint64_t *last, uint64_t now)
@@ -612,15 +665,18 @@ nag(uint64_t *last, uint64_t now)
 }
 
 /*
- * May the radio's owner start a fetch now? Both budgets must have a token;
- * the account's is taken first and given back if the host's is spent.
+ * May the radio's owner start a fetch of the station's URL now? Three
+ * budgets must each have a token: the owning account's, the web server's
+ * (the URL's host name: many URLs on one server are one target) and the
+ * plugin host's. Tokens taken before a refusal are given back.
  */
 static int
-within_budget(const struct cg_item *item, uint64_t now)
+within_budget(const struct cg_item *item, const struct station *st, uint64_t now)
 {
 	struct account *a = account_get(item->owner_id, now);
+	struct site *s = st->site[0] != '\0' ? site_get(st->site, now) : NULL;
 
-	if (a == NULL)
+	if (a == NULL || (st->site[0] != '\0' && s == NULL))
 		return 0;
 	if (!budget_take(&a->b, account_per_min, now)) {
 		if (nag(&a->nag, now))
@@ -628,8 +684,17 @@ within_budget(const struct cg_item *item, uint64_t now)
 			    "is spent", (long long)item->owner_id, account_per_min);
 		return 0;
 	}
+	if (s != NULL && !budget_take(&s->b, site_per_min, now)) {
+		a->b.tokens += 1;
+		if (nag(&s->nag, now))
+			host->log(CG_LOG_WARN, "radio polls of %s wait: fetch_site_max_per_minute (%d) is spent", s->name,
+			    site_per_min);
+		return 0;
+	}
 	if (!budget_take(&host_budget, host_per_min, now)) {
 		a->b.tokens += 1;
+		if (s != NULL)
+			s->b.tokens += 1;
 		if (nag(&nag_host, now))
 			host->log(CG_LOG_WARN, "radio polls wait: fetch_max_per_minute (%d) is spent", host_per_min);
 		return 0;
@@ -704,7 +769,7 @@ radio_tick(const struct cg_request *req, struct cg_reply *rp)
 		return;
 	take_result(r);
 	st->used = now;
-	if (st->busy || now < st->due || !within_budget(req->item, now))
+	if (st->busy || now < st->due || !within_budget(req->item, st, now))
 		return;
 	fetch(st, r, now);
 }
@@ -833,6 +898,7 @@ cg_plugin_init(const struct cg_host *h)
 	queue_max = (int)opt_int("fetch_queue_max", 64, 1, 100000);
 	host_per_min = (int)opt_int("fetch_max_per_minute", 600, 1, 1000000);
 	account_per_min = (int)opt_int("fetch_account_max_per_minute", 60, 1, 1000000);
+	site_per_min = (int)opt_int("fetch_site_max_per_minute", 60, 1, 1000000);
 	return host->register_type(&radio_type);
 }
 
@@ -854,6 +920,12 @@ cg_plugin_cleanup(void)
 		htab_del(&accounts, e);
 		free(e);
 	}
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&sites, &i)) != NULL) {
+		htab_del(&sites, e);
+		free(e);
+	}
+	htab_clear(&sites);
 	htab_clear(&radios);
 	htab_clear(&stations);
 	htab_clear(&accounts);

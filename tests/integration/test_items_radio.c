@@ -1366,13 +1366,13 @@ START_TEST(radio_backoff_survives_url_edit)
 END_TEST
 
 /*
- * One account's radios on several URLs share its poll budget
- * (fetch_account_max_per_minute): 12 a minute is a bucket of 2 refilled at
- * one per 5 s, so however many URLs, the server sees at most 2 + t/5 s
- * requests (an upper bound a slow machine only lowers), and the wait is
- * logged.
+ * Radios on three URLs under a budget of 12 polls a minute (a bucket of 2
+ * refilled at one per 5 s): however many URLs, the server sees at most
+ * 2 + t/5 s requests (an upper bound a slow machine only lowers), and the
+ * wait is logged. config sets the budget under test.
  */
-START_TEST(radio_account_budget)
+static void
+budget_case(const char *tag, const char *config, const char *logged)
 {
 	struct fake f;
 	struct td *td;
@@ -1382,15 +1382,14 @@ START_TEST(radio_account_budget)
 	int i, h;
 
 	fake_start(&f);
-	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE
-	    "plugin_option radio_station.fetch_account_max_per_minute=12\n", NULL);
-	a = ti_join(td, "rbudget");
+	td = ti_start("radio_station", config, NULL);
+	a = ti_join(td, tag);
 	t0 = tc_now_ms();
 	for (i = 0; i < 3; i++) {
 		snprintf(url, sizeof url, "http://127.0.0.1:%d/meta?%d", f.port, i);
 		id[i] = add_radio(a, url);
 	}
-	wait_log(td, "wait: fetch_account_max_per_minute (12) is spent");
+	wait_log(td, logged);
 	ti_sleep_ms(td_ms(4000));
 	h = fake_hits(&f);
 	t = tc_now_ms() - t0;
@@ -1402,6 +1401,21 @@ START_TEST(radio_account_budget)
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
+}
+
+/* One account's radios on several URLs share its budget (fetch_account_max_per_minute). */
+START_TEST(radio_account_budget)
+{
+	budget_case("rbudget", POLL_CONFIG ALLOW_PRIVATE "plugin_option radio_station.fetch_account_max_per_minute=12\n",
+	    "wait: fetch_account_max_per_minute (12) is spent");
+}
+END_TEST
+
+/* Several URLs on one web server share its budget (fetch_site_max_per_minute). */
+START_TEST(radio_site_budget)
+{
+	budget_case("rsite", POLL_CONFIG ALLOW_PRIVATE "plugin_option radio_station.fetch_site_max_per_minute=12\n",
+	    "radio polls of 127.0.0.1 wait: fetch_site_max_per_minute (12) is spent");
 }
 END_TEST
 
@@ -1471,6 +1485,7 @@ main(void)
 		{ "radio_slow_url_alone", radio_slow_url_alone, 0 },
 		{ "radio_backoff_survives_url_edit", radio_backoff_survives_url_edit, 0 },
 		{ "radio_account_budget", radio_account_budget, 0 },
+		{ "radio_site_budget", radio_site_budget, 0 },
 		{ "radio_follows_icecast", radio_follows_icecast, 1 },
 		{ "radio_https", radio_https, 1 },
 	};
