@@ -673,6 +673,18 @@ go_to_item(struct ti_user *a, const char *id)
 	free(y);
 }
 
+/* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
+static void
+read_for(struct tc_conn *c, int ms)
+{
+	int64_t end = tc_now_ms() + ms, left;
+	json_object *o;
+
+	while ((left = end - tc_now_ms()) > 0)
+		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
+			json_object_put(o);
+}
+
 /* Wait until the scripted server has answered a request for path. */
 static void
 fake_wait_path(struct fake *f, const char *path, int ms)
@@ -1054,23 +1066,23 @@ START_TEST(radio_polls_only_for_listeners)
 
 	/* Out of range (emitRange 10): no more requests. */
 	ti_move(a, x > 20 ? 0 : 40, y > 20 ? 0 : 40);
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	h1 = fake_hits(&f);
 	ck_assert_msg(h1 == h0, "%d requests with nobody in range", h1 - h0);
 
 	/* Back in range: polling again. */
 	ti_move(a, x, y);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	ck_assert_msg(fake_hits(&f) > h1 + 1, "only %d requests back in range", fake_hits(&f) - h1);
 
 	/* Off: no requests. */
 	ti_update(a, id, NULL, "{\"enabled\":false}");
 	ti_expect(a, "update", 1, "Updated radio.");
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 
 	/* Deleted while polling: the plugin forgets it and goes on. */
@@ -1078,9 +1090,9 @@ START_TEST(radio_polls_only_for_listeners)
 	ti_expect(a, "update", 1, "Updated radio.");
 	ti_item_msg(a, "item_delete", id);
 	ti_expect(a, "delete", 1, NULL);
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(2000));
+	read_for(a->c, td_ms(2000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 	free(id);
 	id = add_radio(a, url);
@@ -1197,18 +1209,6 @@ START_TEST(radio_redirects_and_answers)
 	fake_stop(&f);
 }
 END_TEST
-
-/* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
-static void
-read_for(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = end - tc_now_ms()) > 0)
-		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
-			json_object_put(o);
-}
 
 /* ---- shared polling (issue 19 item 3) ---- */
 
