@@ -169,6 +169,12 @@ static const struct cfg_key cfg_keys[] = {
 	  "Ceiling on auth_workers x argon2_memory_kib, checked when the configuration is read." },
 	{ "session_lifetime_s", CT_INT, OFF(session_lifetime_s), 0, 60, 31536000, "1209600", CF_RELOAD, "seconds",
 	  "Life of a session after its last use (rolling); also the cookie's Max-Age." },
+	{ "session_sweep_interval_s", CT_INT, OFF(session_sweep_interval_s), 0, 1, 86400, "600", CF_RELOAD,
+	  "seconds",
+	  "How often sessions past their expiry are deleted from the database (revoked ones stay until "
+	  "they expire too)." },
+	{ "session_sweep_batch", CT_INT, OFF(session_sweep_batch), 0, 1, 1000000, "1000", CF_RELOAD, "sessions",
+	  "Most expired sessions one sweep deletes; a full batch is followed by another a second later." },
 	{ "auth_fail_window_s", CT_INT, OFF(auth_fail_window_s), 0, 1, 86400, "30", CF_RELOAD, "seconds",
 	  "Window in which failed authentications are counted." },
 	{ "auth_fail_ip_limit", CT_INT, OFF(auth_fail_ip_limit), 0, 1, 1000000, "20", CF_RELOAD, "failures",
@@ -308,6 +314,14 @@ static const struct cfg_key cfg_keys[] = {
 	  "Item changes are written to the database this long after the last one..." },
 	{ "item_save_max_delay_ms", CT_INT, OFF(item_save_max_delay_ms), 0, 0, 600000, "1000", CF_RELOAD, "milliseconds",
 	  "... or at the latest this long after the first unsaved one (and always at shutdown)." },
+	{ "item_delete_backlog_max", CT_INT, OFF(item_delete_backlog_max), 0, 1, 10000000, "10000", CF_RELOAD,
+	  "items",
+	  "Item deletions held for the database while it is unavailable. At this many, further deletes are "
+	  "refused with an error to the user (and a log line) until the database takes the ones held; "
+	  "none is dropped." },
+	{ "song_account_max_kib", CT_INT, OFF(song_account_max_kib), 0, 0, 16777216, "4096", CF_RELOAD, "KiB",
+	  "Most song data (pianos' recordings, as stored JSON) the items of one owner may hold; a recording "
+	  "past it is not saved and the owner and the recorder are told. 0 means no limit." },
 	{ "media_proxy", CT_BOOL, OFF(media_proxy), 0, 0, 0, "yes", CF_RELOAD, "yes|no",
 	  "Serve GET /media?url=..., which relays an http or https audio stream to a logged-in browser "
 	  "(for streams whose server does not allow cross-origin playback through Web Audio)." },
@@ -341,6 +355,22 @@ static const struct cfg_key cfg_keys[] = {
 	{ "fetch_interval_ms", CT_INT, OFF(fetch_interval_ms), 0, 200, 3600000, "10000", 0, "milliseconds",
 	  "How often a radio that someone can hear has its now-playing data fetched (failures back off "
 	  "from there)." },
+	{ "fetch_workers", CT_INT, OFF(fetch_workers), 0, 1, 64, "4", 0, "threads",
+	  "Fetches such a plugin runs at once (the radio's worker threads), so one slow server delays "
+	  "only its own URL." },
+	{ "fetch_queue_max", CT_INT, OFF(fetch_queue_max), 0, 1, 100000, "64", 0, "fetches",
+	  "Fetches waiting for a worker at most; more wait for a later tick instead of queueing." },
+	{ "fetch_max_per_minute", CT_INT, OFF(fetch_max_per_minute), 0, 1, 1000000, "600", 0, "fetches",
+	  "Fetches one plugin host starts per minute at most (a token bucket holding a sixth of it), "
+	  "whatever the number of URLs; the radio polls each distinct URL once per interval however "
+	  "many radios share it." },
+	{ "fetch_account_max_per_minute", CT_INT, OFF(fetch_account_max_per_minute), 0, 1, 1000000, "60", 0,
+	  "fetches",
+	  "Fetches one account's items start per minute at most (likewise), so one account's radios on "
+	  "many URLs cannot take the whole of fetch_max_per_minute." },
+	{ "fetch_site_max_per_minute", CT_INT, OFF(fetch_site_max_per_minute), 0, 1, 1000000, "60", 0, "fetches",
+	  "Fetches to one web server (a URL's host name, however many URLs on it) per minute at most "
+	  "(likewise), so radios cannot be aimed at one site in numbers." },
 	{ "db_conninfo", CT_STRING, OFF(db_conninfo), 0, 0, 0, "", 0, "conninfo",
 	  "libpq connection string of the PostgreSQL database, as in host=/run/postgresql dbname=chatgrid." },
 	{ "db_pool_size", CT_INT, OFF(db_pool_size), 0, 1, 64, "4", 0, "number",

@@ -60,6 +60,8 @@ struct config {
 	int auth_register_window_s;
 	int auth_memory_limit_mb;
 	int session_lifetime_s;
+	int session_sweep_interval_s;
+	int session_sweep_batch;
 	int auth_fail_window_s;
 	int auth_fail_ip_limit;
 	int auth_fail_identity_limit;
@@ -117,6 +119,8 @@ struct config {
 	int max_items_per_account;
 	int item_save_debounce_ms;
 	int item_save_max_delay_ms;
+	int item_delete_backlog_max;
+	int song_account_max_kib;
 
 	/* the media proxy and the stream fetcher */
 	int media_proxy;
@@ -131,6 +135,11 @@ struct config {
 	int fetch_max_bytes;
 	int fetch_max_redirects;
 	int fetch_interval_ms;
+	int fetch_workers;
+	int fetch_queue_max;
+	int fetch_max_per_minute;
+	int fetch_account_max_per_minute;
+	int fetch_site_max_per_minute;
 	int media_buffer_bytes;
 
 	char *db_conninfo;

@@ -25,6 +25,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "bootstrap-admin", NULL, "USER [--email ADDR]", { "email" }, 1, 1, ctl_admin_bootstrap },
 	{ "user", "list", "[--role ROLE] [--status active|disabled]", { "role", "status" }, 0, 0,
 	  ctl_user_list },
+	{ "user", "usage", "USER", { NULL }, 1, 1, ctl_user_usage },
 	{ "user", "set-role", "USER ROLE", { NULL }, 2, 2, ctl_user_set_role },
 	{ "user", "ban", "USER", { NULL }, 1, 1, ctl_user_ban },
 	{ "user", "unban", "USER", { NULL }, 1, 1, ctl_user_unban },

@@ -161,6 +161,7 @@ void ctl_table_print(FILE *, const PGresult *, const char *const *headers);
 int ctl_admin_migrate(struct ctl *, const struct ctl_args *);
 int ctl_admin_bootstrap(struct ctl *, const struct ctl_args *);
 int ctl_user_list(struct ctl *, const struct ctl_args *);
+int ctl_user_usage(struct ctl *, const struct ctl_args *);
 int ctl_user_set_role(struct ctl *, const struct ctl_args *);
 int ctl_user_ban(struct ctl *, const struct ctl_args *);
 int ctl_user_unban(struct ctl *, const struct ctl_args *);

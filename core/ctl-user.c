@@ -1,5 +1,5 @@
 /*
- * ctl-user.c: chatgridctl user list, set-role, ban, unban, delete, passwd.
+ * ctl-user.c: chatgridctl user list, usage, set-role, ban, unban, delete, passwd.
  *
  * Each mutation is one transaction: lock the admin role (ctl_db_lock_admins)
  * when the set of active admins may change, lock the account row, check,
@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -105,6 +106,59 @@ ctl_user_list(struct ctl *ctl, const struct ctl_args *a)
 	if (r == NULL)
 		return ctl_db_error(ctl);
 	ctl_table_print(stdout, r, headers);
+	PQclear(r);
+	return CTL_OK;
+}
+
+/* "N KiB" rounded up, or "no limit" for a limit of 0. */
+static void
+kib(char *out, size_t len, long long bytes)
+{
+	snprintf(out, len, "%lld KiB", (bytes + 1023) / 1024);
+}
+
+/*
+ * What one account holds, against the limits of the configuration read:
+ * items it owns, the song data of those items (the measure
+ * song_account_max_kib applies), and its sessions, live and expired (the
+ * expired ones until the daemon's sweep deletes them).
+ */
+int
+ctl_user_usage(struct ctl *ctl, const struct ctl_args *a)
+{
+	struct ctl_account acc;
+	char name[CTL_ARG_MAX + 1], used[32], lim[32];
+	const char *v[1];
+	PGresult *r;
+	int found;
+
+	policy_normalize_username(a->arg[0], name, sizeof name);
+	if ((found = ctl_db_find_account(ctl, name, 0, &acc)) == -1)
+		return ctl_db_error(ctl);
+	if (!found)
+		return ctl_errx(CTL_FAIL, "User not found.");
+	v[0] = acc.id;
+	r = ctl_db_exec(ctl, "SELECT (SELECT count(*) FROM items WHERE created_by = $1::bigint), "
+	    "(SELECT count(*) FROM songs s JOIN items i ON i.id = s.item_id WHERE i.created_by = $1::bigint), "
+	    "(SELECT COALESCE(SUM(octet_length(s.body::text)), 0) FROM songs s JOIN items i ON i.id = s.item_id "
+	    "  WHERE i.created_by = $1::bigint), "
+	    "(SELECT count(*) FROM sessions WHERE account_id = $1::bigint AND revoked_at IS NULL "
+	    "  AND expires_at > now()), "
+	    "(SELECT count(*) FROM sessions WHERE account_id = $1::bigint AND expires_at <= now())", 1, v);
+	if (r == NULL)
+		return ctl_db_error(ctl);
+	printf("user: %s\n", acc.username);
+	if (ctl->cfg->max_items_per_account > 0)
+		printf("items: %s of %d\n", PQgetvalue(r, 0, 0), ctl->cfg->max_items_per_account);
+	else
+		printf("items: %s (no limit)\n", PQgetvalue(r, 0, 0));
+	kib(used, sizeof used, strtoll(PQgetvalue(r, 0, 2), NULL, 10));
+	if (ctl->cfg->song_account_max_kib > 0) {
+		snprintf(lim, sizeof lim, "%d KiB", ctl->cfg->song_account_max_kib);
+		printf("songs: %s, %s of %s\n", PQgetvalue(r, 0, 1), used, lim);
+	} else
+		printf("songs: %s, %s (no limit)\n", PQgetvalue(r, 0, 1), used);
+	printf("sessions: %s live, %s expired\n", PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
 	PQclear(r);
 	return CTL_OK;
 }

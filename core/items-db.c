@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "cfg.h"
+#include "client.h"
 #include "db.h"
 #include "items-db.h"
 #include "items.h"
@@ -37,6 +38,7 @@ static struct strmap *dirty;	/* ids to upsert (values unused) */
 static struct strmap *gone;	/* ids to delete */
 static uint64_t first_ms, last_ms, retry_at;
 static int inflight;		/* one batch at a time, so batches apply in order */
+static int inflight_gone;	/* deletions in that batch */
 static int have_db;
 
 struct batch {
@@ -64,6 +66,24 @@ items_db_dirty(struct item *it)
 		return;
 	strmap_put(dirty, it->id, it);
 	stamp();
+}
+
+int
+items_db_delete_room(void)
+{
+	static uint64_t last_log;
+	uint64_t now;
+
+	/* Those out in a batch count too: a failed batch puts them back. */
+	if (!have_db || strmap_count(gone) + (size_t)inflight_gone < (size_t)cfg->item_delete_backlog_max)
+		return 1;
+	now = tick_mono_ms();
+	if (last_log == 0 || now - last_log >= 10000) {
+		log_warn("item deletes refused: %zu deletions wait for the database (item_delete_backlog_max %d)",
+		    strmap_count(gone) + (size_t)inflight_gone, cfg->item_delete_backlog_max);
+		last_log = now;
+	}
+	return 0;
 }
 
 void
@@ -220,6 +240,7 @@ flush_cb(const PGresult *res, const char *error, void *arg)
 	int i;
 
 	inflight = 0;
+	inflight_gone = 0;
 	if (error != NULL) {
 		if (transient() && !main_shutting_down()) {
 			log_warn("saving %d items failed (%s); retrying", b->nids + b->ngone, error);
@@ -282,6 +303,7 @@ flush(void)
 	}
 	if (n > 0) {
 		inflight = 1;
+		inflight_gone = b->ngone;
 		if (main_shutting_down()) {
 			b->shutdown_hold = 1;
 			main_hold();
@@ -332,16 +354,27 @@ items_db_init(void)
 	/* An item's songs go with it. */
 	db_register("items_delete", "WITH s AS (DELETE FROM songs WHERE item_id = $1::uuid) "
 	    "DELETE FROM items WHERE id = $1::uuid", 1);
+	/*
+	 * A song counts against its item's owner: the stored JSON text of the
+	 * songs of the owner's items (the one replaced aside) plus this one must
+	 * stay within $7 bytes ($7 = 0 or no owner: no limit). Answers whether it
+	 * was written, the owner's usage before it, and whether the limit refused it.
+	 */
 	db_register("songs_save",
-	    "INSERT INTO songs (id, item_id, type, body, events, length_ms, saved_by) "
+	    "WITH u AS (SELECT COALESCE(SUM(octet_length(s.body::text)), 0)::bigint AS used FROM songs s "
+	    "  JOIN items i ON i.id = s.item_id WHERE i.created_by = NULLIF($6::bigint, 0) AND s.id <> $1), "
+	    "ok AS (SELECT $7::bigint = 0 OR NULLIF($6::bigint, 0) IS NULL "
+	    "  OR (SELECT used FROM u) + octet_length($4::jsonb::text) <= $7::bigint AS fits), "
+	    "ins AS (INSERT INTO songs (id, item_id, type, body, events, length_ms, saved_by) "
 	    "SELECT $1, $2::uuid, $3, b, CASE WHEN jsonb_typeof(b->'events') = 'array' "
 	    "  THEN jsonb_array_length(b->'events') ELSE 0 END, "
 	    "  CASE WHEN jsonb_typeof(b->'meta'->'recordingLengthMs') = 'number' "
 	    "  THEN LEAST(GREATEST((b->'meta'->>'recordingLengthMs')::numeric, -2147483648), 2147483647)::integer END, "
-	    "  NULLIF($5::bigint, 0) FROM (SELECT $4::jsonb AS b) v "
+	    "  NULLIF($5::bigint, 0) FROM (SELECT $4::jsonb AS b) v WHERE (SELECT fits FROM ok) "
 	    "ON CONFLICT (id) DO UPDATE SET item_id = EXCLUDED.item_id, body = EXCLUDED.body, "
 	    "  events = EXCLUDED.events, length_ms = EXCLUDED.length_ms, saved_by = EXCLUDED.saved_by, "
-	    "  saved_at = now() WHERE songs.type = EXCLUDED.type", 5);
+	    "  saved_at = now() WHERE songs.type = EXCLUDED.type RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM ins), (SELECT used FROM u), NOT (SELECT fits FROM ok)", 7);
 	db_register("songs_delete", "DELETE FROM songs WHERE id = $1 AND type = $2", 2);
 	db_register("songs_load", "SELECT body::text FROM songs WHERE id = $1 AND type = ANY($2::text[])", 2);
 	main_on_shutdown(items_db_shutdown);
@@ -461,17 +494,57 @@ items_db_load(void)
 struct song_op {
 	char id[201];
 	char item_id[37];
+	int64_t owner, actor;	/* told when the owner's limit refuses the song */
+	size_t bytes;		/* of the song, as sent */
 };
+
+/* Tell the players of an account (online) that a song was not kept. */
+static void
+tell_account(int64_t account, const char *text)
+{
+	struct player *p;
+
+	if (account == 0)
+		return;
+	TAILQ_FOREACH(p, &roster, roster_entry)
+		if (p->c->account_id == account)
+			world_system_chat(p->c, "%s", text);
+}
 
 static void
 song_saved(const PGresult *res, const char *error, void *arg)
 {
 	struct song_op *op = arg;
+	long long used = 0;
+	char text[300];
 
 	if (error != NULL)
 		log_error("song %s of item %s not saved: %s", op->id, op->item_id, error);
-	else if (strcmp(PQcmdTuples((PGresult *)res), "0") == 0)
-		log_warn("song %s of item %s not saved: another item type owns that song id", op->id, op->item_id);
+	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
+		used = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+			log_warn("song %s of item %s not saved: its owner (account %lld) holds %lld bytes of songs, and "
+			    "%zu more would pass song_account_max_kib (%d)", op->id, op->item_id, (long long)op->owner,
+			    used, op->bytes, cfg->song_account_max_kib);
+			snprintf(text, sizeof text, "The recording was not saved: the songs of this item's owner would "
+			    "pass the %d KiB one account may keep. Delete some of their recordings or items to make room.",
+			    cfg->song_account_max_kib);
+			tell_account(op->owner, text);
+			if (op->actor != op->owner)
+				tell_account(op->actor, text);
+		} else
+			log_warn("song %s of item %s not saved: another item type owns that song id", op->id, op->item_id);
+	}
+	free(op);
+}
+
+static void
+song_deleted(const PGresult *res, const char *error, void *arg)
+{
+	struct song_op *op = arg;
+
+	if (error != NULL)
+		log_error("song %s of item %s not deleted: %s", op->id, op->item_id, error);
 	free(op);
 }
 
@@ -479,8 +552,8 @@ void
 items_db_song_save(const struct item *it, const char *song_id, struct json_object *body, int64_t account_id)
 {
 	struct song_op *op;
-	const char *v[5];
-	char acct[24];
+	const char *v[7];
+	char acct[24], owner[24], limit[24];
 
 	if (!have_db) {
 		log_debug("no database: song %s of item %s not kept", song_id, it->id);
@@ -492,15 +565,22 @@ items_db_song_save(const struct item *it, const char *song_id, struct json_objec
 	v[0] = song_id;
 	if (body == NULL) {
 		v[1] = it->type_id;
-		db_query("songs_delete", 2, v, song_saved, op);
+		db_query("songs_delete", 2, v, song_deleted, op);
 		return;
 	}
+	op->owner = it->created_by;
+	op->actor = account_id;
 	snprintf(acct, sizeof acct, "%lld", (long long)account_id);
+	snprintf(owner, sizeof owner, "%lld", (long long)it->created_by);
+	snprintf(limit, sizeof limit, "%lld", (long long)cfg->song_account_max_kib * 1024);
 	v[1] = it->id;
 	v[2] = it->type_id;
 	v[3] = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
 	v[4] = acct;
-	db_query("songs_save", 5, v, song_saved, op);
+	v[5] = owner;
+	v[6] = limit;
+	op->bytes = strlen(v[3]);
+	db_query("songs_save", 7, v, song_saved, op);
 }
 
 struct song_load {

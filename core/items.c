@@ -85,6 +85,12 @@ items_count_owned(int64_t account_id)
 }
 
 int
+items_can_delete(void)
+{
+	return items_db_delete_room();
+}
+
+int
 items_owned_by(const struct item *it, int64_t account_id)
 {
 	return account_id != 0 && it->created_by == account_id;
@@ -655,50 +661,79 @@ tick_reply(const struct plugin_reply *r, void *arg)
 	free(id);
 }
 
+static int listeners(const struct item *);
+static msgpack_sbuffer *request_body(const struct item *, const char *action, const struct player *actor,
+    struct json_object *args, int listeners);
+
+/*
+ * Tick the items of the ticking types that are due, in one walk of the
+ * items. Only items that someone can hear (a player within the emit range
+ * of where the item sounds) are ticked: with nobody near, an item costs
+ * nothing here or in its plugin, and it ticks again as soon as a player
+ * comes into range.
+ */
 static void
 items_tick(uint64_t now, void *arg)
 {
 	static uint64_t *next;		/* per type index, by its place in the registry */
 	static int nnext;
-	struct item_type *t;
+	struct item_type *t, *due[16];
 	struct item *it;
-	int i, n = plugin_type_count();
+	int i, k, n = plugin_type_count(), ndue = 0, heard;
 
 	if (n > nnext) {
 		next = xreallocarray(next, (size_t)n, sizeof *next);
 		memset(next + nnext, 0, (size_t)(n - nnext) * sizeof *next);
 		nnext = n;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && ndue < (int)(sizeof due / sizeof due[0]); i++) {
 		t = plugin_type_at(i);
 		if (t->tick_ms == 0 || !plugin_type_available(t) || now < next[i])
 			continue;
 		next[i] = now + (uint64_t)t->tick_ms;
+		due[ndue++] = t;
+	}
+	/* Nobody online: nobody hears anything. */
+	if (ndue > 0 && !TAILQ_EMPTY(&roster))
 		TAILQ_FOREACH(it, &items, entry) {
-			if (it->type != t || it->tick_out)
+			if (it->type == NULL || it->tick_out)
+				continue;
+			for (k = 0; k < ndue && it->type != due[k]; k++)
+				;
+			if (k == ndue || (heard = listeners(it)) == 0)
 				continue;
 			it->tick_out = 1;
-			plugin_request(t, items_request(it, "tick", NULL, NULL), tick_reply, xstrdup(it->id));
+			plugin_request(it->type, request_body(it, "tick", NULL, NULL, heard), tick_reply,
+			    xstrdup(it->id));
 		}
-	}
 	items_near_pump();
 	items_db_tick(now);
 }
 
 /* ---- requests and effects ---- */
 
-/* Players within the item's emit range of where it sounds (tick requests). */
+struct near_count {
+	int x, y, range, n;
+};
+
+static void
+count_near(struct player *p, void *arg)
+{
+	struct near_count *c = arg;
+
+	if (world_distance(c->x, c->y, p->x, p->y) <= c->range)
+		c->n++;
+}
+
+/* Players within the item's emit range of where it sounds (tick requests), from the interest buckets. */
 static int
 listeners(const struct item *it)
 {
-	const struct player *p;
-	int x, y, range = items_emit_range(it), n = 0;
+	struct near_count c = { 0, 0, items_emit_range(it), 0 };
 
-	items_source(it, &x, &y);
-	TAILQ_FOREACH(p, &roster, roster_entry)
-		if (world_distance(x, y, p->x, p->y) <= range)
-			n++;
-	return n;
+	items_source(it, &c.x, &c.y);
+	world_foreach_near(c.x, c.y, c.range, count_near, &c);
+	return c.n;
 }
 
 static void
@@ -723,9 +758,17 @@ pack_actor(msgpack_packer *pk, const struct player *actor)
 msgpack_sbuffer *
 items_request(const struct item *it, const char *action, const struct player *actor, struct json_object *args)
 {
+	return request_body(it, action, actor, args, strcmp(action, "tick") == 0 ? listeners(it) : -1);
+}
+
+/* items_request with the listeners already counted (-1: not a tick, none sent). */
+static msgpack_sbuffer *
+request_body(const struct item *it, const char *action, const struct player *actor, struct json_object *args,
+    int heard)
+{
 	msgpack_sbuffer *sb = msgpack_sbuffer_new();
 	msgpack_packer pk;
-	int x, y, tick = strcmp(action, "tick") == 0;
+	int x, y, tick = heard >= 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 5 + (actor != NULL ? 2 : 0) + (tick ? 1 : 0));
@@ -733,7 +776,7 @@ items_request(const struct item *it, const char *action, const struct player *ac
 	ipc_pack_kv_str(&pk, "type", it->type_id);
 	ipc_pack_kv_int(&pk, "now", (int64_t)tick_wall_ms());
 	if (tick)
-		ipc_pack_kv_int(&pk, "listeners", listeners(it));
+		ipc_pack_kv_int(&pk, "listeners", heard);
 	ipc_pack_str(&pk, "item");
 	items_source(it, &x, &y);
 	msgpack_pack_map(&pk, 10);

@@ -77,6 +77,8 @@ void items_touch(struct item *, const struct player *actor);
  * it in range and item_remove to those it moved out of range of (items-near.h).
  */
 void items_changed(struct item *);
+/* May an item be deleted now? 0 while too many deletions wait for the database. */
+int items_can_delete(void);
 /*
  * Remove it: its plugin is told (actor as who did it, or NULL), the
  * clients that knew it get item_remove, the row is deleted.

@@ -18,6 +18,7 @@ CORE_SOURCES = \
 	core/perm.c core/perm.h \
 	core/policy.c core/policy.h \
 	core/ratelimit.c core/ratelimit.h \
+	core/sweep.c core/sweep.h \
 	core/seed.c core/seed.h \
 	core/strmap.c core/strmap.h \
 	core/worker.c core/worker.h \

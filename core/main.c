@@ -31,6 +31,7 @@
 #include "plugin.h"
 #include "proto.h"
 #include "seed.h"
+#include "sweep.h"
 #include "tick.h"
 #include "webver.h"
 #include "voice.h"
@@ -399,6 +400,7 @@ main(int argc, char **argv)
 	webver_load(cfg->www_root);
 	health_init();
 	auth_init();
+	sweep_init();
 	http_session_init();
 	media_init(cg_base);
 	admin_init();

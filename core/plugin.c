@@ -320,6 +320,11 @@ core_options(char names[][32], char values[][32])
 	OPT("fetch_max_bytes", "%d", cfg->fetch_max_bytes);
 	OPT("fetch_max_redirects", "%d", cfg->fetch_max_redirects);
 	OPT("fetch_interval_ms", "%d", cfg->fetch_interval_ms);
+	OPT("fetch_workers", "%d", cfg->fetch_workers);
+	OPT("fetch_queue_max", "%d", cfg->fetch_queue_max);
+	OPT("fetch_max_per_minute", "%d", cfg->fetch_max_per_minute);
+	OPT("fetch_account_max_per_minute", "%d", cfg->fetch_account_max_per_minute);
+	OPT("fetch_site_max_per_minute", "%d", cfg->fetch_site_max_per_minute);
 #undef OPT
 	return n;
 }
@@ -339,8 +344,8 @@ own_option(const char *o, const char *prefix, size_t plen, size_t *klen)
 static void
 send_hello(struct plugin_host *h, uint8_t **frame, size_t *len)
 {
-	char names[8][32], values[8][32], prefix[300];
-	int i, j, ncore, overridden[8] = { 0 };
+	char names[16][32], values[16][32], prefix[300];
+	int i, j, ncore, overridden[16] = { 0 };
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	size_t plen, klen, n = 0;

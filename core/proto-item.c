@@ -475,6 +475,12 @@ item_delete(struct client *c, struct json_object *msg)
 		result(c, 0, "delete", it, "%s cannot be deleted.", it->title);
 		return;
 	}
+	/* Never a delete that could be lost: too many already wait for the database. */
+	if (!items_can_delete()) {
+		result(c, 0, "delete", it, "Items cannot be deleted right now: the server's database is unavailable. "
+		    "Try again shortly.");
+		return;
+	}
 	title = xstrdup(it->title);
 	label = xstrdup(items_label(it));
 	o = json_object_new_object();

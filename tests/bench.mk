@@ -47,3 +47,12 @@ bench-voice: core/chatgridd core/chatgridctl
 	CG_BUILDDIR='$(abs_top_builddir)' CG_TEST_TIMEOUT_MS=1500000 CG_RUN_LIMIT_S=3600 \
 	    $(SHELL) $(top_srcdir)/tests/browser/run.sh $(top_srcdir)/tests/bench/voice.bench.mjs
 EXTRA_DIST += tests/bench/voice.bench.mjs
+
+# `make bench-idle-items`: the CPU an idle world costs (10,000 radios and
+# 10,000 clocks, nobody online): chatgridd and its plugin hosts over a
+# minute (BENCH_OPTS, e.g. "--items 1000 --seconds 20", go to the script).
+.PHONY: bench-idle-items
+bench-idle-items: core/chatgridd core/chatgrid-itemhost
+	CG_BUILDDIR='$(abs_top_builddir)' CG_SRCDIR='$(abs_top_srcdir)' \
+	    $(SHELL) $(top_srcdir)/tests/bench/idle-items $(BENCH_OPTS)
+EXTRA_DIST += tests/bench/idle-items

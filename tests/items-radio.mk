@@ -5,7 +5,9 @@ if HAVE_CHECK
 # Parameters and messages, use and secondary use, and the metadata poller
 # against a real Icecast fed by ffmpeg (TAP skips where they are missing)
 # and a scripted HTTP server: listeners, private addresses, redirects,
-# https with certificate checks, failures keeping the last values.
+# https with certificate checks, failures keeping the last values; one
+# poll per URL for 1,000 radios, a slow URL alone, backoff across URL
+# edits, the per-account and per-server poll budgets (issue 19).
 check_PROGRAMS += tests/integration/test_items_radio
 TESTS += tests/integration/test_items_radio
 tests_integration_test_items_radio_SOURCES = tests/integration/test_items_radio.c $(ITEMS_IT_SOURCES)

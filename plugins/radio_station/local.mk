@@ -6,6 +6,7 @@ plugin_LTLIBRARIES += plugins/radio_station/radio_station.la
 plugins_radio_station_radio_station_la_SOURCES = plugins/radio_station/radio.c \
 	plugins/radio_station/icy.c plugins/radio_station/icy.h \
 	plugins/radio_station/poller.c plugins/radio_station/poller.h \
+	plugins/radio_station/htab.c plugins/radio_station/htab.h \
 	core/netaddr.c core/netaddr.h $(PLUGIN_COMMON)
 plugins_radio_station_radio_station_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS)
 plugins_radio_station_radio_station_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LDFLAGS)

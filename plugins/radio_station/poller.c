@@ -1,8 +1,11 @@
 /*
- * poller.c: one worker thread that runs metadata fetches in turn, as the
- * reference's poller does (§6.10), off the plugin host's thread. Jobs and
- * results are lists under one mutex; a pipe wakes a fetch that is waiting
- * on the network when the plugin stops.
+ * poller.c: worker threads that run metadata fetches (§6.10) off the
+ * plugin host's thread. The reference has one worker running every fetch
+ * in turn, so one slow server delays every radio; here several workers take
+ * jobs from one bounded queue. Jobs and results are lists under one mutex;
+ * a pipe wakes fetches that are waiting on the network when the plugin
+ * stops. The TLS context is made once, before the workers start, and
+ * shared (OpenSSL contexts are safe to share between threads once set up).
  */
 #include "config.h"
 
@@ -22,26 +25,26 @@
 /* How long cleanup waits for a fetch to notice it is cancelled. */
 #define STOP_WAIT_MS 3000
 
+/* Workers at most (the fetch_workers option is bounded to this). */
+#define WORKERS_MAX 64
+
 struct job {
 	struct job *next;
-	char *item_id;
 	char *url;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static pthread_t thread;
-static int started, stopping;
+static pthread_t threads[WORKERS_MAX];
+static int nthreads, started, stopping;
 static int wake[2] = { -1, -1 };
-static struct icy_conf conf;		/* set before the thread starts, then read only */
+static struct icy_conf conf;		/* set before the workers start, then read only */
+static SSL_CTX *ctx;			/* likewise; NULL: https fails */
 
 /* Under mu. */
 static struct job *jobs, **jobs_tail = &jobs;
+static int njobs;
 static struct poll_result *done, **done_tail = &done;
-
-/* The worker's own. */
-static SSL_CTX *ctx;
-static int ctx_tried;
 
 /* A context that verifies peers against the system's store (SSL_CERT_FILE/DIR apply). */
 static SSL_CTX *
@@ -80,23 +83,17 @@ poller_main(void *arg)
 		j = jobs;
 		if ((jobs = j->next) == NULL)
 			jobs_tail = &jobs;
+		njobs--;
 		pthread_mutex_unlock(&mu);
 
 		if ((res = calloc(1, sizeof *res)) == NULL) {
 			/* The host sees no result and keeps waiting: a lost poll, not a crash. */
-			free(j->item_id);
 			free(j->url);
 			free(j);
 			continue;
 		}
-		res->item_id = j->item_id;
 		res->url = j->url;
 		free(j);
-		/* Made on the first fetch, whatever its scheme: an http URL may redirect to https. */
-		if (!ctx_tried) {
-			ctx_tried = 1;
-			ctx = tls_context();
-		}
 		res->ok = icy_fetch(ctx, res->url, &conf, &res->r) == 0;
 
 		pthread_mutex_lock(&mu);
@@ -106,8 +103,9 @@ poller_main(void *arg)
 	}
 }
 
+/* Start the workers; with at least one running the poller is started. */
 static int
-start(const struct icy_conf *c, const char **why)
+start(const struct icy_conf *c, int workers, const char **why)
 {
 	if (pipe2(wake, O_CLOEXEC) != 0) {
 		*why = strerror(errno);
@@ -115,8 +113,17 @@ start(const struct icy_conf *c, const char **why)
 	}
 	conf = *c;
 	conf.cancel_fd = wake[0];
-	if ((errno = pthread_create(&thread, NULL, poller_main, NULL)) != 0) {
+	/* Whatever the scheme: an http URL may redirect to https. */
+	ctx = tls_context();
+	if (workers > WORKERS_MAX)
+		workers = WORKERS_MAX;
+	for (nthreads = 0; nthreads < workers; nthreads++)
+		if ((errno = pthread_create(&threads[nthreads], NULL, poller_main, NULL)) != 0)
+			break;
+	if (nthreads == 0) {
 		*why = strerror(errno);
+		SSL_CTX_free(ctx);
+		ctx = NULL;
 		close(wake[0]);
 		close(wake[1]);
 		wake[0] = wake[1] = -1;
@@ -127,26 +134,30 @@ start(const struct icy_conf *c, const char **why)
 }
 
 int
-poller_submit(const struct icy_conf *c, const char *item_id, const char *url, const char **why)
+poller_submit(const struct icy_conf *c, int workers, int queue_max, const char *url, const char **why)
 {
 	struct job *j;
 
-	if (!started && start(c, why) != 0)
-		return -1;
-	if ((j = calloc(1, sizeof *j)) == NULL || (j->item_id = strdup(item_id)) == NULL ||
-	    (j->url = strdup(url)) == NULL) {
-		if (j != NULL)
-			free(j->item_id);
+	if (!started && start(c, workers, why) != 0)
+		return POLLER_FAILED;
+	pthread_mutex_lock(&mu);
+	if (njobs >= queue_max) {
+		pthread_mutex_unlock(&mu);
+		return POLLER_FULL;
+	}
+	pthread_mutex_unlock(&mu);
+	if ((j = calloc(1, sizeof *j)) == NULL || (j->url = strdup(url)) == NULL) {
 		free(j);
 		*why = "out of memory";
-		return -1;
+		return POLLER_FAILED;
 	}
 	pthread_mutex_lock(&mu);
 	*jobs_tail = j;
 	jobs_tail = &j->next;
+	njobs++;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
-	return 0;
+	return POLLER_QUEUED;
 }
 
 struct poll_result *
@@ -167,7 +178,6 @@ poller_free(struct poll_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->item_id);
 	free(r->url);
 	free(r);
 }
@@ -179,28 +189,32 @@ poller_stop(void)
 	struct timespec ts;
 	struct job *j;
 	ssize_t n;
+	int i;
 
 	if (!started)
 		return 0;
 	pthread_mutex_lock(&mu);
 	stopping = 1;
-	pthread_cond_signal(&cv);
+	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
+	/* The pipe stays readable: every fetch waiting on the network sees it. */
 	do
 		n = write(wake[1], "x", 1);
 	while (n < 0 && errno == EINTR);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += STOP_WAIT_MS / 1000;
-	if (pthread_timedjoin_np(thread, NULL, &ts) != 0)
-		return -1;
+	for (i = 0; i < nthreads; i++)
+		if (pthread_timedjoin_np(threads[i], NULL, &ts) != 0)
+			return -1;
 	started = 0;
+	nthreads = 0;
 	while ((j = jobs) != NULL) {
 		jobs = j->next;
-		free(j->item_id);
 		free(j->url);
 		free(j);
 	}
 	jobs_tail = &jobs;
+	njobs = 0;
 	while ((r = done) != NULL) {
 		done = r->next;
 		poller_free(r);
@@ -208,7 +222,6 @@ poller_stop(void)
 	done_tail = &done;
 	SSL_CTX_free(ctx);
 	ctx = NULL;
-	ctx_tried = 0;
 	close(wake[0]);
 	close(wake[1]);
 	wake[0] = wake[1] = -1;

@@ -4,14 +4,23 @@
  * validates the parameters and keeps stationName and nowPlaying current
  * from the stream's ICY metadata while someone is in range to hear it.
  *
- * Polling: each tick (1 s) looks at one radio; one that is on, has a
- * streamUrl and has a listener in range (req->listeners, ABI 1.1) gets a
- * fetch every fetch_interval_ms. Fetches run on the poller's thread
- * (poller.c, icy.c); a host timer takes their results and publishes
- * changed values with begin/set_param/send, which the core stores as a
- * system edit (version bump, item_upsert). Unlike the reference (Q17), a
- * failed fetch keeps the last values and retries with exponential backoff,
- * and the reason is logged once per change rather than on every attempt.
+ * Polling is per URL, not per radio: every distinct streamUrl has one
+ * station (shared state, counted by the radios on it) holding its last
+ * result, its next poll and its backoff, so a thousand radios on one URL
+ * make one request per fetch_interval_ms, and a radio whose URL is edited
+ * away and back finds the backoff where it was. The core ticks a radio (1 s)
+ * only while a player can hear it; a heard radio whose station is due asks
+ * for a fetch, within budgets for the plugin host, the owning account and
+ * the web server (token buckets: fetch_max_per_minute,
+ * fetch_account_max_per_minute, fetch_site_max_per_minute). Fetches run
+ * on the poller's workers (poller.c, icy.c) from a bounded queue; a host
+ * timer takes their results into the stations, and each radio publishes
+ * its station's values at its next tick with begin/set_param/send, which
+ * the core stores as a system edit (version bump, item_upsert). Unlike the
+ * reference (Q17), a failed fetch keeps the last values and retries with
+ * exponential backoff, and the reason is logged once per change rather
+ * than on every attempt. Radios, stations, accounts and sites are hash tables
+ * (htab.c): every lookup is O(1).
  */
 #include "config.h"
 
@@ -31,6 +40,7 @@
 #include "../../core/netaddr.h"
 #include "../common/coerce.h"
 #include "../common/params.h"
+#include "htab.h"
 #include "icy.h"
 #include "poller.h"
 
@@ -40,30 +50,77 @@ CG_PLUGIN_DECLARE("radio_station", "1");
 #define TICK_MS 1000
 #define DRAIN_MS 200
 #define BACKOFF_MAX_MS 300000
-/* A radio not ticked for this long is gone (a host without `removed`). */
+/* A radio not ticked for this long is forgotten (gone, or nobody near); an unused station too. */
 #define FORGET_MS 60000
+/* Budget and queue warnings: at most one of each kind this often. */
+#define NAG_MS 60000
 
 static const struct cg_host *host;
 
 /* Options (chatgridd.conf keys of the same names, or plugin_option radio_station.<key>). */
 static struct icy_conf conf = { 0, 6000, 262144, 5, -1 };
 static int interval_ms = 10000;
+static int workers = 4;			/* fetch_workers */
+static int queue_max = 64;		/* fetch_queue_max */
+static int host_per_min = 600;		/* fetch_max_per_minute */
+static int account_per_min = 60;	/* fetch_account_max_per_minute */
+static int site_per_min = 60;		/* fetch_site_max_per_minute */
 
-/* What the plugin knows of one radio; only the host's thread touches these. */
-struct radio {
-	struct radio *next;
-	char *id;
-	char *url;			/* the streamUrl being polled ("" none) */
-	char station[ICY_STATION_BYTES];	/* the item's values, as first seen or last published */
-	char title[ICY_TITLE_BYTES];
+/* One streamUrl's polling, shared by every radio on it; only the host's thread touches these. */
+struct station {
+	struct hent h;			/* by url; first */
+	char *url;
+	int refs;			/* radios on it */
 	uint64_t due;			/* next poll, monotonic ms */
-	uint64_t seen;			/* last tick */
-	int busy;			/* a fetch of url is out */
+	uint64_t used;			/* last asked for by a radio's tick */
+	int busy;			/* a fetch is out */
 	int failures;			/* in a row */
 	char *problem;			/* the failure last logged; NULL while polls work */
+	char who[40];			/* the radio that asked last (for the log) */
+	char site[256];			/* the URL's host name, lower case ("": unparsable) */
+	uint64_t gen;			/* results so far (0: none yet) */
+	char station[ICY_STATION_BYTES];	/* the last result */
+	char title[ICY_TITLE_BYTES];
+	int title_state;
 };
 
-static struct radio *radios;
+/* What the plugin knows of one radio. */
+struct radio {
+	struct hent h;			/* by id; first */
+	char *id;
+	struct station *st;		/* its streamUrl's, NULL for none */
+	uint64_t gen;			/* st's result last taken */
+	char station[ICY_STATION_BYTES];	/* the item's values, as first seen or last published */
+	char title[ICY_TITLE_BYTES];
+	uint64_t seen;			/* last tick */
+};
+
+/* A poll budget (a token bucket). */
+struct budget {
+	double tokens;
+	uint64_t last;
+};
+
+struct account {
+	struct hent h;			/* by id; first */
+	int64_t id;
+	struct budget b;
+	uint64_t used;
+	uint64_t nag;			/* its budget warning last logged */
+};
+
+/* A web server (a URL's host name), whatever the URLs on it. */
+struct site {
+	struct hent h;			/* by name; first */
+	char name[256];
+	struct budget b;
+	uint64_t used;
+	uint64_t nag;			/* its budget warning last logged */
+};
+
+static struct htab radios, stations, accounts, sites;
+static struct budget host_budget;
+static uint64_t nag_host, nag_queue;
 static int inflight;			/* fetches submitted and not yet taken */
 static int drain_armed;
 
@@ -268,47 +325,127 @@ radio_secondary_use(const struct cg_request *req, struct cg_reply *r)
 static struct radio *
 radio_find(const char *id)
 {
-	struct radio *st;
+	return (struct radio *)htab_get(&radios, id, strlen(id));
+}
 
-	for (st = radios; st != NULL && strcmp(st->id, id) != 0; st = st->next)
-		;
+static struct station *
+station_find(const char *url)
+{
+	return (struct station *)htab_get(&stations, url, strlen(url));
+}
+
+/* The station's site: its URL's host name, lower-cased (a name and its case are one server). */
+static void
+station_site(struct station *st)
+{
+	struct url u;
+	char *p;
+
+	st->site[0] = '\0';
+	if (url_parse(st->url, &u) != NULL)
+		return;
+	snprintf(st->site, sizeof st->site, "%s", u.host);
+	for (p = st->site; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+/* The station of url, made on first use, with one more radio on it; NULL out of memory. */
+static struct station *
+station_ref(const char *url, uint64_t now)
+{
+	struct station *st = station_find(url);
+
+	if (st == NULL) {
+		if ((st = calloc(1, sizeof *st)) == NULL || (st->url = strdup(url)) == NULL) {
+			free(st);
+			return NULL;
+		}
+		station_site(st);
+		if (htab_put(&stations, &st->h, st->url, strlen(st->url)) != 0) {
+			free(st->url);
+			free(st);
+			return NULL;
+		}
+	}
+	st->refs++;
+	st->used = now;
 	return st;
 }
 
 static void
-radio_free(struct radio *st)
+station_free(struct station *st)
 {
-	free(st->id);
+	htab_del(&stations, &st->h);
 	free(st->url);
 	free(st->problem);
 	free(st);
 }
 
+/*
+ * One radio fewer. The station stays while a fetch is out, its backoff runs
+ * or it was used lately (a URL edited away and back keeps its backoff); the
+ * sweep frees it after.
+ */
+static void
+station_unref(struct station *st, uint64_t now)
+{
+	if (st == NULL)
+		return;
+	st->refs--;
+	st->used = now;
+}
+
+static void
+radio_free(struct radio *r, uint64_t now)
+{
+	htab_del(&radios, &r->h);
+	station_unref(r->st, now);
+	free(r->id);
+	free(r);
+}
+
 static void
 radio_forget(const char *id)
 {
-	struct radio **pp, *st;
+	struct radio *r = radio_find(id);
 
-	for (pp = &radios; (st = *pp) != NULL; pp = &st->next)
-		if (strcmp(st->id, id) == 0) {
-			*pp = st->next;
-			radio_free(st);
-			return;
-		}
+	if (r != NULL)
+		radio_free(r, mono_ms());
 }
 
-/* Radios not ticked for a while have gone with their items. */
+/* Radios not ticked for a while are gone or unheard; stations and accounts nobody used likewise. */
 static void
-radio_gc(uint64_t now)
+sweep(uint64_t now)
 {
-	struct radio **pp = &radios, *st;
+	struct hiter i = { 0 };
+	struct hent *e;
+	struct station *st;
+	struct account *a;
 
-	while ((st = *pp) != NULL)
-		if (now - st->seen > FORGET_MS) {
-			*pp = st->next;
-			radio_free(st);
-		} else
-			pp = &st->next;
+	while ((e = htab_next(&radios, &i)) != NULL)
+		if (now - ((struct radio *)e)->seen > FORGET_MS)
+			radio_free((struct radio *)e, now);
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&stations, &i)) != NULL) {
+		st = (struct station *)e;
+		if (st->refs == 0 && !st->busy && now >= st->due && now - st->used > FORGET_MS)
+			station_free(st);
+	}
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&accounts, &i)) != NULL) {
+		a = (struct account *)e;
+		if (now - a->used > FORGET_MS) {
+			htab_del(&accounts, e);
+			free(a);
+		}
+	}
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&sites, &i)) != NULL)
+		if (now - ((struct site *)e)->used > FORGET_MS) {
+			htab_del(&sites, e);
+			free(e);
+		}
 }
 
 /*
@@ -320,67 +457,95 @@ radio_gc(uint64_t now)
 static struct radio *
 radio_get(const struct cg_item *item, uint64_t now)
 {
-	struct radio *st = radio_find(item->id);
+	struct radio *r = radio_find(item->id);
 
-	if (st != NULL)
-		return st;
-	if ((st = calloc(1, sizeof *st)) == NULL || (st->id = strdup(item->id)) == NULL ||
-	    (st->url = strdup("")) == NULL) {
-		if (st != NULL)
-			free(st->id);
-		free(st);
+	if (r != NULL)
+		return r;
+	if ((r = calloc(1, sizeof *r)) == NULL || (r->id = strdup(item->id)) == NULL ||
+	    htab_put(&radios, &r->h, r->id, strlen(r->id)) != 0) {
+		if (r != NULL)
+			free(r->id);
+		free(r);
 		return NULL;
 	}
-	current_text(item->params, "stationName", st->station, ICY_STATION_CHARS);
-	current_text(item->params, "nowPlaying", st->title, ICY_TITLE_CHARS);
-	st->seen = now;
-	st->next = radios;
-	radios = st;
-	return st;
+	current_text(item->params, "stationName", r->station, ICY_STATION_CHARS);
+	current_text(item->params, "nowPlaying", r->title, ICY_TITLE_CHARS);
+	r->seen = now;
+	return r;
+}
+
+/* Point the radio at url's station ("" for none); the old one keeps its state. */
+static int
+radio_set_url(struct radio *r, const char *url, uint64_t now)
+{
+	struct station *st = NULL;
+
+	if (r->st != NULL && strcmp(r->st->url, url) == 0)
+		return 0;
+	if (url[0] != '\0' && (st = station_ref(url, now)) == NULL)
+		return -1;
+	station_unref(r->st, now);
+	r->st = st;
+	r->gen = 0;
+	return 0;
 }
 
 /* Publish station and title if either changed: a system edit of the item. */
 static void
-publish(struct radio *st, const char *station, const char *title)
+publish(struct radio *r, const char *station, const char *title)
 {
-	struct cg_reply *r;
+	struct cg_reply *rp;
 
-	if (strcmp(station, st->station) == 0 && strcmp(title, st->title) == 0)
+	if (strcmp(station, r->station) == 0 && strcmp(title, r->title) == 0)
 		return;
-	if ((r = host->begin(st->id)) == NULL)
+	if ((rp = host->begin(r->id)) == NULL)
 		return;
-	host->set_param(r, "stationName", cg_str(station));
-	host->set_param(r, "nowPlaying", cg_str(title));
-	host->send(r);
-	snprintf(st->station, sizeof st->station, "%s", station);
-	snprintf(st->title, sizeof st->title, "%s", title);
+	host->set_param(rp, "stationName", cg_str(station));
+	host->set_param(rp, "nowPlaying", cg_str(title));
+	host->send(rp);
+	snprintf(r->station, sizeof r->station, "%s", station);
+	snprintf(r->title, sizeof r->title, "%s", title);
+}
+
+/* The station's newest result onto the radio, if the radio has not had it. */
+static void
+take_result(struct radio *r)
+{
+	const struct station *st = r->st;
+	const char *title;
+
+	if (st == NULL || st->gen == 0 || st->gen == r->gen)
+		return;
+	r->gen = st->gen;
+	/* A block without StreamTitle says nothing: keep the title; no metadata at all clears it. */
+	if (st->title_state == ICY_TITLE_FOUND)
+		title = st->title;
+	else if (st->title_state == ICY_TITLE_NONE)
+		title = "";
+	else
+		title = r->title;
+	publish(r, st->station, title);
 }
 
 static void
-succeeded(struct radio *st, const struct icy_result *res, uint64_t now)
+succeeded(struct station *st, const struct icy_result *res, uint64_t now)
 {
-	const char *title;
-
 	if (st->problem != NULL) {
-		host->log(CG_LOG_NOTICE, "radio %s: %s answers again", st->id, st->url);
+		host->log(CG_LOG_NOTICE, "radio %s: %s answers again", st->who, st->url);
 		free(st->problem);
 		st->problem = NULL;
 	}
 	st->failures = 0;
 	st->due = now + (uint64_t)interval_ms;
-	/* A block without StreamTitle says nothing: keep the title; no metadata at all clears it. */
-	if (res->title_state == ICY_TITLE_FOUND)
-		title = res->title;
-	else if (res->title_state == ICY_TITLE_NONE)
-		title = "";
-	else
-		title = st->title;
-	publish(st, res->station, title);
+	snprintf(st->station, sizeof st->station, "%s", res->station);
+	snprintf(st->title, sizeof st->title, "%s", res->title);
+	st->title_state = res->title_state;
+	st->gen++;
 }
 
 /* Keep the last values, back off, and say why once per change of reason. */
 static void
-failed(struct radio *st, const char *why, uint64_t now)
+failed(struct station *st, const char *why, uint64_t now)
 {
 	uint64_t delay = (uint64_t)interval_ms;
 	int i;
@@ -395,7 +560,7 @@ failed(struct radio *st, const char *why, uint64_t now)
 	if (st->problem != NULL && strcmp(st->problem, why) == 0)
 		return;
 	host->log(CG_LOG_WARN, "radio %s: polling %s failed: %s (keeping the last values; retrying with "
-	    "backoff, now %llu s)", st->id, st->url, why, (unsigned long long)(delay / 1000));
+	    "backoff, now %llu s)", st->who, st->url, why, (unsigned long long)(delay / 1000));
 	free(st->problem);
 	st->problem = strdup(why);
 }
@@ -409,12 +574,12 @@ arm_drain(void)
 		drain_armed = 1;
 }
 
-/* On the host's thread: take the poller's results and act on them. */
+/* On the host's thread: take the poller's results into their stations. */
 static void
 drain(void *arg)
 {
 	struct poll_result *res, *next;
-	struct radio *st;
+	struct station *st;
 	uint64_t now = mono_ms();
 
 	(void)arg;
@@ -422,9 +587,7 @@ drain(void *arg)
 	for (res = poller_take(); res != NULL; res = next) {
 		next = res->next;
 		inflight--;
-		st = radio_find(res->item_id);
-		/* Results for a removed radio, or a URL since changed, are stale. */
-		if (st != NULL && st->busy && strcmp(st->url, res->url) == 0) {
+		if ((st = station_find(res->url)) != NULL && st->busy) {
 			st->busy = 0;
 			if (res->ok)
 				succeeded(st, &res->r, now);
@@ -434,6 +597,132 @@ drain(void *arg)
 		poller_free(res);
 	}
 	arm_drain();
+}
+
+/* Take a token if there is one, refilling at per_min a minute up to a sixth of a minute's worth. */
+static int
+budget_take(struct budget *b, int per_min, uint64_t now)
+{
+	double burst = per_min / 6.0 < 1 ? 1 : per_min / 6.0;
+
+	if (b->last == 0)
+		b->tokens = burst;
+	else if (now > b->last)
+		b->tokens += (double)(now - b->last) * per_min / 60000.0;
+	b->last = now;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
+
+static struct account *
+account_get(int64_t id, uint64_t now)
+{
+	struct account *a = (struct account *)htab_get(&accounts, &id, sizeof id);
+
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof *a)) == NULL)
+			return NULL;
+		a->id = id;
+		if (htab_put(&accounts, &a->h, &a->id, sizeof a->id) != 0) {
+			free(a);
+			return NULL;
+		}
+	}
+	a->used = now;
+	return a;
+}
+
+static struct site *
+site_get(const char *name, uint64_t now)
+{
+	struct site *s = (struct site *)htab_get(&sites, name, strlen(name));
+
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL)
+			return NULL;
+		snprintf(s->name, sizeof s->name, "%s", name);
+		if (htab_put(&sites, &s->h, s->name, strlen(s->name)) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	s->used = now;
+	return s;
+}
+
+/* At most one warning of a kind per NAG_MS. */
+static int
+nag(uint64_t *last, uint64_t now)
+{
+	if (*last != 0 && now - *last < NAG_MS)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+/*
+ * May the radio's owner start a fetch of the station's URL now? Three
+ * budgets must each have a token: the owning account's, the web server's
+ * (the URL's host name: many URLs on one server are one target) and the
+ * plugin host's. Tokens taken before a refusal are given back.
+ */
+static int
+within_budget(const struct cg_item *item, const struct station *st, uint64_t now)
+{
+	struct account *a = account_get(item->owner_id, now);
+	struct site *s = st->site[0] != '\0' ? site_get(st->site, now) : NULL;
+
+	if (a == NULL || (st->site[0] != '\0' && s == NULL))
+		return 0;
+	if (!budget_take(&a->b, account_per_min, now)) {
+		if (nag(&a->nag, now))
+			host->log(CG_LOG_WARN, "radio polls of account %lld wait: fetch_account_max_per_minute (%d) "
+			    "is spent", (long long)item->owner_id, account_per_min);
+		return 0;
+	}
+	if (s != NULL && !budget_take(&s->b, site_per_min, now)) {
+		a->b.tokens += 1;
+		if (nag(&s->nag, now))
+			host->log(CG_LOG_WARN, "radio polls of %s wait: fetch_site_max_per_minute (%d) is spent", s->name,
+			    site_per_min);
+		return 0;
+	}
+	if (!budget_take(&host_budget, host_per_min, now)) {
+		a->b.tokens += 1;
+		if (s != NULL)
+			s->b.tokens += 1;
+		if (nag(&nag_host, now))
+			host->log(CG_LOG_WARN, "radio polls wait: fetch_max_per_minute (%d) is spent", host_per_min);
+		return 0;
+	}
+	return 1;
+}
+
+/* Ask for a fetch of the station's URL; the tick of radio r asked. */
+static void
+fetch(struct station *st, const struct radio *r, uint64_t now)
+{
+	const char *why;
+
+	snprintf(st->who, sizeof st->who, "%s", r->id);
+	switch (poller_submit(&conf, workers, queue_max, st->url, &why)) {
+	case POLLER_QUEUED:
+		st->busy = 1;
+		inflight++;
+		arm_drain();
+		break;
+	case POLLER_FULL:
+		/* A token spent for nothing: the queue is the tighter bound now. */
+		if (nag(&nag_queue, now))
+			host->log(CG_LOG_WARN, "radio polls wait: %d fetches are queued (fetch_queue_max)", queue_max);
+		break;
+	default:
+		failed(st, why, now);
+	}
 }
 
 /* How many players can hear the radio; an ABI 1.0 host does not say, so assume someone. */
@@ -446,50 +735,43 @@ listeners(const struct cg_request *req)
 }
 
 static void
-radio_tick(const struct cg_request *req, struct cg_reply *r)
+radio_tick(const struct cg_request *req, struct cg_reply *rp)
 {
-	static uint64_t last_gc;
+	static uint64_t last_sweep;
 	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
-	struct radio *st;
+	struct radio *r;
+	struct station *st;
 	uint64_t now = mono_ms();
-	const char *why;
 	char *url;
 	int on = 1;
 
-	(void)r;
+	(void)rp;
 	/* Again here, in case arming failed when the fetch was submitted. */
 	arm_drain();
-	if (now - last_gc > FORGET_MS) {
-		radio_gc(now);
-		last_gc = now;
+	if (now - last_sweep > FORGET_MS) {
+		sweep(now);
+		last_sweep = now;
 	}
-	if ((st = radio_get(req->item, now)) == NULL)
+	if ((r = radio_get(req->item, now)) == NULL)
 		return;
-	st->seen = now;
+	r->seen = now;
 	if ((url = media_ref(cg_map_get(req->item->params, "streamUrl"))) == NULL)
 		return;
-	/* A new URL starts afresh, at once. */
-	if (strcmp(url, st->url) != 0) {
-		free(st->url);
-		st->url = url;
-		st->busy = 0;
-		st->failures = 0;
-		st->due = 0;
-		free(st->problem);
-		st->problem = NULL;
-	} else
+	if (radio_set_url(r, url, now) != 0) {
 		free(url);
-	if (v != NULL && co_bool(v, &on) != 0)
-		on = 1;
-	if (!on || st->url[0] == '\0' || listeners(req) == 0 || st->busy || now < st->due)
-		return;
-	if (poller_submit(&conf, st->id, st->url, &why) != 0) {
-		failed(st, why, now);
 		return;
 	}
-	st->busy = 1;
-	inflight++;
-	arm_drain();
+	free(url);
+	if (v != NULL && co_bool(v, &on) != 0)
+		on = 1;
+	/* As before sharing: a radio that is off, or unheard, keeps its values. */
+	if (!on || (st = r->st) == NULL || listeners(req) == 0)
+		return;
+	take_result(r);
+	st->used = now;
+	if (st->busy || now < st->due || !within_budget(req->item, st, now))
+		return;
+	fetch(st, r, now);
 }
 
 static void
@@ -612,18 +894,39 @@ cg_plugin_init(const struct cg_host *h)
 	conf.max_bytes = (size_t)opt_int("fetch_max_bytes", 262144, 1024, 64 << 20);
 	conf.max_redirects = (int)opt_int("fetch_max_redirects", 5, 0, 20);
 	interval_ms = (int)opt_int("fetch_interval_ms", 10000, 100, 86400000);
+	workers = (int)opt_int("fetch_workers", 4, 1, 64);
+	queue_max = (int)opt_int("fetch_queue_max", 64, 1, 100000);
+	host_per_min = (int)opt_int("fetch_max_per_minute", 600, 1, 1000000);
+	account_per_min = (int)opt_int("fetch_account_max_per_minute", 60, 1, 1000000);
+	site_per_min = (int)opt_int("fetch_site_max_per_minute", 60, 1, 1000000);
 	return host->register_type(&radio_type);
 }
 
 void
 cg_plugin_cleanup(void)
 {
-	struct radio *st;
+	struct hiter i = { 0 };
+	struct hent *e;
 
 	if (poller_stop() != 0)
 		host->log(CG_LOG_WARN, "a metadata fetch did not stop in time; leaving it to exit with the host");
-	while ((st = radios) != NULL) {
-		radios = st->next;
-		radio_free(st);
+	while ((e = htab_next(&radios, &i)) != NULL)
+		radio_free((struct radio *)e, 0);
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&stations, &i)) != NULL)
+		station_free((struct station *)e);
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&accounts, &i)) != NULL) {
+		htab_del(&accounts, e);
+		free(e);
 	}
+	memset(&i, 0, sizeof i);
+	while ((e = htab_next(&sites, &i)) != NULL) {
+		htab_del(&sites, e);
+		free(e);
+	}
+	htab_clear(&sites);
+	htab_clear(&radios);
+	htab_clear(&stations);
+	htab_clear(&accounts);
 }

@@ -425,6 +425,45 @@ START_TEST(user_list)
 }
 END_TEST
 
+/*
+ * user usage: items owned, the song data of those items and sessions,
+ * against the limits of the configuration (issue 19 item 7).
+ */
+START_TEST(user_usage)
+{
+	struct env e;
+	struct run r;
+	FILE *f;
+
+	env_people(&e, "usage");
+	sql(&e, "INSERT INTO items (id, type, title, x, y, params, created_by, created_by_name, updated_by_name) "
+	    "SELECT gen_random_uuid(), 'piano', 'p' || g, 1, 1, '{}', a.id, 'bob', 'bob' "
+	    "FROM accounts a, generate_series(1, 3) g WHERE a.username = 'bob'");
+	/* Two songs of 2,000 and 1,000 bytes of stored JSON text ({"x": "..."} is 9 bytes more than the text). */
+	sql(&e, "INSERT INTO songs (id, item_id, type, body) SELECT 's' || n, (SELECT id FROM items ORDER BY id "
+	    "LIMIT 1 OFFSET n), 'piano', jsonb_build_object('x', repeat('a', 1000 * (n + 1) - 9)) "
+	    "FROM generate_series(0, 1) n");
+	add_sessions(&e, "bob", 2, 3600, 0);
+	add_sessions(&e, "bob", 1, -3600, 0);
+	r = ctl_run(&e, NULL, "user", "usage", " BOB ", NULL);
+	ck_run(r, 0, out, "user: bob\nitems: 3 of 500\nsongs: 2, 3 KiB of 4096 KiB\nsessions: 2 live, 1 expired\n");
+	run_free(&r);
+	/* Limits from the configuration read; 0 is no limit. */
+	f = fopen(e.conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "max_items_per_account 0\nsong_account_max_kib 2\n");
+	fclose(f);
+	r = ctl_run(&e, NULL, "user", "usage", "bob", NULL);
+	ck_run(r, 0, out, "items: 3 (no limit)\nsongs: 2, 3 KiB of 2 KiB\n");
+	run_free(&r);
+	r = ctl_run(&e, NULL, "user", "usage", "eve", NULL);
+	ck_run(r, 0, out, "user: eve\nitems: 0 (no limit)\nsongs: 0, 0 KiB of 2 KiB\nsessions: 0 live, 0 expired\n");
+	run_free(&r);
+	ck_ctl(&e, NULL, 1, err, "User not found.", "user", "usage", "nobody");
+	ck_ctl(&e, NULL, 2, err, "usage", "user", "usage");
+}
+END_TEST
+
 #define ADMIN_ROW "\nadmin   yes     1      account.delete.any,chat.send,"
 
 START_TEST(role_list)
@@ -767,6 +806,7 @@ main(void)
 	tcase_add_test(tc, bootstrap_promotes_existing);
 	tcase_add_test(tc, bootstrap_bad_input);
 	tcase_add_test(tc, user_list);
+	tcase_add_test(tc, user_usage);
 	tcase_add_test(tc, role_list);
 	tcase_add_test(tc, set_role);
 	tcase_add_test(tc, last_admin_protected);

@@ -6,6 +6,9 @@
  * carried by a crash are put down at start-up, items of a type whose
  * plugin is missing are kept (and come back with the plugin, also on
  * SIGHUP), and writes that fail while the database is away are retried.
+ * Tables that would only grow (issue 19 item 7): deletions held while the
+ * database is away are bounded (item_delete_backlog_max: past it a delete
+ * is refused, never dropped), and expired sessions are swept.
  */
 #include "config.h"
 
@@ -304,6 +307,101 @@ START_TEST(writes_wait_for_the_database)
 }
 END_TEST
 
+/*
+ * While the database is away, deletions wait in memory, at most
+ * item_delete_backlog_max of them: the next delete is refused with a clear
+ * error and a log line, and every delete that was accepted reaches the
+ * database once it is back.
+ */
+START_TEST(deletes_bounded_while_database_down)
+{
+	struct td *td = ti_start("dice", "item_delete_backlog_max 2\n", NULL);
+	struct ti_user *a = ti_join(td, "pgone");
+	char *id[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		id[i] = ti_add(a, "dice");
+		ck_assert(row_becomes(id[i], "version", "1", 3000));
+	}
+	ck_assert_int_eq(pgtest_stop_server(ag_pg), 0);
+	for (i = 0; i < 2; i++) {
+		ti_item_msg(a, "item_delete", id[i]);
+		ti_expect(a, "delete", 1, NULL);
+	}
+	/* Let the write-behind fail and hold them again. */
+	ti_sleep_ms(td_ms(1500));
+	ti_item_msg(a, "item_delete", id[2]);
+	ti_expect(a, "delete", 0, "Items cannot be deleted right now: the server's database is unavailable. "
+	    "Try again shortly.");
+	ck_assert(td_wait_log(td, "item deletes refused: 2 deletions wait for the database", td_ms(5000)));
+	ck_assert_int_eq(pgtest_start_server(ag_pg), 0);
+	/* Nothing accepted is lost; the refused item is still there. */
+	ck_assert(row_becomes(id[0], "version", NULL, 15000));
+	ck_assert(row_becomes(id[1], "version", NULL, 15000));
+	ck_assert(row_becomes(id[2], "version", "1", 0));
+	ti_item_msg(a, "item_delete", id[2]);
+	ti_expect(a, "delete", 1, NULL);
+	ck_assert(row_becomes(id[2], "version", NULL, 15000));
+	for (i = 0; i < 4; i++)
+		free(id[i]);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
+/* Count of the account's sessions matching cond. */
+static int
+sessions_where(const char *account, const char *cond)
+{
+	char *v = ag_sql_value("SELECT count(*) FROM sessions WHERE account_id = %s AND %s", account, cond);
+	int n;
+
+	ck_assert(v != NULL);
+	n = atoi(v);
+	free(v);
+	return n;
+}
+
+/*
+ * Sessions past their expiry are deleted by the sweep, in batches
+ * (session_sweep_batch); live ones stay, and so does a revoked one until
+ * it expires (a resume must still hear it was revoked).
+ */
+START_TEST(expired_sessions_swept)
+{
+	struct td *td = ti_start("dice", "session_sweep_interval_s 1\nsession_sweep_batch 2\n", NULL);
+	struct ti_user *a = ti_join(td, "psweep");
+	char *acct;
+	int64_t end;
+	int i, live;
+
+	acct = ag_sql_value("SELECT id FROM accounts WHERE username = '%s'", a->user);
+	ck_assert(acct != NULL);
+	live = sessions_where(acct, "expires_at > now()");
+	ck_assert_int_ge(live, 1);
+	for (i = 0; i < 5; i++)
+		ag_sql("INSERT INTO sessions (account_id, token_hash, created_at, last_seen_at, expires_at) VALUES "
+		    "(%s, md5(random()::text) || md5(random()::text), now() - interval '30 days', "
+		    "now() - interval '20 days', now() - interval '%d days')", acct, i + 1);
+	ag_sql("INSERT INTO sessions (account_id, token_hash, expires_at, revoked_at) VALUES "
+	    "(%s, md5(random()::text) || md5(random()::text), now() + interval '1 day', now())", acct);
+	end = tc_now_ms() + td_ms(20000);
+	while (sessions_where(acct, "expires_at <= now()") > 0) {
+		ck_assert_msg(tc_now_ms() < end, "%d expired sessions are still there",
+		    sessions_where(acct, "expires_at <= now()"));
+		ti_sleep_ms(100);
+	}
+	ck_assert_int_eq(sessions_where(acct, "expires_at > now() AND revoked_at IS NULL"), live);
+	ck_assert_int_eq(sessions_where(acct, "revoked_at IS NOT NULL AND expires_at > now()"), 1);
+	free(acct);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -317,6 +415,8 @@ main(void)
 	tcase_add_test(tc, carried_items_put_down_after_crash);
 	tcase_add_test(tc, missing_type_is_kept);
 	tcase_add_test(tc, writes_wait_for_the_database);
+	tcase_add_test(tc, deletes_bounded_while_database_down);
+	tcase_add_test(tc, expired_sessions_swept);
 	suite_add_tcase(s, tc);
 	return ag_main(s);
 }

@@ -728,6 +728,48 @@ START_TEST(piano_recording_limit)
 	td_free(td);
 }
 END_TEST
+/*
+ * Songs count against their item's owner (song_account_max_kib): a small
+ * recording fits, one that would pass the limit is not stored and the
+ * recorder hears why. The sizes seen are printed: they are what the
+ * default in chatgridd.conf(5) was chosen from.
+ */
+START_TEST(piano_song_storage_limit)
+{
+	struct td *td = ti_start("piano", "song_account_max_kib 1\n", NULL);
+	struct ti_user *a = ti_join(td, "pquota");
+	char *p1 = piano_for(a, NULL), *p2, *v;
+	int i;
+
+	recording(a, p1, "toggle_record");
+	status_then(a, p1, "record_started", "recording", 1, "Recording started.");
+	stop_recording(a, NULL, p1, 1);
+	v = sql_wait(NULL, "SELECT octet_length(body::text) FROM songs WHERE item_id = '%s'", p1);
+	ck_assert_msg(v != NULL, "the small recording was not saved");
+	printf("# an empty recording takes %s bytes\n", v);
+	free(v);
+
+	p2 = piano_for(a, NULL);
+	recording(a, p2, "toggle_record");
+	status_then(a, p2, "record_started", "recording", 1, "Recording started.");
+	for (i = 0; i < 40; i++) {
+		note(a, p2, "KeyA", "60", 1);
+		note(a, p2, "KeyA", "60", 0);
+	}
+	stop_recording(a, NULL, p2, 1);
+	ti_sys(a->c, "The recording was not saved: the songs of this item's owner would pass the 1 KiB one account "
+	    "may keep. Delete some of their recordings or items to make room.");
+	ck_assert(td_wait_log(td, "not saved: its owner", td_ms(5000)));
+	v = ag_sql_value("SELECT count(*) FROM songs WHERE item_id = '%s'", p2);
+	ck_assert_str_eq(v, "0");
+	free(v);
+	free(p1);
+	free(p2);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
 
 /* The first line of td's log holding text, for a failure message ("" if none; static storage). */
 static const char *
@@ -843,6 +885,7 @@ main(void)
 	tcase_add_test(tc, piano_record_and_play);
 	tcase_add_test(tc, piano_delete_while_playing);
 	tcase_add_test(tc, piano_players_leave);
+	tcase_add_test(tc, piano_song_storage_limit);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stop");
 	tcase_set_timeout(tc, 60);

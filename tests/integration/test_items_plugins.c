@@ -384,6 +384,63 @@ START_TEST(ticker_abi_1_1)
 }
 END_TEST
 
+/* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
+static void
+read_for(struct tc_conn *c, int ms)
+{
+	int64_t end = tc_now_ms() + ms, left;
+	json_object *o;
+
+	while ((left = end - tc_now_ms()) > 0)
+		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
+			json_object_put(o);
+}
+
+/*
+ * The core ticks only items someone can hear (issue 19 item 3): with its
+ * only player out of range an armed ticker is not ticked (its count, which
+ * every tick raises, stays put in the database; it disarms itself at 3, so
+ * ticks spent unheard would also leave none for the return), and it ticks
+ * again as soon as the player comes back within range.
+ */
+START_TEST(ticker_ticks_only_when_heard)
+{
+	struct td *td = ti_start("ticker", NULL, NULL);
+	struct ti_user *a = ti_join(td, "pheard");
+	json_object *o;
+	char *id, *t1, *t2;
+
+	ti_move(a, 5, 5);
+	id = ti_add(a, "ticker");
+	ti_update(a, id, NULL, "{\"armed\":true}");
+	ti_expect(a, "update", 1, "Updated ticker.");
+	o = ti_wait(a->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(ti_int(o, "listeners"), 1);
+	json_object_put(o);
+
+	ti_move(a, 40, 40);
+	/* A tick on its way lands, and the write-behind saves it (at most item_save_max_delay_ms). */
+	read_for(a->c, td_ms(1500));
+	t1 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
+	read_for(a->c, td_ms(2500));
+	t2 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
+	ck_assert_msg(t1 != NULL && t2 != NULL && strcmp(t1, t2) == 0, "ticked with nobody in range: %s, then %s",
+	    t1 != NULL ? t1 : "NULL", t2 != NULL ? t2 : "NULL");
+
+	ti_move(a, 6, 6);
+	o = ti_wait(a->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(ti_int(o, "listeners"), 1);
+	ck_assert_int_eq(ti_int(o, "n"), atoi(t1) + 1);
+	json_object_put(o);
+	free(t1);
+	free(t2);
+	free(id);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +456,7 @@ main(void)
 	tcase_add_test(tc, sighup_loads_new_plugins);
 	tcase_add_test(tc, ticker_options_ticks_timers_events);
 	tcase_add_test(tc, ticker_abi_1_1);
+	tcase_add_test(tc, ticker_ticks_only_when_heard);
 	suite_add_tcase(s, tc);
 	return ag_main(s);
 }

@@ -4,7 +4,8 @@
  * every message in order, toggling, the secondary use's messages, and the
  * metadata poller against a real Icecast (fed a sine tone by ffmpeg) and
  * against a small scripted HTTP server in this process (redirects, limits,
- * request counts).
+ * request counts: one poll per URL however many radios share it, a slow
+ * URL delaying no other, backoff kept across URL edits, the poll budget).
  *
  * Icecast runs on a free loopback port from a generated configuration in a
  * temporary directory, as "nobody" when the test runs as root (Icecast
@@ -467,6 +468,8 @@ struct fake {
 	pthread_t th;
 	pthread_mutex_t mu;
 	int hits;		/* requests answered */
+	int fail_hits;		/* of them, for /fail */
+	int64_t fail_ms;	/* when the last /fail came (tc_now_ms) */
 	char path[256];		/* the last request's path */
 	char agent[256];	/* its User-Agent */
 	int icy;		/* it asked for Icy-MetaData: 1 */
@@ -521,6 +524,8 @@ fake_answer(struct fake *f, const char *path, char *out)
 	if (strncmp(path, "/tohttps/", 9) == 0)
 		return (size_t)sprintf(out, "HTTP/1.0 301 Moved\r\nLocation: https://localhost:%d" ICE_MOUNT "\r\n\r\n",
 		    atoi(path + 9));
+	if (strcmp(path, "/fail") == 0)
+		return (size_t)sprintf(out, "HTTP/1.0 500 Internal Server Error\r\n\r\n");
 	if (strcmp(path, "/ftp") == 0)
 		return (size_t)sprintf(out, "HTTP/1.0 301 Moved\r\nLocation: ftp://127.0.0.1/x\r\n\r\n");
 	if (strcmp(path, "/plain") == 0)
@@ -574,11 +579,24 @@ fake_main(void *arg)
 		sscanf(head, "GET %255s", path);
 		pthread_mutex_lock(&f->mu);
 		f->hits++;
+		if (strcmp(path, "/fail") == 0) {
+			f->fail_hits++;
+			f->fail_ms = tc_now_ms();
+		}
 		snprintf(f->path, sizeof f->path, "%s", path);
 		req_header(head, "User-Agent", f->agent, sizeof f->agent);
 		req_header(head, "Icy-MetaData", out, sizeof out);
 		f->icy = strcmp(out, "1") == 0;
 		pthread_mutex_unlock(&f->mu);
+		/* /slow never answers: the fetch waits until it gives up or the server stops. */
+		if (strcmp(path, "/slow") == 0) {
+			p[0].fd = f->stop[0];
+			p[0].events = POLLIN;
+			while (poll(p, 1, -1) < 0 && errno == EINTR)
+				;
+			close(c);
+			return NULL;
+		}
 		n = fake_answer(f, path, out);
 		/* The client may have gone; nothing to do about it. */
 		if (write(c, out, n) < 0)
@@ -653,6 +671,18 @@ go_to_item(struct ti_user *a, const char *id)
 	ti_move(a, (int)strtol(x, NULL, 10), (int)strtol(y, NULL, 10));
 	free(x);
 	free(y);
+}
+
+/* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
+static void
+read_for(struct tc_conn *c, int ms)
+{
+	int64_t end = tc_now_ms() + ms, left;
+	json_object *o;
+
+	while ((left = end - tc_now_ms()) > 0)
+		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
+			json_object_put(o);
 }
 
 /* Wait until the scripted server has answered a request for path. */
@@ -1036,23 +1066,23 @@ START_TEST(radio_polls_only_for_listeners)
 
 	/* Out of range (emitRange 10): no more requests. */
 	ti_move(a, x > 20 ? 0 : 40, y > 20 ? 0 : 40);
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	h1 = fake_hits(&f);
 	ck_assert_msg(h1 == h0, "%d requests with nobody in range", h1 - h0);
 
 	/* Back in range: polling again. */
 	ti_move(a, x, y);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	ck_assert_msg(fake_hits(&f) > h1 + 1, "only %d requests back in range", fake_hits(&f) - h1);
 
 	/* Off: no requests. */
 	ti_update(a, id, NULL, "{\"enabled\":false}");
 	ti_expect(a, "update", 1, "Updated radio.");
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(3000));
+	read_for(a->c, td_ms(3000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 
 	/* Deleted while polling: the plugin forgets it and goes on. */
@@ -1060,9 +1090,9 @@ START_TEST(radio_polls_only_for_listeners)
 	ti_expect(a, "update", 1, "Updated radio.");
 	ti_item_msg(a, "item_delete", id);
 	ti_expect(a, "delete", 1, NULL);
-	ti_sleep_ms(1200);
+	read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	ti_sleep_ms(td_ms(2000));
+	read_for(a->c, td_ms(2000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 	free(id);
 	id = add_radio(a, url);
@@ -1180,6 +1210,227 @@ START_TEST(radio_redirects_and_answers)
 }
 END_TEST
 
+/* ---- shared polling (issue 19 item 3) ---- */
+
+/*
+ * 1,000 radios on one URL, all heard: the plugin polls the URL, not each
+ * radio, so the server sees at most one request per interval (plus one for
+ * where the window cuts an interval).
+ */
+START_TEST(radio_one_poll_per_url)
+{
+	const int nradios = 1000, interval = 1000;
+	struct fake f;
+	struct td *td;
+	struct ti_user *a;
+	char user[33], *dir, *acct, *v, extra[300];
+	int64_t t0, t1, end;
+	int h0, h1;
+
+	fake_start(&f);
+	snprintf(extra, sizeof extra, "plugin_option radio_station.fetch_interval_ms=%d\n" ALLOW_PRIVATE, interval);
+	td = ti_start("radio_station", extra, &dir);
+	ti_account(td, user, "rshare");
+	td_stop(td);
+	td_free(td);
+	acct = ag_sql_value("SELECT id FROM accounts WHERE username = '%s'", user);
+	ck_assert(acct != NULL);
+	ag_sql("INSERT INTO items (id, type, title, x, y, params, created_by, created_by_name, updated_by_name) "
+	    "SELECT gen_random_uuid(), 'radio_station', 'radio ' || g, 5 + g %% 3, 5 + g / 400, "
+	    "jsonb_build_object('streamUrl', 'http://127.0.0.1:%d/meta', 'enabled', true, 'emitRange', 10, "
+	    "'stationName', '', 'nowPlaying', ''), %s, '%s', '%s' FROM generate_series(0, %d) g",
+	    f.port, acct, user, user, nradios - 1);
+	td = ti_start_dir(dir, extra);
+	free(dir);
+	a = ti_login(td, user);
+	ti_move(a, 6, 6);
+	/* Polling has begun: every radio heard, values published (and saved). */
+	end = tc_now_ms() + td_ms(30000);
+	for (;;) {
+		v = ag_sql_value("SELECT count(*) FROM items WHERE params->>'nowPlaying' = 'Fake Song'");
+		ck_assert(v != NULL);
+		if (atoi(v) == nradios)
+			break;
+		ck_assert_msg(tc_now_ms() < end, "%s of %d radios have the title", v, nradios);
+		free(v);
+		read_for(a->c, 200);
+	}
+	free(v);
+	ck_assert_int_ge(fake_hits(&f), 1);
+	h0 = fake_hits(&f);
+	t0 = tc_now_ms();
+	read_for(a->c, td_ms(6000));
+	h1 = fake_hits(&f);
+	t1 = tc_now_ms();
+	ck_assert_msg(h1 - h0 <= (int)((t1 - t0) / interval) + 1, "%d requests in %lld ms for one URL shared by "
+	    "%d radios (at most one per %d ms)", h1 - h0, (long long)(t1 - t0), nradios, interval);
+	ck_assert_msg(h1 > h0, "no polls while heard");
+	free(acct);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+	fake_stop(&f);
+}
+END_TEST
+
+/* A server that never answers holds up its own URL only: another radio's values still come. */
+START_TEST(radio_slow_url_alone)
+{
+	struct fake slow, fast;
+	struct td *td;
+	struct ti_user *a;
+	char url[256], *id_slow, *id_fast;
+	json_object *it;
+	int64_t end;
+
+	fake_start(&slow);
+	fake_start(&fast);
+	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE
+	    "plugin_option radio_station.fetch_timeout_ms=120000\n", NULL);
+	a = ti_join(td, "rslow");
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/slow", slow.port);
+	id_slow = add_radio(a, url);
+	/* The slow fetch is out (the server has the request and sits on it). */
+	end = tc_now_ms() + td_ms(15000);
+	while (fake_hits(&slow) == 0) {
+		ck_assert_msg(tc_now_ms() < end, "the slow URL was never fetched");
+		read_for(a->c, 50);
+	}
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/meta", fast.port);
+	id_fast = add_radio(a, url);
+	it = wait_meta(a->c, id_fast, "Fake FM", "Fake Song", 10000);
+	json_object_put(it);
+	ck_assert_int_eq(fake_hits(&slow), 1);
+	free(id_slow);
+	free(id_fast);
+	ti_close(a);
+	/* The plugin cancels the waiting fetch as it stops. */
+	td_stop(td);
+	td_free(td);
+	fake_stop(&slow);
+	fake_stop(&fast);
+}
+END_TEST
+
+/*
+ * A failing URL backs off; editing the radio to another URL and back does
+ * not reset that: the next request for it comes no sooner than the backoff
+ * its failures earned (a lower bound, whatever the machine's load).
+ */
+START_TEST(radio_backoff_survives_url_edit)
+{
+	const int interval = 1000;
+	struct fake f;
+	struct td *td;
+	struct ti_user *a;
+	char url[256], params[300], *id;
+	json_object *it;
+	int64_t end, last, backoff;
+	int n, i;
+
+	fake_start(&f);
+	snprintf(params, sizeof params, "plugin_option radio_station.fetch_interval_ms=%d\n" ALLOW_PRIVATE, interval);
+	td = ti_start("radio_station", params, NULL);
+	a = ti_join(td, "rbackoff");
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/fail", f.port);
+	id = add_radio(a, url);
+	end = tc_now_ms() + td_ms(30000);
+	while (fake_hits(&f) < 3) {
+		ck_assert_msg(tc_now_ms() < end, "only %d polls of the failing URL", fake_hits(&f));
+		read_for(a->c, 20);
+	}
+	pthread_mutex_lock(&f.mu);
+	n = f.fail_hits;
+	last = f.fail_ms;
+	pthread_mutex_unlock(&f.mu);
+	for (backoff = interval, i = 0; i < n; i++)
+		backoff *= 2;
+
+	/* Away to a working URL, and back. */
+	snprintf(params, sizeof params, "{\"streamUrl\":\"http://127.0.0.1:%d/meta\"}", f.port);
+	ti_update(a, id, NULL, params);
+	it = wait_meta(a->c, id, "Fake FM", "Fake Song", 10000);
+	json_object_put(it);
+	snprintf(params, sizeof params, "{\"streamUrl\":\"%s\"}", url);
+	ti_update(a, id, NULL, params);
+	ti_expect(a, "update", 1, "Updated radio.");
+
+	end = tc_now_ms() + td_ms(60000);
+	for (;;) {
+		pthread_mutex_lock(&f.mu);
+		i = f.fail_hits;
+		pthread_mutex_unlock(&f.mu);
+		if (i > n)
+			break;
+		ck_assert_msg(tc_now_ms() < end, "the failing URL was not polled again");
+		read_for(a->c, 20);
+	}
+	pthread_mutex_lock(&f.mu);
+	ck_assert_msg(f.fail_ms - last >= backoff - 100, "polled again %lld ms after failure %d (backoff %lld ms)",
+	    (long long)(f.fail_ms - last), n, (long long)backoff);
+	pthread_mutex_unlock(&f.mu);
+	free(id);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+	fake_stop(&f);
+}
+END_TEST
+
+/*
+ * Radios on three URLs under a budget of 12 polls a minute (a bucket of 2
+ * refilled at one per 5 s): however many URLs, the server sees at most
+ * 2 + t/5 s requests (an upper bound a slow machine only lowers), and the
+ * wait is logged. config sets the budget under test.
+ */
+static void
+budget_case(const char *tag, const char *config, const char *logged)
+{
+	struct fake f;
+	struct td *td;
+	struct ti_user *a;
+	char url[256], *id[3];
+	int64_t t0, t;
+	int i, h;
+
+	fake_start(&f);
+	td = ti_start("radio_station", config, NULL);
+	a = ti_join(td, tag);
+	t0 = tc_now_ms();
+	for (i = 0; i < 3; i++) {
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/meta?%d", f.port, i);
+		id[i] = add_radio(a, url);
+	}
+	wait_log(td, logged);
+	read_for(a->c, td_ms(4000));
+	h = fake_hits(&f);
+	t = tc_now_ms() - t0;
+	ck_assert_msg(h >= 2 && h <= 2 + (int)(t / 5000) + 1, "%d requests in %lld ms for 3 URLs within a budget of "
+	    "12 a minute", h, (long long)t);
+	for (i = 0; i < 3; i++)
+		free(id[i]);
+	ti_close(a);
+	td_stop(td);
+	td_free(td);
+	fake_stop(&f);
+}
+
+/* One account's radios on several URLs share its budget (fetch_account_max_per_minute). */
+START_TEST(radio_account_budget)
+{
+	budget_case("rbudget", POLL_CONFIG ALLOW_PRIVATE "plugin_option radio_station.fetch_account_max_per_minute=12\n",
+	    "wait: fetch_account_max_per_minute (12) is spent");
+}
+END_TEST
+
+/* Several URLs on one web server share its budget (fetch_site_max_per_minute). */
+START_TEST(radio_site_budget)
+{
+	budget_case("rsite", POLL_CONFIG ALLOW_PRIVATE "plugin_option radio_station.fetch_site_max_per_minute=12\n",
+	    "radio polls of 127.0.0.1 wait: fetch_site_max_per_minute (12) is spent");
+}
+END_TEST
+
 /* ---- running, with skips where Icecast or ffmpeg is missing ---- */
 
 struct tcase_def {
@@ -1197,6 +1448,11 @@ main(void)
 		{ "radio_polls_only_for_listeners", radio_polls_only_for_listeners, 0 },
 		{ "radio_private_addresses", radio_private_addresses, 0 },
 		{ "radio_redirects_and_answers", radio_redirects_and_answers, 0 },
+		{ "radio_one_poll_per_url", radio_one_poll_per_url, 0 },
+		{ "radio_slow_url_alone", radio_slow_url_alone, 0 },
+		{ "radio_backoff_survives_url_edit", radio_backoff_survives_url_edit, 0 },
+		{ "radio_account_budget", radio_account_budget, 0 },
+		{ "radio_site_budget", radio_site_budget, 0 },
 		{ "radio_follows_icecast", radio_follows_icecast, 1 },
 		{ "radio_https", radio_https, 1 },
 	};
