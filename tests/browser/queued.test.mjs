@@ -101,7 +101,11 @@ test('a sign-in queued behind others is announced and outlasts the welcome timeo
       assert.ok(queued.length >= 1, 'auth_queued received');
       assert.ok(queued.every((m) => Number.isInteger(m.position) && m.position >= 1 && Number.isInteger(m.etaSeconds) && m.etaSeconds >= 1));
       assert.match(text, new RegExp(`number ${queued[0].position} in line`));
-      assert.equal((await clientState(page)).running, true);
+      const st = await clientState(page);
+      if (!st.running) {
+        const said = (await page.evaluate(() => window.__announcements.slice())).slice(from);
+        assert.fail(`signed in after ${took} ms but not in the world: said ${JSON.stringify(said)}`);
+      }
       await filler.evaluate(() => { window.__fillers.forEach((w) => w.close()); window.__fillers = []; });
       if (took > WELCOME_TIMEOUT_MS) break;
       assert.ok(attempt < 3 && n < 250, `the sign-in never waited past the 8 s limit (last ${took} ms, one hash ${hashMs} ms, ${n} ahead)`);
