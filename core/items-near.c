@@ -159,34 +159,81 @@ in_range(int vx, int vy, int x, int y)
 	return radius() == 0 || world_distance(vx, vy, x, y) <= radius();
 }
 
+/* Call fn for every item on the cells of r (fn may remove the item it is given). */
+static void
+foreach_in_rect(const struct rect *r, void (*fn)(struct item *, void *), void *arg)
+{
+	struct icell *c;
+	struct item *it, *next;
+	int x, y;
+
+	for (y = r->y0; y <= r->y1; y++)
+		for (x = r->x0; x <= r->x1; x++) {
+			if ((c = cell_find(x, y)) == NULL)
+				continue;
+			for (it = TAILQ_FIRST(&c->items); it != NULL; it = next) {
+				next = TAILQ_NEXT(it, cell_entry);
+				fn(it, arg);
+			}
+		}
+}
+
+/*
+ * a without b as at most four rectangles (the rows above and below b, and
+ * the parts left and right of b in its rows); how many into out.
+ */
+static int
+rect_minus(const struct rect *a, const struct rect *b, struct rect out[4])
+{
+	int n = 0, y0, y1;
+
+	if (b == NULL || b->x1 < a->x0 || b->x0 > a->x1 || b->y1 < a->y0 || b->y0 > a->y1) {
+		out[0] = *a;
+		return 1;
+	}
+	if (b->y0 > a->y0)
+		out[n++] = (struct rect){ a->x0, a->y0, a->x1, b->y0 - 1 };
+	if (b->y1 < a->y1)
+		out[n++] = (struct rect){ a->x0, b->y1 + 1, a->x1, a->y1 };
+	y0 = b->y0 > a->y0 ? b->y0 : a->y0;
+	y1 = b->y1 < a->y1 ? b->y1 : a->y1;
+	if (b->x0 > a->x0)
+		out[n++] = (struct rect){ a->x0, y0, b->x0 - 1, y1 };
+	if (b->x1 < a->x1)
+		out[n++] = (struct rect){ b->x1 + 1, y0, a->x1, y1 };
+	return n;
+}
+
 /*
  * Call fn for every item indexed in a but not in b (b may be NULL). Walks
- * the cells of a when they are fewer than the hash's slots, else every
- * slot: the cost follows the area or the items, whichever is less.
+ * the cells of a outside b (for a step: a strip one cell wide) when they
+ * are fewer than the hash's slots, else every slot: the cost follows the
+ * area that changed or the items, whichever is less, and nothing at all in
+ * a world without items.
  */
 static void
 foreach_item(const struct rect *a, const struct rect *b, void (*fn)(struct item *, void *), void *arg)
 {
+	struct rect part[4];
 	struct icell *c;
 	struct item *it, *next;
+	uint64_t area = 0;
 	size_t i;
-	int x, y;
+	int n, k;
 
-	if ((uint64_t)(a->x1 - a->x0 + 1) * (uint64_t)(a->y1 - a->y0 + 1) > (uint64_t)nslots) {
-		for (i = 0; i < nslots; i++)
-			for (c = slots[i]; c != NULL; c = c->next) {
-				if (!rect_has(a, c->x, c->y) || rect_has(b, c->x, c->y))
-					continue;
-				for (it = TAILQ_FIRST(&c->items); it != NULL; it = next) {
-					next = TAILQ_NEXT(it, cell_entry);
-					fn(it, arg);
-				}
-			}
+	if (ncells == 0)
+		return;
+	n = rect_minus(a, b, part);
+	for (k = 0; k < n; k++)
+		area += (uint64_t)(part[k].x1 - part[k].x0 + 1) * (uint64_t)(part[k].y1 - part[k].y0 + 1);
+	if (area <= (uint64_t)nslots) {
+		for (k = 0; k < n; k++)
+			foreach_in_rect(&part[k], fn, arg);
 		return;
 	}
-	for (y = a->y0; y <= a->y1; y++)
-		for (x = a->x0; x <= a->x1; x++) {
-			if (rect_has(b, x, y) || (c = cell_find(x, y)) == NULL)
+	for (i = 0; i < nslots; i++)
+		for (c = slots[i]; c != NULL; c = c->next) {
+			if (!rect_has(a, c->x, c->y) || rect_has(b, c->x, c->y))
 				continue;
 			for (it = TAILQ_FIRST(&c->items); it != NULL; it = next) {
 				next = TAILQ_NEXT(it, cell_entry);
