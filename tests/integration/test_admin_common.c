@@ -283,7 +283,12 @@ start_on_db(void)
 	char *cfgtext;
 	struct td *td;
 
-	if (asprintf(&cfgtext, "db_conninfo %s\n%s", cur_db, cur_extra) < 0)
+	/*
+	 * Signals are relayed only within VOICE_SIGNAL_RANGE (32) cells: on a
+	 * 32-cell grid every pair of the randomly placed users is in range, as
+	 * the relay checks here (voice.send, voice mute) need.
+	 */
+	if (asprintf(&cfgtext, "grid_size 32\ndb_conninfo %s\n%s", cur_db, cur_extra) < 0)
 		ck_abort_msg("out of memory");
 	td = ag_start(cfgtext, 0);
 	free(cfgtext);
