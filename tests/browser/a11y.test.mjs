@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, uniqueName, axe, closeAll, key, keyAndHear, press, mark, waitForAnnouncement,
-  clientState, walkTo, waitForPeer,
+  clientState, walkTo, waitForPeer, budget,
 } from './lib/harness.mjs';
 
 function noViolations(v, screen) {
@@ -148,7 +148,7 @@ test('at 320 CSS pixels no screen scrolls sideways, and the grid draws names at 
     await page.waitForFunction(() => {
       const c = document.getElementById('gameCanvas');
       return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1));
-    }, null, { timeout: 5000 });
+    }, null, { timeout: budget(5000) });
     const width = await page.evaluate(() => document.getElementById('gameCanvas').clientWidth);
     assert.ok(width < 320, `the grid fits the screen (${width} px)`);
   } finally {

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, newPage, register, uniqueName, closeAll, URL_BASE } from './lib/harness.mjs';
+import { launchBrowser, newPage, register, uniqueName, closeAll, URL_BASE, budget } from './lib/harness.mjs';
 import {
   startStreamServer, startPlaying, listen, stopPlaying, audible, TONE, OTHER,
 } from './lib/tone-stream.mjs';
@@ -121,7 +121,7 @@ test('media_proxy.php, relative to the page, plays a tone through <audio> into W
     // As the reference client builds it: <base>media_proxy.php?url=..., the base being /.
     const started = await startPlaying(page, `media_proxy.php?url=${encodeURIComponent(src)}`);
     assert.ok(started.played, `play() through media_proxy.php: ${JSON.stringify(started)}`);
-    const end = Date.now() + 15000;
+    const end = Date.now() + budget(15000);
     let m;
     do {
       m = await listen(page);

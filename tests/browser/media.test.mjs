@@ -14,7 +14,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, newPage, register, uniqueName, closeAll, URL_BASE } from './lib/harness.mjs';
+import { launchBrowser, newPage, register, uniqueName, closeAll, URL_BASE, budget } from './lib/harness.mjs';
 
 const HOST = '10.99.0.1';
 const RATE = 48000;
@@ -238,7 +238,7 @@ test('a cross-origin WAV stream played through /media reaches Web Audio readable
     const started = await startPlaying(page, proxied(src));
     assert.ok(started.played, `play() through /media: ${JSON.stringify(started)}`);
 
-    const end = Date.now() + 15000;
+    const end = Date.now() + budget(15000);
     let m;
     do {
       m = await listen(page);
@@ -282,7 +282,7 @@ test('control: the same stream played directly (cross-origin, no CORS) reaches W
     const started = await startPlaying(page, source.url('/direct.wav?hz=660'));
     assert.ok(started.played, `play() of the direct stream: ${JSON.stringify(started)}`);
     // Wait until the element has really played a while, then listen.
-    await page.waitForFunction(() => window.__mediaTest.audio.currentTime > 1.5, null, { timeout: 15000, polling: 100 });
+    await page.waitForFunction(() => window.__mediaTest.audio.currentTime > 1.5, null, { timeout: budget(15000), polling: 100 });
     const m = await listen(page, 1000);
     assert.ok(m.currentTime > 1.5 && !m.paused, `the direct stream plays: ${JSON.stringify(m)}`);
     t.diagnostic(`direct: played ${m.currentTime.toFixed(1)} s, ${TONE} Hz ${m.db[TONE]} dB, rms ${m.rms}`);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, uniqueName, walkTo, waitForPeer, waitForVoice, measure, mark,
-  waitForAnnouncement, clientState, restartDaemon, pauseDaemon, resumeDaemon, closeAll,
+  waitForAnnouncement, clientState, restartDaemon, pauseDaemon, resumeDaemon, closeAll, budget,
 } from './lib/harness.mjs';
 
 test('chatgridd restarts: both pages reconnect, announce the restart, keep their places, and voice comes back', { timeout: 120000 }, async () => {
@@ -36,7 +36,7 @@ test('chatgridd restarts: both pages reconnect, announce the restart, keep their
     assert.notEqual(await b.evaluate(() => window.__chatgrid.state.serverInfo.instanceId), instance);
     await waitForPeer(b, an, [14, 30]);
     await waitForVoice(b);
-    const end = Date.now() + 10000;
+    const end = Date.now() + budget(10000);
     let m;
     do {
       m = await measure(b, 700, [440]);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, uniqueName, announcements, waitForAnnouncement, mark, key, keyAndHear, press,
-  clientState, closeAll,
+  clientState, closeAll, budget,
 } from './lib/harness.mjs';
 
 /** Texts announced in more than one region: [[text, [regions]]]. */
@@ -61,7 +61,7 @@ test('each announced text is in exactly one live region; a repeat is spoken agai
     await new Promise((r) => setTimeout(r, 100));
     await key(a, 'c');
     await a.waitForFunction(([start, text]) => window.__announcements.slice(start)
-      .reduce((n, e) => n + e.text.split(text).length - 1, 0) >= 2, [from, `${x}, ${y}`], { timeout: 5000 });
+      .reduce((n, e) => n + e.text.split(text).length - 1, 0) >= 2, [from, `${x}, ${y}`], { timeout: budget(5000) });
 
     // The other user leaves; then this one disconnects.
     await key(b, 'Escape');
@@ -129,7 +129,7 @@ test('twelve departures are at most two announcements; a chat line sent among th
 
     const fromIn = await mark(a);
     await rawUsers(helper, prefix, 12);
-    await a.waitForFunction(() => window.__chatgrid.state.peers.size === 12, null, { timeout: 20000 });
+    await a.waitForFunction(() => window.__chatgrid.state.peers.size === 12, null, { timeout: budget(20000) });
     await a.waitForFunction(([start]) => window.__announcements.slice(start).some((e) => /logged in\./.test(e.text)), [fromIn]);
     await new Promise((r) => setTimeout(r, 3500)); // the longest a batch waits
     const arrivals = (await announcements(a)).slice(fromIn).filter((e) => /logged in\./.test(e.text)).map((e) => e.text);
@@ -144,7 +144,7 @@ test('twelve departures are at most two announcements; a chat line sent among th
       raw[11].send(JSON.stringify({ type: 'chat_message', message: text }));
       for (const ws of raw.slice(6)) ws.close();
     }, line);
-    await a.waitForFunction(() => window.__chatgrid.state.peers.size === 0, null, { timeout: 20000 });
+    await a.waitForFunction(() => window.__chatgrid.state.peers.size === 0, null, { timeout: budget(20000) });
     await new Promise((r) => setTimeout(r, 3500));
     const said = (await announcements(a)).slice(from);
     const departures = said.filter((e) => /logged out\./.test(e.text));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, login, uniqueName, waitForAnnouncement, mark, clientState,
-  restartDaemon, closeAll,
+  restartDaemon, closeAll, budget,
 } from './lib/harness.mjs';
 
 test('a server of another version reloads the page once, then the page connects', { timeout: 90000 }, async () => {
@@ -17,7 +17,7 @@ test('a server of another version reloads the page once, then the page connects'
     await page.fill('#registerPassword', 'password-123');
     await page.fill('#registerConfirm', 'password-123');
     await Promise.all([
-      page.waitForURL(/[?&]v=9\.9\.9&t=\d+/, { timeout: 20000 }),
+      page.waitForURL(/[?&]v=9\.9\.9&t=\d+/, { timeout: budget(20000) }),
       page.click('#connectButton'),
     ]);
     await page.waitForFunction(() => document.getElementById('connectionStatus').textContent === 'Client updated, please reconnect.');

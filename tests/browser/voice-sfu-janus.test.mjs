@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, login, uniqueName, walkTo, waitForPeer, waitForVoice,
-  waitForAnnouncement, mark, closeAll, announcements, ADMIN,
+  waitForAnnouncement, mark, closeAll, announcements, ADMIN, budget,
 } from './lib/harness.mjs';
 import { until, expectVia, A_TONE, B_TONE, C_TONE, SILENT } from './lib/voice-cases.mjs';
 import { useSfu, startJanus, stopJanus, sfuDaemon, feedsOf, tail } from './lib/janus.mjs';
@@ -53,7 +53,7 @@ else {
       await walkTo(b, 35, 30);
       await walkTo(a, 5, 30);
       await untilFeeds(aId, 'nobody subscribes to A out of range', (f) => subscribers(f) === 0);
-      await b.waitForFunction(() => window.__chatgrid.peers().length === 0, null, { timeout: 10000 });
+      await b.waitForFunction(() => window.__chatgrid.peers().length === 0, null, { timeout: budget(10000) });
       await until(b, 'A out of range is silent', (m) => m.left[A_TONE] < SILENT && m.right[A_TONE] < SILENT);
 
       await walkTo(a, 27, 30);
@@ -103,7 +103,7 @@ else {
       await c.evaluate((name) => window.__chatgrid.send({ type: 'admin_user_ban', username: name }), an);
       await waitForAnnouncement(a, /Account is disabled\./, { from: fromA });
       await untilFeeds(aId, 'a banned A has no feed', (f) => f.length === 0, 5000);
-      await b.waitForFunction(() => window.__chatgrid.peers().length === 1, null, { timeout: 10000 });
+      await b.waitForFunction(() => window.__chatgrid.peers().length === 1, null, { timeout: budget(10000) });
       await until(b, 'banned A is silent', aSilent);
     } finally {
       await closeAll(ba, bb, bc);

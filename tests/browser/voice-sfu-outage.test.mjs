@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, login, uniqueName, walkTo, waitForPeer, waitForVoice,
-  waitForAnnouncement, mark, closeAll, announcements, ADMIN,
+  waitForAnnouncement, mark, closeAll, announcements, ADMIN, budget,
 } from './lib/harness.mjs';
 import { until, expectVia, A_TONE, B_TONE, C_TONE, SILENT } from './lib/voice-cases.mjs';
 import { useSfu, startJanus, stopJanus, sfuDaemon, feedsOf, tail } from './lib/janus.mjs';
@@ -55,7 +55,7 @@ else {
       await walkTo(a, 13, 25);
       await waitForPeer(b, an, [13, 25]);
       await a.evaluate(() => window.__chatgrid.send({ type: 'chat_message', message: 'still here' }));
-      await b.waitForFunction(() => window.__announcements.some((x) => /still here/.test(x.text)), null, { timeout: 10000 });
+      await b.waitForFunction(() => window.__announcements.some((x) => /still here/.test(x.text)), null, { timeout: budget(10000) });
       // Several of chatgridd's retries pass; nothing more is said.
       await sleep(3000);
 
@@ -102,7 +102,7 @@ else {
       await b.waitForFunction(() => {
         const p = window.__chatgrid.peers();
         return p.length === 3 && p.every((x) => x.via === 'sfu' && x.state === 'connected');
-      }, null, { timeout: 30000, polling: 200 });
+      }, null, { timeout: budget(30000), polling: 200 });
       for (const [i, page] of pages.entries()) {
         await waitForVoice(page, 3, 30000);
         await expectVia(page, 'sfu');

@@ -182,7 +182,7 @@ export async function mark(page) {
 
 /** Wait until the page's context holds the session cookie (set by a request after auth_result). */
 async function waitForSessionCookie(page) {
-  const end = Date.now() + 10000;
+  const end = Date.now() + budget(10000);
   while (Date.now() < end) {
     if ((await page.context().cookies()).some((c) => c.name === 'chgrid_session_token' && c.value)) return;
     await sleep(50);
@@ -357,7 +357,7 @@ export async function stopDaemon() {
   } catch {
     return; // already gone
   }
-  const end = Date.now() + 10000;
+  const end = Date.now() + budget(10000);
   while (Date.now() < end) {
     try { process.kill(pid, 0); } catch { return; }
     await sleep(50);

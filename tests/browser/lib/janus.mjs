@@ -7,7 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { restartDaemon } from './harness.mjs';
+import { restartDaemon, budget } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const TMP = process.env.CG_TMP || '/tmp';
@@ -39,7 +39,7 @@ export async function startJanus() {
     '-d', DIR, '-i', JANUS_IP, '-p', String(JANUS_PORT), '-r', '30000-30999',
     '-s', API_SECRET, '-k', ADMIN_KEY, '-A', ADMIN_SECRET,
   ], { stdio: 'ignore' });
-  const end = Date.now() + 15000;
+  const end = Date.now() + budget(15000);
   while (Date.now() < end) {
     try {
       const r = await fetch(`${JANUS_URL}/info`, { signal: AbortSignal.timeout(1000) });
