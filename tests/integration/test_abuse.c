@@ -38,15 +38,6 @@
 
 #include "test_world_common.h"
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* VmRSS of a process in kB, or -1. */
 /*
  * Under AddressSanitizer freed memory sits in a quarantine of up to 256 MB,
@@ -125,7 +116,7 @@ wait_connections(struct td *d, int max, int ms)
 		n = health_connections(d);
 		if (n >= 0 && n <= max)
 			return n;
-		sleep_ms(50);
+		tc_sleep_ms(50);
 	} while (tc_now_ms() < deadline);
 	return n;
 }
@@ -177,7 +168,7 @@ START_TEST(test_slowloris)
 	int i, closed = 0, step;
 	struct tc_http_resp r;
 
-	sleep_ms(200);	/* let the daemon forget td_start's readiness probe */
+	tc_sleep_ms(200);	/* let the daemon forget td_start's readiness probe */
 	for (i = 0; i < SLOTS; i++) {
 		slow[i] = td_connect(d);
 		/* Half slow HTTP heads, half slow WebSocket upgrades: never the final CRLF. */
@@ -205,7 +196,7 @@ START_TEST(test_slowloris)
 			tc_close(c);
 			break;
 		}
-		sleep_ms(100);
+		tc_sleep_ms(100);
 	}
 	ck_assert_msg(t_ok >= 0, "no newcomer got in within 3 s while slow clients held every slot%s",
 	    td_health());
@@ -230,7 +221,7 @@ START_TEST(test_max_connections_refusal)
 	struct tc_http_resp r;
 	int i, n;
 
-	sleep_ms(200);
+	tc_sleep_ms(200);
 	for (i = 0; i < MAX; i++)
 		ws[i] = td_ws(d);
 	c = tc_connect("127.0.0.1", td_port(d), 0, td_ms(2000));
@@ -249,7 +240,7 @@ START_TEST(test_max_connections_refusal)
 	tc_close(ws[0]);
 	n = -1;
 	for (i = 0; i < 40 && (c = try_ws(d, td_ms(500))) == NULL; i++)
-		sleep_ms(50);
+		tc_sleep_ms(50);
 	ck_assert_msg(c != NULL, "no slot freed after a client left (%d)", n);
 	tc_close(c);
 	for (i = 1; i < MAX; i++)
@@ -309,7 +300,7 @@ START_TEST(test_malformed_flood)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		_exit(flood(td_port(d), 2000) >= 3 ? 0 : 1);
-	sleep_ms(100);
+	tc_sleep_ms(100);
 	while (n < 4096) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
@@ -319,7 +310,7 @@ START_TEST(test_malformed_flood)
 		rtts[n++] = rtt;
 		if (rtt > worst)
 			worst = rtt;
-		sleep_ms(10);
+		tc_sleep_ms(10);
 	}
 	if (n == 4096)
 		waitpid(pid, &st, 0);
@@ -380,7 +371,7 @@ START_TEST(test_slow_reader_dropped)
 			wt_drain(t[i]->c, 5);	/* the talkers read their echoes */
 		dropped = td_log_contains(d, needle);
 		if (tc_now_ms() < next)
-			sleep_ms((int)(next - tc_now_ms()));
+			tc_sleep_ms((int)(next - tc_now_ms()));
 	}
 	ck_assert_msg(dropped, "the client that stopped reading was never dropped (%d rounds)%s", round,
 	    td_health());
@@ -545,7 +536,7 @@ START_TEST(test_http_pipeline_not_buffered)
 			last = unread;
 			steady = tc_now_ms();
 		}
-		sleep_ms(100);
+		tc_sleep_ms(100);
 	}
 	after = rss_kb(td_pid(d));
 	fprintf(stderr, "# %lld of %lld bytes of requests sent; %ld left unread by the daemon\n", sent, size, unread);

@@ -117,6 +117,23 @@ ag_ws(struct td *td)
 	return c;
 }
 
+struct tc_conn *
+ag_ws_from(struct td *td, const char *xff)
+{
+	char hdr[128];
+	struct tc_conn *c;
+	json_object *o;
+
+	if (xff == NULL)
+		return ag_ws(td);
+	snprintf(hdr, sizeof hdr, "X-Forwarded-For: %s\r\n", xff);
+	c = ag_ws_raw(td, hdr);
+	o = ag_next(c);
+	ck_assert_str_eq(tc_json_str(o, "type"), "auth_required");
+	json_object_put(o);
+	return c;
+}
+
 void
 ag_send(struct tc_conn *c, json_object *o)
 {

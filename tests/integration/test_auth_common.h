@@ -71,6 +71,11 @@ void ag_upper(char *out, size_t cap, const char *s);
 struct tc_conn *ag_ws_raw(struct td *, const char *extra_headers);
 /* ag_ws_raw without headers, then the auth_required greeting (checked). */
 struct tc_conn *ag_ws(struct td *);
+/*
+ * A connection whose upgrade request carried X-Forwarded-For: xff (NULL:
+ * none, as ag_ws), its auth_required greeting read.
+ */
+struct tc_conn *ag_ws_from(struct td *, const char *xff);
 
 /* Send an object (ownership taken) as one text message. */
 void ag_send(struct tc_conn *, json_object *);

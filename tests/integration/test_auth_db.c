@@ -29,15 +29,6 @@
 
 #include "test_auth_common.h"
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* GET /healthz: the status and the "database" member (copied into db). */
 static int
 healthz(struct td *d, char *db, size_t dblen)
@@ -150,7 +141,7 @@ outage(int crash)
 	/* Within about 10 s a login works again. */
 	t0 = tc_now_ms();
 	while (!(ok = try_login(d, ub)) && tc_now_ms() - t0 < td_ms(10000))
-		sleep_ms(200);
+		tc_sleep_ms(200);
 	ck_assert_msg(ok, "no successful login within 10 s of PostgreSQL's return%s", td_health());
 	fprintf(stderr, "# %s: login works %" PRId64 " ms after the restart\n",
 	    crash ? "crash" : "stop", tc_now_ms() - t0);
@@ -214,7 +205,7 @@ START_TEST(test_outage_not_counted)
 	/* Wait for the pool to be back without logging in (a try would be a login). */
 	t0 = tc_now_ms();
 	while (healthz(d, db, sizeof db) != 200 && tc_now_ms() - t0 < td_ms(10000))
-		sleep_ms(100);
+		tc_sleep_ms(100);
 	ck_assert_msg(strcmp(db, "up") == 0, "the database is not back within 10 s%s", td_health());
 	/* The first login after the outage works: no lockout. */
 	c = ag_ws(d);
@@ -351,7 +342,7 @@ twin_wait_up(struct twin *t)
 			log = slurp(t->log);
 			ck_abort_msg("chatgridd on port %d does not listen after 20 s: %s", t->port, log);
 		}
-		sleep_ms(20);
+		tc_sleep_ms(20);
 	}
 }
 
@@ -364,7 +355,7 @@ twin_stop(struct twin *t)
 
 	kill(t->pid, SIGTERM);
 	while ((r = waitpid(t->pid, &st, WNOHANG)) == 0 && tc_now_ms() < end)
-		sleep_ms(20);
+		tc_sleep_ms(20);
 	ck_assert_msg(r == t->pid, "chatgridd on port %d does not stop", t->port);
 	t->pid = 0;
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chatgridd on port %d: status %d",

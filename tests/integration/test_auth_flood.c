@@ -30,39 +30,11 @@
 /* The daemon's default Argon2id costs, stated explicitly. */
 #define FULL_COST "argon2_memory_kib 65536\nargon2_time_cost 3\n"
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-/* A connection whose upgrade request carried X-Forwarded-For: xff (NULL: none). */
-static struct tc_conn *
-ws_from(struct td *d, const char *xff)
-{
-	char hdr[128];
-
-	if (xff == NULL)
-		return ag_ws(d);
-	snprintf(hdr, sizeof hdr, "X-Forwarded-For: %s\r\n", xff);
-	{
-		struct tc_conn *c = ag_ws_raw(d, hdr);
-		json_object *o = ag_next(c);
-
-		ck_assert_str_eq(tc_json_str(o, "type"), "auth_required");
-		json_object_put(o);
-		return c;
-	}
-}
-
 /* Register user from xff; the auth_result (caller frees). */
 static json_object *
 register_from(struct td *d, const char *xff, const char *user)
 {
-	struct tc_conn *c = ws_from(d, xff);
+	struct tc_conn *c = ag_ws_from(d, xff);
 	json_object *o = ag_register(c, user, AG_PASSWORD, NULL);
 
 	tc_close(c);
@@ -164,17 +136,17 @@ START_TEST(test_register_limit)
 	o = register_from(d, "203.0.113.8", users[4]);
 	free(ag_expect_ok(o, users[4]));
 	json_object_put(o);
-	c = ws_from(d, "203.0.113.7");
+	c = ag_ws_from(d, "203.0.113.7");
 	o = ag_login(c, users[0], AG_PASSWORD);
 	free(ag_expect_ok(o, users[0]));
 	json_object_put(o);
 	tc_close(c);
 	/* Not a failure either: the address's failure window is untouched. */
-	c = ws_from(d, "203.0.113.7");
+	c = ag_ws_from(d, "203.0.113.7");
 	ag_expect_fail(ag_login(c, users[1], "wrong password"), AG_MSG_INVALID_LOGIN);
 	tc_close(c);
 	/* After the window the address may register again. */
-	sleep_ms(2300);
+	tc_sleep_ms(2300);
 	o = register_from(d, "203.0.113.7", users[3]);
 	free(ag_expect_ok(o, users[3]));
 	json_object_put(o);
@@ -248,7 +220,7 @@ START_TEST(test_register_flood)
 	hash_ms = measure_hash(d, user);
 	snprintf(prefix, sizeof prefix, "fl%d_", (int)getpid());
 	for (i = 0; i < FLOOD_N; i++) {
-		flood[i] = ws_from(d, "203.0.113.7");
+		flood[i] = ag_ws_from(d, "203.0.113.7");
 		answered[i] = 0;
 	}
 	for (i = 0; i < FLOOD_N; i++) {
@@ -301,7 +273,7 @@ START_TEST(test_register_flood)
 			json_object_put(o);
 		}
 		if (!more)
-			sleep_ms(5);
+			tc_sleep_ms(5);
 	}
 	fprintf(stderr, "# flood: %d registered, %d refused as busy, %d over the registration "
 	    "limit\n", ok, busy, limited);
@@ -450,7 +422,7 @@ START_TEST(test_queue_full_busy)
 	json_object *o;
 
 	for (i = 0; i < 12; i++)
-		c[i] = ws_from(d, "198.51.100.1");
+		c[i] = ag_ws_from(d, "198.51.100.1");
 	for (i = 0; i < 12; i++) {
 		snprintf(name, sizeof name, "busy%d_%d", (int)getpid(), i);
 		ag_send(c[i], ag_msg("auth_register", "username", name, "password", AG_PASSWORD,
@@ -563,7 +535,7 @@ START_TEST(test_pings_while_queued)
 			}
 			json_object_put(o);
 		}
-		sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	for (i = 0; i < n; i++) {
 		/* The message that waited is answered now, after the auth_result. */

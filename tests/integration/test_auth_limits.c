@@ -22,31 +22,6 @@
 #define LIMIT_BASE "auth_jitter_min_ms 0\nauth_jitter_max_ms 5\n"
 
 static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-/* A connection whose upgrade request carried X-Forwarded-For: xff. */
-static struct tc_conn *
-ws_from(struct td *d, const char *xff)
-{
-	char hdr[128];
-	struct tc_conn *c;
-	json_object *o;
-
-	snprintf(hdr, sizeof hdr, "X-Forwarded-For: %s\r\n", xff);
-	c = ag_ws_raw(d, hdr);
-	o = ag_next(c);
-	ck_assert_str_eq(tc_json_str(o, "type"), "auth_required");
-	json_object_put(o);
-	return c;
-}
-
-static void
 login_ok(struct td *d, const char *user)
 {
 	struct tc_conn *c = ag_ws(d);
@@ -92,7 +67,7 @@ START_TEST(test_identity_limit)
 	tc_close(c);
 	login_ok(d, other);
 	/* After the window the right password works. */
-	sleep_ms(2200);
+	tc_sleep_ms(2200);
 	login_ok(d, user);
 	it_stop(d);
 }
@@ -115,11 +90,11 @@ START_TEST(test_identity_limit_not_prolonged)
 	/* Keep hammering for 1.5 s: every answer is the limit. */
 	while (tc_now_ms() - t0 < 1500) {
 		ag_expect_fail(ag_login(c, user, "wrong password"), AG_MSG_TOO_MANY);
-		sleep_ms(100);
+		tc_sleep_ms(100);
 	}
 	tc_close(c);
 	/* 2.2 s after the last real failure the limit is gone. */
-	sleep_ms(2200 - (int)(tc_now_ms() - t0));
+	tc_sleep_ms(2200 - (int)(tc_now_ms() - t0));
 	login_ok(d, user);
 	it_stop(d);
 }
@@ -182,7 +157,7 @@ START_TEST(test_ip_limit)
 		ck_assert_str_eq(v, "0");
 		free(v);
 	}
-	sleep_ms(2200);
+	tc_sleep_ms(2200);
 	login_ok(d, user);
 	it_stop(d);
 }
@@ -257,20 +232,20 @@ START_TEST(test_forwarded_for)
 	ag_uname(user, "xff");
 	ag_uname(ghost, "xffghost");
 	free(ag_new_account(d, user));
-	a = ws_from(d, "203.0.113.7");
+	a = ag_ws_from(d, "203.0.113.7");
 	ag_expect_fail(ag_login(a, ghost, "wrong password"), AG_MSG_INVALID_LOGIN);
 	ag_expect_fail(ag_login(a, ghost, "wrong password"), AG_MSG_INVALID_LOGIN);
 	ag_expect_fail(ag_login(a, user, AG_PASSWORD), AG_MSG_TOO_MANY);
 	/* The same forwarded address on another connection is the same client. */
-	b = ws_from(d, "203.0.113.7");
+	b = ag_ws_from(d, "203.0.113.7");
 	ag_expect_fail(ag_login(b, user, AG_PASSWORD), AG_MSG_TOO_MANY);
 	tc_close(b);
 	/* The right-most address that is not a trusted proxy counts. */
-	b = ws_from(d, "198.51.100.1, 203.0.113.7, 127.0.0.1");
+	b = ag_ws_from(d, "198.51.100.1, 203.0.113.7, 127.0.0.1");
 	ag_expect_fail(ag_login(b, user, AG_PASSWORD), AG_MSG_TOO_MANY);
 	tc_close(b);
 	/* Another forwarded address is not limited. */
-	c = ws_from(d, "203.0.113.8");
+	c = ag_ws_from(d, "203.0.113.8");
 	ag_expect_fail(ag_login(c, ghost, "wrong password"), AG_MSG_INVALID_LOGIN);
 	{
 		json_object *o = ag_login(c, user, AG_PASSWORD);
@@ -282,7 +257,7 @@ START_TEST(test_forwarded_for)
 	/* Nor is the proxy itself (no header). */
 	login_ok(d, user);
 	/* A spoofed left-hand entry does not escape the limit. */
-	b = ws_from(d, "192.0.2.55, 203.0.113.7");
+	b = ag_ws_from(d, "192.0.2.55, 203.0.113.7");
 	ag_expect_fail(ag_login(b, user, AG_PASSWORD), AG_MSG_TOO_MANY);
 	tc_close(b);
 	tc_close(a);
@@ -301,10 +276,10 @@ START_TEST(test_forwarded_for_untrusted)
 	ag_uname(user, "xffno");
 	ag_uname(ghost, "xffnoghost");
 	free(ag_new_account(d, user));
-	a = ws_from(d, "203.0.113.7");
+	a = ag_ws_from(d, "203.0.113.7");
 	ag_expect_fail(ag_login(a, ghost, "wrong password"), AG_MSG_INVALID_LOGIN);
 	ag_expect_fail(ag_login(a, ghost, "wrong password"), AG_MSG_INVALID_LOGIN);
-	b = ws_from(d, "203.0.113.8");
+	b = ag_ws_from(d, "203.0.113.8");
 	ag_expect_fail(ag_login(b, user, AG_PASSWORD), AG_MSG_TOO_MANY);
 	tc_close(a);
 	tc_close(b);
@@ -614,7 +589,7 @@ storm(struct td *d, struct tc_conn *pinger, char users[][33], int64_t hash_ms)
 			json_object_put(o);
 		}
 		if (tc_now_ms() < next_ping)
-			sleep_ms(2);
+			tc_sleep_ms(2);
 	}
 	fprintf(stderr, "# storm: %d logins in %" PRId64 " ms (one took %" PRId64 " ms before); "
 	    "%d pings, max %" PRId64 " ms\n", ok, last_login - t_start, hash_ms, npings, max_rtt);

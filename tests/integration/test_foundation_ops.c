@@ -24,14 +24,6 @@
 
 #include "test_auth_common.h"
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* A quick check that the daemon still serves: GET /healthz on a new connection. */
 static void
 assert_serving(struct td *d)
@@ -74,7 +66,7 @@ wait_healthy(struct td *d)
 		}
 		tc_http_resp_free(&r);
 		tc_close(c);
-		sleep_ms(20);
+		tc_sleep_ms(20);
 	}
 }
 
@@ -150,7 +142,7 @@ START_TEST(test_max_connections)
 	int rc;
 
 	/* Let the daemon forget td_start's readiness probe. */
-	sleep_ms(200);
+	tc_sleep_ms(200);
 	c1 = td_connect(d);
 	c2 = td_connect(d);
 	ta_http(c1, "GET", "/healthz", NULL, &r);
@@ -183,7 +175,7 @@ START_TEST(test_max_connections)
 
 	/* A slot freed is a slot available again. */
 	tc_close(c1);
-	sleep_ms(200);
+	tc_sleep_ms(200);
 	c1 = td_connect(d);
 	ta_http(c1, "GET", "/healthz", NULL, &r);
 	ta_status(&r, 200);
@@ -214,7 +206,7 @@ START_TEST(test_handshake_timeout)
 
 	/* A finished WebSocket handshake is not subject to it, even before login. */
 	c = td_ws(d);
-	sleep_ms(1000);
+	tc_sleep_ms(1000);
 	it_ws_probe(c, 1);
 	tc_close(c);
 	it_stop(d);

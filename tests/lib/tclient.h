@@ -193,5 +193,7 @@ int tc_json_int(json_object *o, const char *key, int64_t *out);
 
 /* Milliseconds on the monotonic clock. */
 int64_t tc_now_ms(void);
+/* Sleep for ms milliseconds, resumed after a signal. */
+void tc_sleep_ms(int ms);
 
 #endif
