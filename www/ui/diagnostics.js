@@ -37,6 +37,7 @@ export function installDiagnostics(deps) {
     const bins = analysers[0].frequencyBinCount;
     const sums = analysers.map(() => new Float64Array(bins));
     const rms = [0, 0];
+    const peak = [0, 0];
     let frames = 0;
     const spec = new Float32Array(bins);
     const time = new Float32Array(analysers[0].fftSize);
@@ -49,13 +50,15 @@ export function installDiagnostics(deps) {
         a.getFloatTimeDomainData(time);
         let s = 0;
         for (const v of time) s += v * v;
-        rms[i] += Math.sqrt(s / time.length);
+        const r = Math.sqrt(s / time.length);
+        rms[i] += r;
+        peak[i] = Math.max(peak[i], r);
       });
       frames++;
     }
     engine.master.disconnect(split);
     const hzPerBin = ctx.sampleRate / analysers[0].fftSize;
-    const result = { sampleRate: ctx.sampleRate, frames, left: {}, right: {}, rmsLeft: rms[0] / frames, rmsRight: rms[1] / frames, peakHz: [0, 0] };
+    const result = { sampleRate: ctx.sampleRate, contextState: ctx.state, frames, left: {}, right: {}, rmsLeft: rms[0] / frames, rmsRight: rms[1] / frames, peakRmsLeft: peak[0], peakRmsRight: peak[1], peakHz: [0, 0] };
     sums.forEach((sum, i) => {
       const side = i === 0 ? result.left : result.right;
       for (const f of freqs) {

@@ -160,17 +160,20 @@ export async function announcements(page) {
 }
 
 /**
- * Wait until a live region has said something matching re (after index from).
+ * Wait until a live region has said something matching re (after index from),
+ * passing over texts that match ignore.
  * @returns {Promise<string>} the text
  */
-export async function waitForAnnouncement(page, re, { from = 0, timeout = 15000, region } = {}) {
+export async function waitForAnnouncement(page, re, { from = 0, timeout = 15000, region, ignore } = {}) {
   const handle = await page.waitForFunction(
-    ([src, flags, start, reg]) => {
+    ([src, flags, start, reg, skipSrc]) => {
       const r = new RegExp(src, flags);
-      const hit = window.__announcements.slice(start).find((a) => (!reg || a.region === reg) && r.test(a.text));
+      const skip = skipSrc ? new RegExp(skipSrc) : null;
+      const hit = window.__announcements.slice(start)
+        .find((a) => (!reg || a.region === reg) && !(skip && skip.test(a.text)) && r.test(a.text));
       return hit ? hit.text : false;
     },
-    [re.source, re.flags, from, region],
+    [re.source, re.flags, from, region, ignore ? ignore.source : ''],
     { timeout: budget(timeout), polling: 50 },
   );
   return handle.jsonValue();
@@ -272,18 +275,28 @@ export async function press(page, combo) {
   await page.keyboard.press(combo);
 }
 
-/** Press a key wherever focus is and return the next announcement in #status. */
-export async function pressAndHear(page, combo, re = /./, timeout = 5000) {
+/**
+ * A #status text made only of arrivals and departures (world/presence.js):
+ * they are told up to PRESENCE_MAX_WAIT_MS after the event, so on a busy
+ * machine one may land after a key press that has nothing to do with it.
+ */
+export const PRESENCE_ONLY = /^(?:(?:.+? has logged (?:in|out)|.+? is (?:out of|in) range|\d+ users? (?:logged (?:in|out)|(?:out of|in) range))\.\s*)+$/;
+
+/**
+ * Press a key wherever focus is and return the next announcement in #status
+ * (the first matching re; without re, the first that is not presence news).
+ */
+export async function pressAndHear(page, combo, re, timeout = 5000) {
   const from = await mark(page);
   await page.keyboard.press(combo);
-  return waitForAnnouncement(page, re, { from, region: 'status', timeout });
+  return waitForAnnouncement(page, re || /./, { from, region: 'status', timeout, ignore: re ? undefined : PRESENCE_ONLY });
 }
 
-/** Press a key and return the next announcement in #status. */
-export async function keyAndHear(page, combo, re = /./, timeout = 5000) {
+/** Press a key and return the next announcement in #status, as pressAndHear. */
+export async function keyAndHear(page, combo, re, timeout = 5000) {
   const from = await mark(page);
   await key(page, combo);
-  return waitForAnnouncement(page, re, { from, region: 'status', timeout });
+  return waitForAnnouncement(page, re || /./, { from, region: 'status', timeout, ignore: re ? undefined : PRESENCE_ONLY });
 }
 
 export async function walkTo(page, x, y) {
