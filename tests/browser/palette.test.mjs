@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   launchBrowser, newPage, register, uniqueName, axe, closeAll, key, keyAndHear, clientState, waitForPeer, walkTo, budget,
+  mark, waitForAnnouncement,
 } from './lib/harness.mjs';
 
 const www = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'www');
@@ -131,9 +132,12 @@ test('the palette opens with its three keys, lists the bound rows, jumps by lett
     // Someone else arrives: the user commands are listed.
     const b = await newPage(browser);
     const bn = uniqueName('pb');
+    const from = await mark(a);
     await register(b, bn);
     await waitForPeer(a, bn);
-    await keyAndHear(a, 'Shift+K');
+    // Arrivals are told in batches a moment later: let that one be said first.
+    await waitForAnnouncement(a, new RegExp(bn), { from, region: 'status' });
+    assert.equal(await keyAndHear(a, 'Shift+K', /^Commands\./), 'Commands. Speak coordinates: C');
     assert.equal(await keyAndHear(a, 'l'), 'Locate nearest user: L');
     assert.equal(await keyAndHear(a, 'l'), 'List users: Shift+L');
     assert.equal(await keyAndHear(a, 'Escape'), 'Closed commands.');
@@ -182,6 +186,17 @@ test('another mode contributes its commands with one call; an empty table says s
     assert.equal((await clientState(a)).mode, 'testMode');
     await a.evaluate(() => { window.__chatgrid.state.mode = 'normal'; });
     assert.equal(await keyAndHear(a, 'Shift+K'), 'Commands. Speak coordinates: C');
+    assert.equal(await keyAndHear(a, 'Escape'), 'Closed commands.');
+
+    // The server's words for a command (uiDefinitions.commandMetadata.mainModeActions), by id.
+    await a.evaluate(async () => {
+      const r = await import(new URL('items/registry.js', document.baseURI).href);
+      r.applyUiDefinitions({ commandMetadata: { mainModeActions: [{ id: 'speakCoordinates', label: 'Where am I', tooltip: 'Your square, x then y.' }] } });
+    });
+    assert.equal(await keyAndHear(a, 'Shift+K'), 'Commands. Where am I: C');
+    assert.equal(await keyAndHear(a, 'Space'), 'Your square, x then y.');
+    assert.equal(await keyAndHear(a, 'ArrowDown'), 'Speak users: U', 'the others keep the table\'s words');
+    assert.equal(await keyAndHear(a, 'Escape'), 'Closed commands.');
   } finally {
     await closeAll(browser);
   }
