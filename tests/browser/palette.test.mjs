@@ -151,6 +151,30 @@ test('another mode contributes its commands with one call; an empty table says s
   try {
     const a = await newPage(browser);
     await register(a, uniqueName('pm'));
+    // Item commands are listed where an item is at hand. Add one from the palette itself.
+    await walkTo(a, 3 + (process.pid % 25), 37);
+    const itemHere = await a.evaluate(() => {
+      const st = window.__chatgrid.state;
+      return [...st.items.values()].some((i) => (!i.carrierId && i.x === st.x && i.y === st.y) || i.carrierId === st.selfId);
+    });
+    assert.equal(await keyAndHear(a, 'Shift+K'), 'Commands. Speak coordinates: C');
+    let list = await walkPalette(a, 'Speak coordinates: C');
+    if (!itemHere) assert.ok(!list.includes('Inspect item: Shift+O'), `nothing to inspect here: ${JSON.stringify(list)}`);
+    assert.ok(list.includes('Add item: A'), 'the server offers item kinds');
+    assert.equal(await keyAndHear(a, 'a'), 'Add item: A');
+    assert.match(await keyAndHear(a, 'Enter'), /^Add item\. /, 'Enter ran the command: the add menu is open');
+    const from = await mark(a);
+    await key(a, 'Enter');
+    await waitForAnnouncement(a, /^You placed /, { from, region: 'chatLive' });
+    await a.waitForFunction(() => {
+      const st = window.__chatgrid.state;
+      return [...st.items.values()].some((i) => !i.carrierId && i.x === st.x && i.y === st.y);
+    }, null, { timeout: budget(5000) });
+    assert.equal(await keyAndHear(a, 'Shift+K'), 'Commands. Speak coordinates: C');
+    list = await walkPalette(a, 'Speak coordinates: C');
+    for (const e of ['Locate nearest item: I', 'List items: Shift+I', 'Inspect item: Shift+O']) assert.ok(list.includes(e), `${e}: ${JSON.stringify(list)}`);
+    assert.equal(await keyAndHear(a, 'Escape'), 'Closed commands.');
+
     // A mode of its own, as piano mode registers PIANO_KEYMAP.
     await a.evaluate(async () => {
       const m = await import(new URL('input/commands.js', document.baseURI).href);
