@@ -55,6 +55,7 @@ test('the palette opens with its three keys, lists the bound rows, jumps by lett
     const an = uniqueName('pa');
     await register(a, an);
     assert.ok((await clientState(a)).peers.length === 0, 'alone in the world');
+    assert.match(await a.textContent('#surfaceHint'), /Shift\+K lists commands/, 'the grid\'s description names the palette');
 
     // Shift+K: the commands now, in the table's order.
     const opened = await keyAndHear(a, 'Shift+K');
