@@ -4,6 +4,7 @@ import { isArrow } from './keys.js';
 import { handleNormal } from './normal.js';
 import { handleHelp, handleUserList, closeModes } from './modes.js';
 import { handleMenu } from './menu.js';
+import { isPaletteKey, hasModeCommands, openPalette, paletteReturnMode } from './commands.js';
 import { say } from '../feedback.js';
 import { arrowPressed } from '../world/movement.js';
 import { surfaceHasFocus } from '../ui/dom.js';
@@ -24,6 +25,13 @@ export function handleKeyDown(k) {
     // The grid stays while a reconnect runs: say why keys do nothing.
     if (!state.reconnecting || NOT_A_COMMAND.test(k.code)) return false;
     if (!k.repeat) say(`Reconnecting, attempt ${state.reconnectAttempt} of ${RECONNECT_ATTEMPTS}.`);
+    return true;
+  }
+  // The command palette, in every mode that registered its commands
+  // (commands.js): Shift+F10 is taken here, other function keys stay the browser's.
+  if (isPaletteKey(k) && hasModeCommands(state.mode)) {
+    state.escapePendingUntil = 0;
+    if (!k.repeat) openPalette();
     return true;
   }
   if (/^F\d+$/.test(k.code)) return false;
@@ -62,7 +70,8 @@ export function surfaceLeft() {
   state.escapePendingUntil = 0;
   window.setTimeout(() => {
     if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu')) {
-      state.mode = 'normal';
+      // The command palette goes back to the mode it was opened in.
+      state.mode = /** @type {import('../state.js').Mode} */ (paletteReturnMode() || 'normal');
       state.modeState.menu = null;
     }
   }, 0);

@@ -237,9 +237,7 @@ function manageMenu(item, back) {
 
 /** Z: item management on the square's (or the carried) item. */
 function manage() {
-  const items = itemsAt(state.x, state.y).filter((i) => manageActions().some((a) => mayManage(a, i)));
-  const carried = carriedItem();
-  if (carried && manageActions().some((a) => mayManage(a, carried))) items.push(carried);
+  const items = manageable();
   if (!items.length) {
     say('No items to manage here.', 'cancel');
     return;
@@ -299,6 +297,35 @@ export function transferTargets(msg) {
   });
 }
 
+/** Whether there are items on the ground to locate or list. */
+function anyGroundItem() {
+  for (const item of state.items.values()) if (!item.carrierId) return true;
+  return false;
+}
+
+/** The items Z would offer. */
+function manageable() {
+  const items = itemsAt(state.x, state.y).filter((i) => manageActions().some((a) => mayManage(a, i)));
+  const carried = carriedItem();
+  if (carried && manageActions().some((a) => mayManage(a, carried))) items.push(carried);
+  return items;
+}
+
+/**
+ * Whether each item key can do anything now (the command palette lists only
+ * those): the same tests the keys make before saying "No items …".
+ */
+const available = {
+  add: () => itemTypeOrder().length > 0,
+  locate: anyGroundItem,
+  use: () => { const c = carriedItem(); return !!(c && itemCan(c, 'usable')) || tileItemsThatCan('usable').length > 0; },
+  pickUpOrDrop: () => !!carriedItem() || tileItemsThatCan('carryable').length > 0,
+  remove: () => reachable('deletable').length > 0,
+  edit: () => { const c = carriedItem(); return tileItemsThatCan('editable').length > 0 || !!(c && itemCan(c, 'editable')); },
+  inspect: () => itemsAt(state.x, state.y).length > 0 || !!carriedItem(),
+  manage: () => manageable().length > 0,
+};
+
 export {
-  openAddMenu, locateNearestItem, openItemList, useItem, pickUpOrDrop, deleteItem, properties, manage,
+  available, openAddMenu, locateNearestItem, openItemList, useItem, pickUpOrDrop, deleteItem, properties, manage,
 };

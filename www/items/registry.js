@@ -13,8 +13,9 @@
  * @typedef {{ id: string, label: string, tooltip?: string, anyPermission?: string, ownPermission?: string }} ManageAction
  */
 
-/** @type {{ order: string[], types: Map<string, any>, adminActions: Array<{id: string, label: string}>, manage: ManageAction[] }} */
-const registry = { order: [], types: new Map(), adminActions: [], manage: [] };
+/** @type {{ order: string[], types: Map<string, any>, adminActions: Array<{id: string, label: string}>, manage: ManageAction[],
+ *           commands: Map<string, { label?: string, tooltip?: string }> }} */
+const registry = { order: [], types: new Map(), adminActions: [], manage: [], commands: new Map() };
 
 /** @param {any} ui welcome.uiDefinitions */
 export function applyUiDefinitions(ui) {
@@ -22,6 +23,7 @@ export function applyUiDefinitions(ui) {
   registry.types = new Map();
   registry.adminActions = [];
   registry.manage = [];
+  registry.commands = new Map();
   if (!ui || typeof ui !== 'object') return;
   const types = Array.isArray(ui.itemTypes) ? ui.itemTypes : [];
   for (const t of types) {
@@ -34,6 +36,24 @@ export function applyUiDefinitions(ui) {
   }
   const im = ui.itemManagement && Array.isArray(ui.itemManagement.actions) ? ui.itemManagement.actions : [];
   registry.manage = im.filter((a) => a && typeof a.id === 'string' && typeof a.label === 'string');
+  // Command palette words by command id: a list of {id, label, tooltip}, or an object by id.
+  const cm = ui.commandMetadata && ui.commandMetadata.mainModeActions;
+  const list = Array.isArray(cm) ? cm : cm && typeof cm === 'object' ? Object.entries(cm).map(([id, v]) => ({ ...v, id })) : [];
+  for (const a of list) {
+    if (!a || typeof a.id !== 'string') continue;
+    registry.commands.set(a.id, {
+      label: typeof a.label === 'string' && a.label ? a.label : undefined,
+      tooltip: typeof a.tooltip === 'string' && a.tooltip ? a.tooltip : undefined,
+    });
+  }
+}
+
+/**
+ * The server's label and tooltip for a command of the palette, if it sent any.
+ * @param {string} id @returns {{ label?: string, tooltip?: string }}
+ */
+export function commandMetadata(id) {
+  return registry.commands.get(id) || {};
 }
 
 export function itemTypeOrder() {

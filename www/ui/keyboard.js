@@ -15,6 +15,9 @@ export function installKeyboard(h) {
   surface.addEventListener('keydown', (ev) => {
     if (h.onKeyDown(normalizeKey(ev))) ev.preventDefault();
   });
+  // The Applications key and Shift+F10 open the command palette on the grid
+  // (input/commands.js), not the browser's context menu.
+  surface.addEventListener('contextmenu', (ev) => ev.preventDefault());
   // Key-ups anywhere: a key released after focus moved must not keep walking.
   window.addEventListener('keyup', (ev) => h.onKeyUp(normalizeKey(ev).code));
   surface.addEventListener('blur', () => h.onSurfaceBlur());
