@@ -33,7 +33,7 @@ EXTRA_DIST += tests/layering/check.sh tests/layering/fixtures
 # chatgridd and PostgreSQL in a private network namespace; they skip
 # themselves, with a reason, where Chromium, npm packages or root are missing).
 TESTS += tests/browser/typecheck.sh tests/browser/controls.sh tests/browser/run.sh
-EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json scripts/controls-table.mjs
+EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/items.mk
 include $(srcdir)/tests/items-clock.mk
