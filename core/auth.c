@@ -29,6 +29,7 @@
 #include "http.h"
 #include "log.h"
 #include "main.h"
+#include "metrics.h"
 #include "password.h"
 #include "perm.h"
 #include "policy.h"
@@ -439,6 +440,7 @@ req_hash(struct auth_req *r, worker_work_fn work, worker_done_fn done)
 	case AQ_ADDRESS_BUSY:
 		log_notice("%s (%s): %d password hashes of this address in line; refused as busy",
 		    r->c->id, r->c->ip, cfg->auth_hash_ip_limit);
+		metrics_admission_refused(MA_ADDRESS_BUSY);
 		snprintf(msg, sizeof msg, "Too many sign-ins in progress from your address. "
 		    "Try again in %d s.", retry_s);
 		break;
@@ -446,6 +448,7 @@ req_hash(struct auth_req *r, worker_work_fn work, worker_done_fn done)
 	default:
 		log_warn("%s (%s): the password hashing queue is full; refused as busy", r->c->id,
 		    r->c->ip);
+		metrics_admission_refused(MA_QUEUE_FULL);
 		snprintf(msg, sizeof msg, "Server busy. Try again in %d s.", retry_s);
 		break;
 	}
@@ -799,6 +802,7 @@ auth_register(struct client *c, struct json_object *msg)
 	if (ratelimit_register_blocked(key, tick_mono_ms())) {
 		log_notice("%s (%s): %d registrations from this address in %d s; refused", c->id,
 		    c->ip, cfg->auth_register_ip_limit, cfg->auth_register_window_s);
+		metrics_admission_refused(MA_REGISTER_LIMIT);
 		req_fail(r, "Too many registrations from your address. Try again later.", 0);
 		return;
 	}

@@ -107,6 +107,22 @@ metrics_refused(const char *code)
 	reasons[nreasons++].n = 1;
 }
 
+/* ---- sign-ins refused at admission ---- */
+
+static uint64_t admissions[MA_N];
+static const char *const admission_reason[MA_N] = {
+	[MA_ADDRESS_BUSY] = "address_busy",
+	[MA_QUEUE_FULL] = "queue_full",
+	[MA_REGISTER_LIMIT] = "register_limit",
+};
+
+void
+metrics_admission_refused(enum metrics_admission why)
+{
+	if (why >= 0 && why < MA_N)
+		admissions[why]++;
+}
+
 /* ---- the text ---- */
 
 struct metrics_out {
@@ -269,6 +285,11 @@ core_metrics(struct metrics_out *o)
 		    metrics_label(l, sizeof l, "reason", reasons[i].code), (double)reasons[i].n);
 	if (reasons_other > 0)
 		metrics_sample(o, "chatgrid_messages_refused_total", "reason=\"other\"", (double)reasons_other);
+	metrics_family(o, "chatgrid_auth_refused_total", "counter",
+	    "Sign-ins and registrations refused before any password was hashed, by reason.");
+	for (i = 0; i < MA_N; i++)
+		metrics_sample(o, "chatgrid_auth_refused_total",
+		    metrics_label(l, sizeof l, "reason", admission_reason[i]), (double)admissions[i]);
 	metrics_family(o, "chatgrid_password_hash_seconds", "histogram",
 	    "Time to hash or verify one password (Argon2id) on a worker thread.");
 	metrics_hist_write(o, "chatgrid_password_hash_seconds", NULL, &m->hash);

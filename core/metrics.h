@@ -59,6 +59,15 @@ uint64_t metrics_now_ns(void);
 /* A message refused with an error code (the error's "code" field). */
 void metrics_refused(const char *code);
 
+/* A sign-in or registration refused before any password was hashed. */
+enum metrics_admission {
+	MA_ADDRESS_BUSY,	/* auth_hash_ip_limit hashes of the address already in line */
+	MA_QUEUE_FULL,		/* the hashing queue (auth_queue) full */
+	MA_REGISTER_LIMIT,	/* auth_register_ip_limit registrations in the window */
+	MA_N
+};
+void metrics_admission_refused(enum metrics_admission);
+
 /*
  * Exposition. A collector writes families with metrics_family, then their
  * samples; labels is NULL or the inside of the braces, values escaped with

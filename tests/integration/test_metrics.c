@@ -230,6 +230,41 @@ START_TEST(test_metrics_scenario)
 }
 END_TEST
 
+/*
+ * Refusals before any hash are counted by reason, every reason present from
+ * the start: a second registration from an address allowed one.
+ */
+START_TEST(test_metrics_admission)
+{
+	struct td *d = ti_start("dice", "metrics_allow 127.0.0.1\nauth_register_ip_limit 1\n"
+	    "auth_register_window_s 600\n", NULL);
+	struct tc_conn *c;
+	json_object *o;
+	char user[33], *t0, *t1;
+
+	t0 = scrape(d);
+	ck_assert_double_eq(value(t0, "chatgrid_auth_refused_total", "reason=\"register_limit\""), 0);
+	ck_assert_double_eq(value(t0, "chatgrid_auth_refused_total", "reason=\"address_busy\""), 0);
+	ck_assert_double_eq(value(t0, "chatgrid_auth_refused_total", "reason=\"queue_full\""), 0);
+	ag_uname(user, "adm1");
+	free(ag_new_account(d, user));
+	ag_uname(user, "adm2");
+	c = ag_ws(d);
+	o = ag_register(c, user, AG_PASSWORD, NULL);
+	ag_expect(o, 0, "Too many registrations from your address. Try again later.");
+	json_object_put(o);
+	tc_close(c);
+	t1 = scrape(d);
+	check_format(t1);
+	promtool_check(t1);
+	ck_assert_double_eq(value(t1, "chatgrid_auth_refused_total", "reason=\"register_limit\""), 1);
+	ck_assert_double_eq(value(t1, "chatgrid_auth_refused_total", "reason=\"queue_full\""), 0);
+	free(t0);
+	free(t1);
+	it_stop(d);
+}
+END_TEST
+
 /* A free loopback port (bound, read and released). */
 static int
 free_port(void)
@@ -282,6 +317,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_metrics_off_by_default);
 	tcase_add_test(tc, test_metrics_scenario);
+	tcase_add_test(tc, test_metrics_admission);
 	tcase_add_test(tc, test_metrics_listener);
 	suite_add_tcase(s, tc);
 	return ag_main(s);
