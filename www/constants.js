@@ -46,3 +46,14 @@ export const DEFAULT_AUTH_POLICY = Object.freeze({
   passwordMinLength: 8,
   passwordMaxLength: 128,
 });
+/** The outgoing voice effects, in the Effects menu's order (ids as audio/effects.js names them). */
+export const VOICE_EFFECTS = /** @type {const} */ ([
+  { id: 'reverb', label: 'Reverb' },
+  { id: 'echo', label: 'Echo' },
+  { id: 'flanger', label: 'Flanger' },
+  { id: 'high_pass', label: 'High Pass' },
+  { id: 'low_pass', label: 'Low Pass' },
+  { id: 'off', label: 'Off' },
+]);
+export const EFFECT_LEVEL_DEFAULT = 50;
+export const EFFECT_LEVEL_STEP = 5;

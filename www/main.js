@@ -24,12 +24,15 @@ function loadSettings() {
   settings.forgetLegacyToken();
   state.masterVolume = settings.masterVolume();
   state.micGain = settings.micGain();
+  state.voiceEffect = settings.voiceEffect();
+  state.effectLevels = settings.effectLevels();
   state.monoOutput = settings.monoOutput();
   state.layers = settings.layers();
   state.peerListenGains = settings.peerListenGains();
   state.authPolicy = settings.authPolicy();
   engine.masterVolume = state.masterVolume;
   engine.micGain = state.micGain;
+  engine.effect = { name: state.voiceEffect, level: state.effectLevels[state.voiceEffect] };
   engine.mono = state.monoOutput;
   engine.voiceLayer = state.layers.voice;
   engine.outputDeviceId = settings.outputDevice().id;

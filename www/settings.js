@@ -3,7 +3,7 @@
  * browser that used it keeps its choices. Every getter tolerates missing,
  * malformed or blocked storage and falls back to the default.
  */
-import { MASTER_VOLUME_DEFAULT, MIC_GAIN_DEFAULT, DEFAULT_AUTH_POLICY } from './constants.js';
+import { MASTER_VOLUME_DEFAULT, MIC_GAIN_DEFAULT, DEFAULT_AUTH_POLICY, VOICE_EFFECTS, EFFECT_LEVEL_DEFAULT } from './constants.js';
 import { snapGain } from './text.js';
 
 const K = {
@@ -16,6 +16,9 @@ const K = {
   outputId: 'chatGridAudioOutputDeviceId',
   outputName: 'chatGridAudioOutputDeviceName',
   peerGains: 'chatGridPeerListenGains',
+  effectLevels: 'chatGridEffectLevels',
+  /** Ours: the reference kept the chosen effect for the page only (docs/decisions.md). */
+  voiceEffect: 'chatGridVoiceEffect',
   username: 'chatGridAuthUsername',
   policy: 'chgridAuthPolicy',
   legacyToken: 'chatGridAuthSessionToken',
@@ -101,6 +104,28 @@ export const settings = {
   },
   /** @param {Record<string, number>} gains */
   setPeerListenGains(gains) { write(K.peerGains, JSON.stringify(gains)); },
+
+  /** The chosen outgoing voice effect ('off' when none or unknown). */
+  voiceEffect() {
+    const id = read(K.voiceEffect);
+    return VOICE_EFFECTS.some((e) => e.id === id) ? /** @type {string} */ (id) : 'off';
+  },
+  /** @param {string} id */
+  setVoiceEffect(id) { write(K.voiceEffect, id); },
+
+  /** Every effect's level 0..100 (default 50), whatever was saved. @returns {Record<string, number>} */
+  effectLevels() {
+    const saved = readJson(K.effectLevels) || {};
+    /** @type {Record<string, number>} */
+    const out = {};
+    for (const { id } of VOICE_EFFECTS) {
+      const v = saved[id];
+      out[id] = typeof v === 'number' && Number.isFinite(v) ? Math.min(100, Math.max(0, Math.round(v))) : EFFECT_LEVEL_DEFAULT;
+    }
+    return out;
+  },
+  /** @param {Record<string, number>} levels */
+  setEffectLevels(levels) { write(K.effectLevels, JSON.stringify(levels)); },
 
   username() { return read(K.username) || ''; },
   /** @param {string} name */

@@ -83,6 +83,9 @@ export const state = {
   monoOutput: false,
   masterVolume: 50,
   micGain: 2,
+  /** The outgoing voice effect (an id of VOICE_EFFECTS) and every effect's level. */
+  voiceEffect: 'off',
+  /** @type {Record<string, number>} */ effectLevels: {},
   layers: { voice: true, item: true, media: true, world: true },
   /** @type {Record<string, number>} lower-cased nickname → gain */
   peerListenGains: {},

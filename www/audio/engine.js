@@ -3,13 +3,15 @@
  * microphone chain that peers receive, per-peer spatial voices, samples and UI
  * tones.
  *
- *   mic → inputGain (mic gain) → outbound (MediaStreamDestination) → peers
- *                              ↘ loopbackGain → master
+ *   mic → inputGain (mic gain) → voice effect → outbound (MediaStreamDestination) → peers
+ *                                            ↘ loopbackGain → master
+ *   (the effect is swapped inside the graph: the track peers receive never changes)
  *   peer stream → gain → StereoPanner → voiceBus → master → destination
  *   samples and tones → sfx → master
  */
 import { resolveSpatialMix } from './spatial.js';
 import { HEARING_RADIUS } from '../constants.js';
+import { buildEffect, dropEffect } from './effects.js';
 
 const GLIDE = 0.2 / 3;
 
@@ -25,6 +27,9 @@ export class AudioEngine {
     /** @type {GainNode | null} */ this.loopbackGain = null;
     /** @type {MediaStreamAudioDestinationNode | null} */ this.outbound = null;
     /** @type {MediaStreamAudioSourceNode | null} */ this.micSource = null;
+    /** The outgoing voice effect and its chain (built with the context). */
+    this.effect = { name: 'off', level: 50 };
+    /** @type {import('./effects.js').Effect | null} */ this.effectChain = null;
     /** @type {Map<string, VoiceNodes>} */ this.voices = new Map();
     /** @type {Map<string, Promise<AudioBuffer | null>>} */ this.buffers = new Map();
     /** One-shot sounds placed in the world, re-placed as the listener moves. @type {Set<{ gain: GainNode, panner: StereoPannerNode, x: number, y: number, range: number, base: number, src: AudioBufferSourceNode }>} */
@@ -57,11 +62,10 @@ export class AudioEngine {
       this.inputGain.gain.value = this.micGain;
       this.outbound = ctx.createMediaStreamDestination();
       this.outbound.channelCount = 1;
-      this.inputGain.connect(this.outbound);
       this.loopbackGain = ctx.createGain();
       this.loopbackGain.gain.value = this.loopback ? 1 : 0;
-      this.inputGain.connect(this.loopbackGain);
       this.loopbackGain.connect(this.master);
+      this.setVoiceEffect(this.effect.name, this.effect.level);
       if (this.outputDeviceId) this.setOutputDevice(this.outputDeviceId);
     }
     if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
@@ -97,6 +101,28 @@ export class AudioEngine {
   setMicGain(gain) {
     this.micGain = gain;
     if (this.inputGain) this.inputGain.gain.setTargetAtTime(gain, this.ctx.currentTime, 0.02);
+  }
+
+  /**
+   * The effect on the outgoing voice (what peers, the SFU and the loopback
+   * hear): a new chain replaces the old one between the mic gain and the
+   * outbound destination, so no connection is renegotiated.
+   * @param {string} name an effect id of audio/effects.js ('off' for none)
+   * @param {number} level 0..100
+   */
+  setVoiceEffect(name, level) {
+    this.effect = { name, level };
+    if (!this.ctx || !this.inputGain) return;
+    const old = this.effectChain;
+    const chain = buildEffect(this.ctx, name, level);
+    this.inputGain.connect(chain.input);
+    chain.output.connect(this.outbound);
+    chain.output.connect(this.loopbackGain);
+    this.effectChain = chain;
+    if (old) {
+      this.inputGain.disconnect(old.input);
+      dropEffect(old);
+    }
   }
 
   /** @param {boolean} on */

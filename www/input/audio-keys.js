@@ -1,4 +1,4 @@
-/** Audio commands of normal mode: mute, mono, layers, loopback, volume, mic gain, calibration. */
+/** Audio commands of normal mode: mute, mono, layers, loopback, volume, voice effect, mic gain, calibration. */
 import { state, hasPermission } from '../state.js';
 import { engine, media, itemAudio } from '../services.js';
 import { settings } from '../settings.js';
@@ -7,7 +7,8 @@ import { applyMicEnabled } from '../session/permissions.js';
 import { calibrate } from '../audio/calibrate.js';
 import { stopClocks } from '../audio/clock.js';
 import { openEntry } from '../ui/entry.js';
-import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT } from '../constants.js';
+import { openMenu, closeMenu } from './menu.js';
+import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT, VOICE_EFFECTS, EFFECT_LEVEL_STEP, EFFECT_LEVEL_DEFAULT } from '../constants.js';
 import { formatNumber } from '../text.js';
 
 const LAYER_NAMES = { voice: 'Voice', item: 'Item', media: 'Media', world: 'World' };
@@ -60,6 +61,54 @@ export function stepMasterVolume(direction) {
   settings.setMasterVolume(v);
   say(`Master volume ${v}`);
   engine.tone(v === MASTER_VOLUME_DEFAULT ? 659.25 : 440, 0.1, 'sine', 0.35);
+}
+
+/** @param {string} id */
+function effectLabel(id) {
+  const e = VOICE_EFFECTS.find((x) => x.id === id);
+  return e ? e.label : 'Off';
+}
+
+/** Apply the chosen effect at its level to the outgoing voice and the loopback. */
+export function applyVoiceEffect() {
+  engine.setVoiceEffect(state.voiceEffect, state.effectLevels[state.voiceEffect] ?? EFFECT_LEVEL_DEFAULT);
+}
+
+/** E: the Effects menu, on the current effect; Enter applies, Escape cancels. */
+export function openEffectMenu() {
+  openMenu('Effects', {
+    name: 'effects',
+    entries: VOICE_EFFECTS.map((e) => ({ label: e.label, value: e.id, help: `${e.label} on your voice, for everyone and your loopback.` })),
+    index: Math.max(0, VOICE_EFFECTS.findIndex((e) => e.id === state.voiceEffect)),
+    hint: 'Up and Down choose an effect, Enter applies it to your voice, Escape cancels.',
+    select: (e) => {
+      closeMenu();
+      state.voiceEffect = e.value;
+      settings.setVoiceEffect(e.value);
+      applyVoiceEffect();
+      say(`${e.label}.`, 'blip');
+    },
+  });
+}
+
+/** Shift+Minus / Shift+Equal: the current effect's level, in steps of 5. @param {number} direction +1 or -1 */
+export function stepEffectLevel(direction) {
+  const id = state.voiceEffect;
+  if (id === 'off') {
+    say('No effect selected.', 'cancel');
+    return;
+  }
+  const before = state.effectLevels[id] ?? EFFECT_LEVEL_DEFAULT;
+  const v = Math.min(100, Math.max(0, before + direction * EFFECT_LEVEL_STEP));
+  if (v === before) {
+    say(`${effectLabel(id)} ${v}.`, 'cancel');
+    return;
+  }
+  state.effectLevels = { ...state.effectLevels, [id]: v };
+  settings.setEffectLevels(state.effectLevels);
+  applyVoiceEffect();
+  say(`${effectLabel(id)} ${v}.`);
+  engine.tone(v === EFFECT_LEVEL_DEFAULT ? 659.25 : 440, 0.1, 'sine', 0.35);
 }
 
 /** V: the gain field, with loopback on so the user hears the result. */

@@ -77,6 +77,51 @@ export function installDiagnostics(deps) {
   }
 
   /**
+   * The power at one frequency in what the user hears (both ears summed),
+   * block by block, over ms without gaps: for timing (an echo's delay).
+   * @param {{ ms?: number, freq: number, blockMs?: number }} opts
+   * @returns {Promise<{ blockMs: number, powers: number[] }>}
+   */
+  async function envelope(opts) {
+    const ms = opts.ms ?? 4000;
+    const ctx = engine.ensureContext();
+    const block = Math.max(1, Math.round(((opts.blockMs ?? 10) / 1000) * ctx.sampleRate));
+    const w = (2 * Math.PI * opts.freq) / ctx.sampleRate;
+    const coeff = 2 * Math.cos(w);
+    const want = Math.ceil((ms / 1000) * ctx.sampleRate / block);
+    /** @type {number[]} */
+    const powers = [];
+    let s1 = 0;
+    let s2 = 0;
+    let k = 0;
+    const sp = ctx.createScriptProcessor(4096, 2, 1);
+    await new Promise((resolve) => {
+      sp.onaudioprocess = (ev) => {
+        const l = ev.inputBuffer.getChannelData(0);
+        const r = ev.inputBuffer.getChannelData(1);
+        for (let i = 0; i < l.length && powers.length < want; i++) {
+          const s0 = (l[i] + r[i]) / 2 + coeff * s1 - s2;
+          s2 = s1;
+          s1 = s0;
+          if (++k === block) {
+            powers.push((s1 * s1 + s2 * s2 - coeff * s1 * s2) / (block * block));
+            s1 = 0;
+            s2 = 0;
+            k = 0;
+          }
+        }
+        if (powers.length >= want) resolve(undefined);
+      };
+      engine.master.connect(sp);
+      sp.connect(ctx.destination);
+    });
+    engine.master.disconnect(sp);
+    sp.disconnect();
+    sp.onaudioprocess = null;
+    return { blockMs: (block / ctx.sampleRate) * 1000, powers };
+  }
+
+  /**
    * Walk to a tile by holding arrows, as a user would; resolves on arrival.
    * @param {number} x @param {number} y @param {number} [timeoutMs]
    */
@@ -143,6 +188,7 @@ export function installDiagnostics(deps) {
     engine,
     itemAudio: () => deps.itemAudio.summary(),
     measure,
+    envelope,
     walkTo,
     peers: () => [...peers.summary(), ...deps.sfu.summary()],
     sfu: () => deps.sfu.connections(),

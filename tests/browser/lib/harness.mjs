@@ -2,7 +2,7 @@
 // microphones, pages with their live regions recorded, and the sign-in steps.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, openSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, openSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
@@ -52,8 +52,55 @@ export function toneFile(freq) {
 }
 
 /**
+ * A 48 kHz 16-bit mono WAV of several sines at once (each at amplitude
+ * 0.5 / count), optionally gated: on for `on` seconds at the start of every
+ * `period` seconds (5 ms ramps), silent the rest. The file lasts a whole
+ * number of periods (4 s ungated), so the fake microphone loops it seamlessly.
+ * @param {{ freqs: number[], on?: number, period?: number }} spec
+ */
+export function mixFile(spec) {
+  const key = JSON.stringify(spec);
+  if (tones.has(key)) return tones.get(key);
+  const rate = 48000;
+  const period = spec.on ? (spec.period || 2) : 4;
+  const seconds = spec.on ? period * Math.max(1, Math.round(4 / period)) : period;
+  const n = Math.round(seconds * rate);
+  const data = Buffer.alloc(44 + n * 2);
+  data.write('RIFF', 0, 'ascii');
+  data.writeUInt32LE(36 + n * 2, 4);
+  data.write('WAVEfmt ', 8, 'ascii');
+  data.writeUInt32LE(16, 16);
+  data.writeUInt16LE(1, 20);
+  data.writeUInt16LE(1, 22);
+  data.writeUInt32LE(rate, 24);
+  data.writeUInt32LE(rate * 2, 28);
+  data.writeUInt16LE(2, 32);
+  data.writeUInt16LE(16, 34);
+  data.write('data', 36, 'ascii');
+  data.writeUInt32LE(n * 2, 40);
+  const amp = 0.5 / spec.freqs.length;
+  const ramp = 0.005 * rate;
+  for (let i = 0; i < n; i++) {
+    let g = 1;
+    if (spec.on) {
+      const t = (i % Math.round(period * rate));
+      const len = Math.round(spec.on * rate);
+      g = t >= len ? 0 : Math.min(1, t / ramp, (len - t) / ramp);
+    }
+    let v = 0;
+    for (const f of spec.freqs) v += Math.sin(2 * Math.PI * f * i / rate);
+    data.writeInt16LE(Math.round(32767 * amp * g * v), 44 + i * 2);
+  }
+  const file = path.join(TMP, `mix-${spec.freqs.join('-')}${spec.on ? `-on${spec.on}-p${period}` : ''}.wav`);
+  writeFileSync(file, data);
+  tones.set(key, file);
+  return file;
+}
+
+/**
  * One browser process (the fake microphone is per process: one per person).
- * @param {{ tone?: number }} [opts]
+ * tone: one sine's frequency, or a mix (several sines, optionally gated: mixFile).
+ * @param {{ tone?: number | { freqs: number[], on?: number, period?: number } }} [opts]
  */
 export async function launchBrowser(opts = {}) {
   const args = [
@@ -66,7 +113,8 @@ export async function launchBrowser(opts = {}) {
     // The test server is plain http on a private address: let it use the microphone.
     `--unsafely-treat-insecure-origin-as-secure=${ORIGIN}`,
   ];
-  if (opts.tone) args.push(`--use-file-for-fake-audio-capture=${toneFile(opts.tone)}`);
+  if (typeof opts.tone === 'number') args.push(`--use-file-for-fake-audio-capture=${toneFile(opts.tone)}`);
+  else if (opts.tone) args.push(`--use-file-for-fake-audio-capture=${mixFile(opts.tone)}`);
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
