@@ -8,6 +8,9 @@ import { say } from '../feedback.js';
 import { arrowPressed } from '../world/movement.js';
 import { surfaceHasFocus } from '../ui/dom.js';
 import { RECONNECT_ATTEMPTS } from '../constants.js';
+import { handlePianoKeyDown, handlePianoKeyUp } from '../piano/keymap.js';
+import { pianoActive, leave as leavePiano, releaseAllHeld } from '../piano/mode.js';
+import { stopAllPiano } from '../piano/remote.js';
 
 /** A modifier pressed alone, or a browser key the grid never takes. */
 const NOT_A_COMMAND = /^(Shift|Control|Alt|Meta|OS|CapsLock|Tab$|F\d+$)/;
@@ -42,13 +45,19 @@ export function handleKeyDown(k) {
     case 'helpView': return handleHelp(k);
     case 'listUsers': return handleUserList(k);
     case 'menu': return handleMenu(k);
+    case 'piano': return handlePianoKeyDown(k);
     default: return false;
   }
 }
 
-/** @param {string} code */
+/**
+ * A key released (anywhere on the page): arrows stop walking, and while
+ * piano mode is on (under its help too) a held note ends.
+ * @param {string} code
+ */
 export function handleKeyUp(code) {
   state.pressed.delete(code);
+  if (pianoActive()) handlePianoKeyUp(code);
 }
 
 /**
@@ -60,20 +69,27 @@ export function handleKeyUp(code) {
 export function surfaceLeft() {
   state.pressed.clear();
   state.escapePendingUntil = 0;
+  // Notes held would get no key-up once focus is elsewhere.
+  releaseAllHeld();
   window.setTimeout(() => {
-    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu')) {
+    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu' || state.mode === 'piano')) {
+      // Piano mode ends with them (its notes were released above).
+      leavePiano(false);
       state.mode = 'normal';
       state.modeState.menu = null;
     }
   }, 0);
 }
 
-/** The window lost focus: keys held are released. */
+/** The window lost focus: keys held are released (piano notes too). */
 export function releaseAll() {
   state.pressed.clear();
+  releaseAllHeld();
 }
 
-/** Back to normal mode (disconnect cleanup). */
+/** Back to normal mode (disconnect cleanup): piano mode ends without a word, its sounds stop. */
 export function resetModes() {
+  leavePiano(false);
+  stopAllPiano();
   closeModes();
 }
