@@ -62,7 +62,9 @@ export function pianoStatus(msg) {
     if (current() && current().itemId !== msg.itemId) leave(false);
     if (!current()) state.piano = { itemId: msg.itemId, held: [], sounding: new Map(), recordingState: 'idle', demo: null, demoKeys: new Map() };
     state.piano.recordingState = rec || 'idle';
-    if (state.mode !== 'helpView') {
+    // Under the help viewer, its Escape comes back to the piano.
+    if (state.mode === 'helpView') state.modeState.helpReturn = 'piano';
+    else {
       state.mode = 'piano';
       state.modeState.menu = null;
     }
@@ -75,12 +77,15 @@ export function pianoStatus(msg) {
 
 /**
  * The answer to a piano request (item_action_result, action use, for the
- * piano played): said with a blip, or the refusal buzz; kept in the chat log.
+ * piano played, or any piano: a recording that stopped itself after leaving
+ * the mode): said with a blip, or the refusal buzz; kept in the chat log.
+ * No locate tone: a piano's use is heard as piano mode.
  * @param {any} msg @returns {boolean} handled
  */
 export function pianoResult(msg) {
   const p = current();
-  if (!p || msg.itemId !== p.itemId || msg.action !== 'use') return false;
+  const item = typeof msg.itemId === 'string' ? state.items.get(msg.itemId) : null;
+  if (msg.action !== 'use' || !((p && msg.itemId === p.itemId) || (item && item.type === 'piano'))) return false;
   const text = typeof msg.message === 'string' ? msg.message.trim() : '';
   if (!text) tone(msg.ok ? 'blip' : 'cancel');
   else if (msg.ok) pushChat(text, 'blip');

@@ -191,6 +191,7 @@ export function installDiagnostics(deps) {
     timeline,
     pianoPreview,
     piano: () => ({ mode: pianoSummary(), voices: pianoSynth.keys() }),
+    pianoSynth,
     walkTo,
     peers: () => [...peers.summary(), ...deps.sfu.summary()],
     sfu: () => deps.sfu.connections(),
