@@ -104,6 +104,8 @@ test('piano mode: notes heard at the piano, recording played back in order, 12 k
     });
 
     await t.test('each key is heard by the other player at its pitch, from the piano\'s side', async () => {
+      /** @type {Record<number, number>} */
+      const heard = {};
       for (const [code, hz] of NOTES) {
         const sent = a.sent.length;
         const listening = b.evaluate((f) => window.__chatgrid.measure({ ms: 900, freqs: f }), FREQS);
@@ -118,8 +120,20 @@ test('piano mode: notes heard at the piano, recording played back in order, 12 k
         assert.ok(Math.abs(m.peakHz[1] - hz) / hz < 0.03, `${code}: b hears ${hz} Hz: ${JSON.stringify(m)}`);
         assert.ok(m.right[hz] > quiet.right[hz] + 20, `${code}: well above silence: ${m.right[hz]} vs ${quiet.right[hz]}`);
         assert.ok(m.right[hz] > m.left[hz] + 3, `${code}: louder in the right ear (the piano is east): ${JSON.stringify(m)}`);
+        heard[hz] = m.right[hz];
         await until(b, () => window.__chatgrid.piano().voices.length === 0);
       }
+      // The item layer off (key 2): others' notes are not played.
+      assert.equal(await keyAndHear(b, '2'), 'Item layer off.');
+      const rec = b.received.length;
+      const listening = b.evaluate((f) => window.__chatgrid.measure({ ms: 900, freqs: f }), FREQS);
+      await sleep(150);
+      await a.keyboard.down('KeyA');
+      const off = await listening;
+      await a.keyboard.up('KeyA');
+      assert.ok(b.received.slice(rec).some((m) => m.type === 'item_piano_note' && m.on), 'b got the note');
+      assert.ok(off.right[261.63] < heard[261.63] - 30, `not played with the item layer off: ${JSON.stringify(off)}`);
+      assert.equal(await keyAndHear(b, '2'), 'Item layer on.');
     });
 
     await t.test('a recording plays back on both pages in the order and spacing it was played', async () => {
