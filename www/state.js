@@ -8,7 +8,7 @@ import { DEFAULT_GRID_SIZE, DEFAULT_MOVEMENT_TICK_MS, DEFAULT_AUTH_POLICY } from
  * @typedef {{ id: string, userId: string, nickname: string, x: number, y: number }} Peer
  * @typedef {{ usernameMinLength: number, usernameMaxLength: number,
  *             passwordMinLength: number, passwordMaxLength: number }} AuthPolicy
- * @typedef {'normal'|'chat'|'nickname'|'helpView'|'listUsers'|'micGainEdit'|'menu'|'itemPropertyEdit'} Mode
+ * @typedef {'normal'|'chat'|'nickname'|'helpView'|'listUsers'|'micGainEdit'|'menu'|'itemPropertyEdit'|'piano'} Mode
  */
 
 export const state = {
@@ -59,10 +59,17 @@ export const state = {
    * Data of the current mode: the list shown and its position, where help
    * returns to, loopback and gain before the gain field opened. (Text being
    * typed lives in the entry field itself.)
-   * The open item menu (input/menu.js) lives here too.
-   * @type {{ listIds: string[], index: number, helpReturn: Mode, loopbackBefore: boolean, gainBefore: number, menu: any }}
+   * The open item menu (input/menu.js) lives here too; helpSource: which
+   * help the viewer reads (normal or piano).
+   * @type {{ listIds: string[], index: number, helpReturn: Mode, helpSource: 'normal'|'piano', loopbackBefore: boolean, gainBefore: number, menu: any }}
    */
-  modeState: { listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: 2, menu: null },
+  modeState: { listIds: [], index: 0, helpReturn: 'normal', helpSource: 'normal', loopbackBefore: false, gainBefore: 2, menu: null },
+  /**
+   * Piano mode's data while it is on (piano/mode.js): the piano, the keys
+   * held and sounding, the recording state, the demo.
+   * @type {import('./piano/mode.js').PianoState | null}
+   */
+  piano: null,
   calibrating: false,
   /**
    * Walking: the last movement window stepped in, the blocked direction (one
@@ -99,7 +106,8 @@ export function resetSessionState() {
   state.peers.clear();
   state.items.clear();
   state.mode = 'normal';
-  state.modeState = { listIds: [], index: 0, helpReturn: 'normal', loopbackBefore: false, gainBefore: state.micGain, menu: null };
+  state.modeState = { listIds: [], index: 0, helpReturn: 'normal', helpSource: 'normal', loopbackBefore: false, gainBefore: state.micGain, menu: null };
+  state.piano = null;
   state.pressed.clear();
   state.escapePendingUntil = 0;
   state.teleport = null;

@@ -6,6 +6,7 @@ import { say, tone } from '../feedback.js';
 import { applyMicEnabled } from '../session/permissions.js';
 import { calibrate } from '../audio/calibrate.js';
 import { stopClocks } from '../audio/clock.js';
+import { stopRemote } from '../piano/remote.js';
 import { openEntry } from '../ui/entry.js';
 import { openMenu, closeMenu } from './menu.js';
 import { MASTER_VOLUME_STEP, MASTER_VOLUME_DEFAULT, VOICE_EFFECTS, EFFECT_LEVEL_STEP, EFFECT_LEVEL_DEFAULT } from '../constants.js';
@@ -39,6 +40,8 @@ export function toggleLayer(layer) {
   settings.setLayers(state.layers);
   if (layer === 'voice') engine.setVoiceLayer(state.layers.voice);
   if (layer === 'item') itemAudio.setItemLayer(state.layers.item);
+  // Others' piano notes are item sounds too (your own playing is not).
+  if (layer === 'item' && !state.layers.item) stopRemote();
   if (layer === 'media') itemAudio.setMediaLayer(state.layers.media);
   if (layer === 'world' && !state.layers.world) {
     stopClocks();

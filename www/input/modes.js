@@ -28,7 +28,7 @@ function toNormal() {
 
 /** @param {KeyPress} k */
 export function handleHelp(k) {
-  const lines = helpLines();
+  const lines = helpLines(state.modeState.helpSource);
   const last = lines.length - 1;
   let i = state.modeState.index;
   switch (k.code) {

@@ -76,12 +76,16 @@ export function chatHistory(where) {
   if (i === 0 || i === h.length - 1) tone('blip');
 }
 
-/** @param {import('../state.js').Mode} returnTo */
-export function openHelp(returnTo) {
+/**
+ * The help viewer, on the normal help or the piano's.
+ * @param {import('../state.js').Mode} returnTo @param {import('../help.js').HelpSource} [source]
+ */
+export function openHelp(returnTo, source = 'normal') {
   state.modeState.helpReturn = returnTo;
+  state.modeState.helpSource = source;
   state.mode = 'helpView';
   state.modeState.index = 0;
-  const lines = helpLines();
+  const lines = helpLines(source);
   say(lines.length ? lines[0] : 'Help unavailable.', 'blip');
 }
 

@@ -9,6 +9,9 @@ import { say } from '../feedback.js';
 import { arrowPressed } from '../world/movement.js';
 import { surfaceHasFocus } from '../ui/dom.js';
 import { RECONNECT_ATTEMPTS } from '../constants.js';
+import { handlePianoKeyDown, handlePianoKeyUp } from '../piano/keymap.js';
+import { pianoActive, leave as leavePiano, releaseAllHeld } from '../piano/mode.js';
+import { stopAllPiano } from '../piano/remote.js';
 
 /** A modifier pressed alone, or a browser key the grid never takes. */
 const NOT_A_COMMAND = /^(Shift|Control|Alt|Meta|OS|CapsLock|Tab$|F\d+$)/;
@@ -50,13 +53,19 @@ export function handleKeyDown(k) {
     case 'helpView': return handleHelp(k);
     case 'listUsers': return handleUserList(k);
     case 'menu': return handleMenu(k);
+    case 'piano': return handlePianoKeyDown(k);
     default: return false;
   }
 }
 
-/** @param {string} code */
+/**
+ * A key released (anywhere on the page): arrows stop walking, and while
+ * piano mode is on (under its help too) a held note ends.
+ * @param {string} code
+ */
 export function handleKeyUp(code) {
   state.pressed.delete(code);
+  if (pianoActive()) handlePianoKeyUp(code);
 }
 
 /**
@@ -68,21 +77,30 @@ export function handleKeyUp(code) {
 export function surfaceLeft() {
   state.pressed.clear();
   state.escapePendingUntil = 0;
+  // Notes held would get no key-up once focus is elsewhere.
+  releaseAllHeld();
   window.setTimeout(() => {
-    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu')) {
-      // The command palette goes back to the mode it was opened in.
-      state.mode = /** @type {import('../state.js').Mode} */ (paletteReturnMode() || 'normal');
+    if (!surfaceHasFocus() && (state.mode === 'helpView' || state.mode === 'listUsers' || state.mode === 'menu' || state.mode === 'piano')) {
+      // Piano mode ends with the focus (its notes were released above), from
+      // under its help or the palette too; the palette otherwise goes back to
+      // the mode it was opened in.
+      const back = paletteReturnMode();
+      if (pianoActive()) leavePiano(false);
+      state.mode = /** @type {import('../state.js').Mode} */ (back && back !== 'piano' ? back : 'normal');
       state.modeState.menu = null;
     }
   }, 0);
 }
 
-/** The window lost focus: keys held are released. */
+/** The window lost focus: keys held are released (piano notes too). */
 export function releaseAll() {
   state.pressed.clear();
+  releaseAllHeld();
 }
 
-/** Back to normal mode (disconnect cleanup). */
+/** Back to normal mode (disconnect cleanup): piano mode ends without a word, its sounds stop. */
 export function resetModes() {
+  leavePiano(false);
+  stopAllPiano();
   closeModes();
 }

@@ -12,6 +12,7 @@ import { say, tone } from '../feedback.js';
 import { openMenu, closeMenu, currentMenu } from '../input/menu.js';
 import { openEntry, closeEntry, entryValue, setEntryValue, markEntryInvalid } from '../ui/entry.js';
 import { focusSurface } from '../ui/dom.js';
+import { previewChange } from '../piano/remote.js';
 import { propertyLabel, itemLabel, propertyMeta } from './registry.js';
 import {
   editKeys, inspectKeys, propertyLine, propertyHelp, isEditable, valueType, quickValue, options,
@@ -59,6 +60,7 @@ function change(m, item, key, value, clamped) {
   sendChange(item, key, value);
   if (key === 'title') item.title = value;
   else item.params = { ...item.params, [key]: value };
+  previewChange(item, key);
   refreshEntries(m, item);
   speakLine(m, propertyLine(item, key));
 }
@@ -268,6 +270,7 @@ export function propertyEditKey(k) {
     const editor = editing.editor;
     backToEditor();
     sendChange(item, key, check.value);
+    previewChange({ ...item, params: { ...item.params, [key]: check.value } }, key);
     // Said when the server's new version arrives (or its refusal).
     editor.data.spoken = propertyLine(item, key);
     tone('confirm');

@@ -28,6 +28,8 @@ const SCHEMA = {
   item_use_sound: [['itemId', 'string'], ['sound', 'string'], ['x', 'number'], ['y', 'number']],
   item_clock_announce: [['itemId', 'string'], ['sounds', 'object'], ['x', 'number'], ['y', 'number']],
   ui_definitions: [['uiDefinitions', 'object']],
+  item_piano_note: [['itemId', 'string'], ['senderId', 'string'], ['keyId', 'string'], ['midi', 'number'], ['on', 'boolean']],
+  item_piano_status: [['itemId', 'string'], ['event', 'string']],
 };
 
 /**

@@ -2,8 +2,13 @@
  * window.__chatgrid: a read-only window into the running client for the
  * browser tests and for debugging from the console. It measures what the user
  * hears (an AnalyserNode tap on the output), lists peer connections and can
- * walk the player with the same held-arrow path the keyboard uses.
+ * walk the player with the same held-arrow path the keyboard uses. For the
+ * piano: a level timeline (which pitch sounds when), a note played by the
+ * synth directly, and what piano mode holds.
  */
+import { previewNote, pianoSynth } from '../piano/remote.js';
+import { pianoSummary } from '../piano/mode.js';
+import { INSTRUMENT_DEFAULTS } from '../piano/synth.js';
 
 /**
  * @param {{
@@ -122,6 +127,49 @@ export function installDiagnostics(deps) {
   }
 
   /**
+   * Levels over time: every ~40 ms the power (dB) at each frequency of the
+   * output (both ears summed), for telling which pitch sounded when.
+   * @param {{ ms?: number, freqs?: number[] }} [opts]
+   * @returns {Promise<{ start: number, frames: Array<{ t: number, levels: Record<number, number> }> }>}
+   */
+  async function timeline(opts = {}) {
+    const ms = opts.ms ?? 3000;
+    const freqs = opts.freqs ?? [440];
+    const ctx = engine.ensureContext();
+    const a = ctx.createAnalyser();
+    a.fftSize = 4096;
+    a.smoothingTimeConstant = 0;
+    engine.master.connect(a);
+    const spec = new Float32Array(a.frequencyBinCount);
+    const hzPerBin = ctx.sampleRate / a.fftSize;
+    const start = Date.now();
+    const frames = [];
+    while (Date.now() - start < ms) {
+      await new Promise((r) => setTimeout(r, 40));
+      a.getFloatFrequencyData(spec);
+      /** @type {Record<number, number>} */
+      const levels = {};
+      for (const f of freqs) {
+        const c = Math.round(f / hzPerBin);
+        let p = 0;
+        for (let b = Math.max(0, c - 1); b <= Math.min(spec.length - 1, c + 1); b++) p += Math.pow(10, spec[b] / 10);
+        levels[f] = 10 * Math.log10(p + 1e-20);
+      }
+      frames.push({ t: Date.now() - start, levels });
+    }
+    engine.master.disconnect(a);
+    return { start, frames };
+  }
+
+  /**
+   * One note of an instrument (its defaults) from the synth, here, for ms.
+   * @param {string} instrument @param {number} midi @param {number} [ms]
+   */
+  function pianoPreview(instrument, midi, ms = 320) {
+    previewNote({ instrument, ...(INSTRUMENT_DEFAULTS[instrument] || {}) }, midi, ms);
+  }
+
+  /**
    * Walk to a tile by holding arrows, as a user would; resolves on arrival.
    * @param {number} x @param {number} y @param {number} [timeoutMs]
    */
@@ -189,6 +237,10 @@ export function installDiagnostics(deps) {
     itemAudio: () => deps.itemAudio.summary(),
     measure,
     envelope,
+    timeline,
+    pianoPreview,
+    piano: () => ({ mode: pianoSummary(), voices: pianoSynth.keys() }),
+    pianoSynth,
     walkTo,
     peers: () => [...peers.summary(), ...deps.sfu.summary()],
     sfu: () => deps.sfu.connections(),

@@ -14,6 +14,8 @@ import { announceClock } from '../audio/clock.js';
 import { isInt } from '../net/protocol.js';
 import { sanitizeNickname } from '../text.js';
 import { presence } from './presence.js';
+import { pianoStatus, pianoResult, noteRefused, pianoItemGone } from '../piano/mode.js';
+import { remoteNote, stopSender } from '../piano/remote.js';
 
 /** Errors about our own signalling are for the console, not the user. */
 const QUIET_ERRORS = new Set(['unknown_target', 'muted', 'signal_out_of_range', 'signal_limit', 'signal_target_busy']);
@@ -94,6 +96,7 @@ const HANDLERS = {
     state.peers.delete(msg.id);
     peers.close(msg.id);
     peers.offerer.delete(msg.id);
+    stopSender(msg.id);
     // A logout is announced by the server's "has logged out." line.
     if (p && msg.reason === 'out_of_range') presence('out_of_range', `${p.nickname} is out of range.`);
   },
@@ -127,6 +130,10 @@ const HANDLERS = {
   },
 
   error(msg) {
+    if (msg.code === 'piano_note') {
+      noteRefused(msg.message);
+      return;
+    }
     if (msg.code === 'teleport_refused') {
       teleportRefused();
       say(msg.message);
@@ -159,6 +166,7 @@ const HANDLERS = {
 
   item_remove(msg) {
     itemGone(msg.itemId);
+    pianoItemGone(msg.itemId);
     removeItem(msg.itemId);
   },
 
@@ -168,6 +176,8 @@ const HANDLERS = {
   },
 
   item_action_result(msg) {
+    // Piano mode's answers first (its recording messages, said with a blip).
+    if (pianoResult(msg)) return;
     const text = typeof msg.message === 'string' ? msg.message.trim() : '';
     if (!msg.ok) {
       // A refused edit: the item is as the server last said, without a word of its own.
@@ -205,6 +215,14 @@ const HANDLERS = {
     const url = soundUrl(msg.sound);
     if (!url || !state.layers.world) return;
     engine.playAt(url, { x: msg.x, y: msg.y, range: isInt(msg.range) && msg.range > 0 ? msg.range : undefined });
+  },
+
+  item_piano_note(msg) {
+    remoteNote(msg);
+  },
+
+  item_piano_status(msg) {
+    pianoStatus(msg);
   },
 
   item_clock_announce(msg) {

@@ -8,6 +8,7 @@ import { peers, sfu, engine, itemAudio } from '../services.js';
 import { itemPlace } from './items.js';
 import { tickMovement, tickTeleport } from './movement.js';
 import { drawScene } from '../ui/canvas.js';
+import { pianoSynth } from '../piano/remote.js';
 
 let timer = 0;
 let frame = 0;
@@ -21,6 +22,7 @@ function tick() {
   sfu.update(state.x, state.y, state.peers);
   if (engine.ctx) engine.updateListener(state.drawX, state.drawY);
   itemAudio.update(state.items, { x: state.drawX, y: state.drawY }, itemPlace);
+  pianoSynth.update();
 }
 
 function draw() {
