@@ -9,6 +9,7 @@ import * as normal from './normal.js';
 import { openChat, openNickname } from './modes.js';
 import * as audio from './audio-keys.js';
 import * as items from '../items/commands.js';
+import { openAdminMenu } from '../admin/admin.js';
 
 /**
  * @typedef {{ codes: string[], shift: boolean | null, run: () => void }} Binding
@@ -74,6 +75,12 @@ export const KEYMAP = [
       { keys: 'Minus and Equals', help: 'Master volume down and up.', bind: [on(['Minus', 'NumpadSubtract'], false, () => audio.stepMasterVolume(-1)), on('NumpadSubtract', true, () => audio.stepMasterVolume(-1)), on(['Equal', 'NumpadAdd'], false, () => audio.stepMasterVolume(1)), on('NumpadAdd', true, () => audio.stepMasterVolume(1))] },
       { keys: 'V', help: 'Set microphone gain: Up and Down by 0.05, Page Up and Page Down by 0.5, or type a number; Enter keeps it.', bind: [on('KeyV', false, audio.openMicGain)] },
       { keys: 'Shift+V', help: 'Calibrate the microphone: speak for five seconds.', bind: [on('KeyV', true, audio.startCalibration)] },
+    ],
+  },
+  {
+    title: 'Admin',
+    rows: [
+      { keys: 'Shift+Z', help: 'Admin menu, with only the actions your account may use: role management (a role\'s permissions, add and delete roles), change a user\'s role, ban, unban, kick, mute voice or chat for a while, delete an account after a yes. Without admin rights it says so.', bind: [on('KeyZ', true, openAdminMenu)] },
     ],
   },
   {
