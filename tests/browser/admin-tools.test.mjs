@@ -2,79 +2,18 @@
 // run.sh makes, with plain users beside: the menu holds the server's actions
 // and a plain user gets none; role management (create with the name rules
 // checked first, permissions toggled with their tooltips, delete with a
-// replacement), a user's role, ban, unban, kick, timed chat and voice mutes,
-// an account deleted after a No and then a Yes; what the affected users'
-// pages say at once; an admin screen closing when its action is taken away;
-// and axe-core while every admin screen is open.
+// replacement), a user's role; what the affected user's page says at once;
+// an admin screen closing when its action is taken away; results said with
+// their tones; and axe-core while every admin screen is open. Moderation
+// (ban, kick, mutes, deletion) is in admin-moderation.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  launchBrowser, newPage, register, login, uniqueName, waitForAnnouncement as waitFor, mark, key, press,
-  focused, closeAll, budget, axe, ADMIN, announcements,
+  launchBrowser, newPage, register, login, uniqueName, mark, key, press, focused, closeAll, budget, axe, ADMIN,
 } from './lib/harness.mjs';
-
-/** waitForAnnouncement, saying on failure what the page did say. */
-async function waitForAnnouncement(page, re, opts = {}) {
-  try {
-    return await waitFor(page, re, opts);
-  } catch (err) {
-    const said = (await announcements(page)).slice(opts.from || 0).map((x) => `${x.region}: ${x.text}`);
-    throw new Error(`never heard ${re}; heard ${JSON.stringify(said)}`, { cause: err });
-  }
-}
-
-/** Press a key on the grid and return the next #status announcement. */
-async function keyAndHear(page, combo, re = /./) {
-  const from = await mark(page);
-  await key(page, combo);
-  return waitForAnnouncement(page, re, { from, region: 'status', timeout: 5000 });
-}
-
-function noViolations(v, screen) {
-  assert.deepEqual(v, [], `${screen}: ${JSON.stringify(v, null, 1)}`);
-}
-
-/** Wait until the page has sent a packet matching fn; returns it. */
-async function waitSent(page, fn, what, from = 0) {
-  const end = Date.now() + budget(10000);
-  while (Date.now() < end) {
-    const hit = page.sent.slice(from).find(fn);
-    if (hit) return hit;
-    await sleep(30);
-  }
-  throw new Error(`never sent: ${what}; sent ${JSON.stringify(page.sent.slice(from).map((m) => m.type))}`);
-}
-
-/** The open menu: its name and the current entry's value and spoken text. */
-async function menu(page) {
-  return page.evaluate(() => {
-    const s = window.__chatgrid.state;
-    const m = s.mode === 'menu' ? s.modeState.menu : null;
-    if (!m) return { mode: s.mode, name: '', value: undefined, text: '', texts: [] };
-    const e = m.entries[m.index];
-    return { mode: s.mode, name: m.name, value: e ? e.value : undefined, text: e ? (e.text ?? e.label) : '', texts: m.entries.map((x) => x.text ?? x.label) };
-  });
-}
-
-/** Press Down until the current entry's value is want (each move is spoken). */
-async function moveTo(page, want) {
-  const { texts } = await menu(page);
-  for (let i = 0; i <= texts.length; i++) {
-    if ((await menu(page)).value === want) return;
-    await keyAndHear(page, 'ArrowDown');
-  }
-  throw new Error(`no entry ${want} in ${JSON.stringify(texts)}`);
-}
-
-/** Open the admin menu and go to the action with that label. */
-async function openAction(page, label) {
-  assert.match(await keyAndHear(page, 'Shift+KeyZ'), /^Admin\. /);
-  const m = await menu(page);
-  const i = m.texts.indexOf(label);
-  assert.ok(i >= 0, `${label} in ${JSON.stringify(m.texts)}`);
-  while ((await menu(page)).text !== label) await keyAndHear(page, 'ArrowDown');
-}
+import {
+  noViolations, waitSent, menu, moveTo, openAction, waitForAnnouncement, keyAndHear, pressAndHearField, toneRecorder, tonesSince,
+} from './lib/admin.mjs';
 
 test('a plain user gets no admin menu; the admin menu holds exactly the server\'s actions; roles: create, permissions, a user\'s role, delete', { timeout: 300000 }, async () => {
   const browser = await launchBrowser();
@@ -235,158 +174,22 @@ test('a plain user gets no admin menu; the admin menu holds exactly the server\'
   }
 });
 
-/** Press a key in the text field and return the next #status announcement. */
-async function pressAndHearField(page, combo) {
-  const from = await mark(page);
-  await page.keyboard.press(combo);
-  return waitForAnnouncement(page, /./, { from, region: 'status' });
-}
-
-test('moderation: kick, chat and voice mutes for a time, ban, unban, delete an account after No then Yes', { timeout: 300000 }, async () => {
-  const browser = await launchBrowser();
-  try {
-    const v = await newPage(browser);
-    const vn = uniqueName('av');
-    await register(v, vn);
-    const a = await newPage(browser);
-    await login(a, ADMIN.username, ADMIN.password);
-
-    // Kick: the page is closed with the server's words; logging in again works.
-    await openAction(a, 'Kick user');
-    let from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, /Kick user\. /, { from });
-    noViolations(await axe(a), 'kick list');
-    await moveTo(a, vn);
-    assert.equal((await menu(a)).text, `${vn}, user, active.`);
-    let fromV = await mark(v);
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`^Kicked ${vn}\\.$`), { from });
-    assert.equal(await waitForAnnouncement(v, /moderator/, { from: fromV, region: 'connectionStatus' }), 'You were disconnected by a moderator.');
-    await v.waitForFunction(() => !window.__chatgrid.state.running);
-    assert.equal((await menu(a)).name, 'adminUsers', 'the list stays open');
-    await keyAndHear(a, 'Escape');
-    await keyAndHear(a, 'Escape');
-
-    let v2 = await newPage(browser);
-    await login(v2, vn, 'password-123');
-
-    // Mute chat for 5 minutes: the user hears it.
-    await openAction(a, 'Mute user');
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, /Mute user\. /, { from });
-    await moveTo(a, vn);
-    assert.equal(await keyAndHear(a, 'Enter'), `Mute ${vn}. Voice`);
-    noViolations(await axe(a), 'mute target');
-    assert.equal(await keyAndHear(a, 'ArrowDown'), 'Chat');
-    assert.equal(await keyAndHear(a, 'Enter'), 'Mute chat for. 5 minutes');
-    noViolations(await axe(a), 'mute length');
-    fromV = await mark(v2);
-    from = await mark(a);
-    let sentFrom = a.sent.length;
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`^Muted ${vn}'s chat for 5 minutes\\.$`), { from });
-    assert.deepEqual(await waitSent(a, (x) => x.type === 'admin_user_mute', 'mute', sentFrom), { type: 'admin_user_mute', username: vn, target: 'chat', minutes: 5 });
-    await waitForAnnouncement(v2, /^A moderator muted your chat for 5 minutes\.$/, { from: fromV });
-
-    // Mute voice for a typed number of minutes: a bad number is refused first.
-    assert.equal((await menu(a)).name, 'adminUsers');
-    assert.equal(await keyAndHear(a, 'Enter'), `Mute ${vn}. Voice`);
-    await keyAndHear(a, 'Enter');
-    assert.equal(await keyAndHear(a, 'KeyO'), 'Other number of minutes');
-    await key(a, 'Enter');
-    await a.waitForFunction(() => document.activeElement && document.activeElement.id === 'entryInput');
-    noViolations(await axe(a), 'minutes field');
-    await a.keyboard.type('0');
-    assert.equal(await pressAndHearField(a, 'Enter'), 'Minutes must be a whole number from 1 to 10080.');
-    await a.keyboard.press('Control+A');
-    await a.keyboard.type('2');
-    fromV = await mark(v2);
-    from = await mark(a);
-    sentFrom = a.sent.length;
-    await press(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`^Muted ${vn}'s voice for 2 minutes\\.$`), { from });
-    assert.deepEqual(await waitSent(a, (x) => x.type === 'admin_user_mute', 'mute', sentFrom), { type: 'admin_user_mute', username: vn, target: 'voice', minutes: 2 });
-    await waitForAnnouncement(v2, /Voice send permission revoked\. Your microphone is muted\./, { from: fromV });
-    await waitForAnnouncement(v2, /^A moderator muted your voice for 2 minutes\.$/, { from: fromV });
-    assert.equal((await focused(a)).id, 'gameSurface');
-    await keyAndHear(a, 'Escape');
-    await keyAndHear(a, 'Escape');
-
-    // Ban: the page is closed with the server's words.
-    await openAction(a, 'Ban user');
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, /Ban user\. /, { from });
-    await moveTo(a, vn);
-    fromV = await mark(v2);
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`^Banned ${vn}\\.$`), { from });
-    assert.equal(await waitForAnnouncement(v2, /./, { from: fromV, region: 'connectionStatus' }), 'Account is disabled.');
-    assert.ok(!(await menu(a)).texts.some((t) => t.startsWith(`${vn},`)), 'the banned user left the ban list');
-    await keyAndHear(a, 'Escape');
-
-    // Unban: the list holds the banned; then logging in works again.
-    await keyAndHear(a, 'Escape');
-    await openAction(a, 'Unban user');
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, /Unban user\. /, { from });
-    await moveTo(a, vn);
-    assert.equal((await menu(a)).text, `${vn}, user, disabled.`);
-    noViolations(await axe(a), 'unban list');
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`Unbanned ${vn}\\.`), { from });
-    await a.waitForFunction(() => window.__chatgrid.state.mode === 'normal' || window.__chatgrid.state.modeState.menu);
-    if ((await menu(a)).mode === 'menu') await keyAndHear(a, 'Escape');
-    if ((await menu(a)).mode === 'menu') await keyAndHear(a, 'Escape');
-    v2 = await newPage(browser);
-    await login(v2, vn, 'password-123');
-
-    // Delete account: No first does nothing; Yes deletes, and the page is closed.
-    await openAction(a, 'Delete account');
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, /Delete account\. /, { from });
-    await moveTo(a, vn);
-    assert.equal(await keyAndHear(a, 'Enter'), `Delete account ${vn}? No`);
-    noViolations(await axe(a), 'delete confirmation');
-    sentFrom = a.sent.length;
-    assert.equal(await keyAndHear(a, 'Enter'), `Delete account. ${vn}, user, active.`, 'No goes back to the list');
-    assert.equal(await keyAndHear(a, 'Enter'), `Delete account ${vn}? No`);
-    assert.equal(await keyAndHear(a, 'Escape'), `Delete account. ${vn}, user, active.`, 'Escape is No');
-    await sleep(budget(300));
-    assert.equal(a.sent.slice(sentFrom).filter((x) => x.type === 'admin_user_delete').length, 0, 'No sends nothing');
-    await keyAndHear(a, 'Enter');
-    assert.equal(await keyAndHear(a, 'ArrowDown'), 'Yes');
-    fromV = await mark(v2);
-    from = await mark(a);
-    await key(a, 'Enter');
-    await waitForAnnouncement(a, new RegExp(`^Deleting account ${vn}\\.\\.\\.`), { from });
-    await waitForAnnouncement(a, new RegExp(`Deleted account ${vn}\\.`), { from });
-    assert.deepEqual(await waitSent(a, (x) => x.type === 'admin_user_delete', 'delete', sentFrom), { type: 'admin_user_delete', username: vn });
-    assert.equal(await waitForAnnouncement(v2, /./, { from: fromV, region: 'connectionStatus' }), 'Account deleted.');
-  } finally {
-    await closeAll(browser);
-  }
-});
-
 test('an admin screen closes, saying why, when its action is taken away; a failure is said with the cancel tone', { timeout: 240000 }, async () => {
   const browser = await launchBrowser();
   try {
-    const a = await newPage(browser);
+    const a = await newPage(browser, { init: toneRecorder });
     await login(a, ADMIN.username, ADMIN.password);
-    const m = await newPage(browser);
+    const m = await newPage(browser, { init: toneRecorder });
     const mn = uniqueName('am');
     await register(m, mn);
     // Setup (not under test): a moderator role with role management and kick.
     const role = uniqueName('mod').toLowerCase();
+    const t0 = await a.evaluate(() => Date.now());
     await a.evaluate((r) => window.__chatgrid.send({ type: 'admin_role_create', name: r }), role);
     await waitForAnnouncement(a, new RegExp(`Created role ${role}\\.`));
+    // A success comes with the confirm tone (a sine at 880 Hz), never the cancel buzz.
+    await a.waitForFunction((t) => window.__tones.some((x) => x.t >= t && x.type === 'sine' && x.freq === 880), t0, { timeout: budget(5000) });
+    assert.ok(!(await tonesSince(a, t0)).includes('sawtooth 440'), 'no cancel tone for a success');
     await a.evaluate((r) => window.__chatgrid.send({ type: 'admin_role_update_permissions', role: r, permissions: ['role.manage', 'user.kick'] }), role);
     await waitForAnnouncement(a, new RegExp(`Updated permissions for ${role}\\.`));
     let fromM = await mark(m);
@@ -403,8 +206,13 @@ test('an admin screen closes, saying why, when its action is taken away; a failu
     assert.equal((await focused(m)).label, 'Kick user: username');
     await m.keyboard.type('nobody-here');
     const from = await mark(m);
+    const t1 = await m.evaluate(() => Date.now());
     await press(m, 'Enter');
     assert.equal(await waitForAnnouncement(m, /not connected/, { from }), 'nobody-here is not connected.');
+    // A failure comes with the cancel buzz (a sawtooth at 440 Hz).
+    await m.waitForFunction((t) => window.__tones.some((x) => x.t >= t && x.type === 'sawtooth' && x.freq === 440), t1, { timeout: budget(5000) });
+    assert.equal((await focused(m)).id, 'gameSurface', 'the field closed, focus on the grid');
+    assert.deepEqual(await waitSent(m, (x) => x.type === 'admin_user_kick', 'kick'), { type: 'admin_user_kick', username: 'nobody-here' });
     assert.equal((await menu(m)).name, 'admin', 'back on the admin menu');
 
     // Role management open; the admin takes role.manage away.
