@@ -5,6 +5,43 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForAnnouncement as waitFor, mark, key, budget, announcements } from './harness.mjs';
 
+/** waitForAnnouncement, saying on failure what the page did say. */
+export async function waitForAnnouncement(page, re, opts = {}) {
+  try {
+    return await waitFor(page, re, opts);
+  } catch (err) {
+    const said = (await announcements(page)).slice(opts.from || 0).map((x) => `${x.region}: ${x.text}`);
+    throw new Error(`never heard ${re}; heard ${JSON.stringify(said)}`, { cause: err });
+  }
+}
+
+/** Press a key on the grid and return the next #status announcement. */
+export async function keyAndHear(page, combo, re = /./) {
+  const from = await mark(page);
+  await key(page, combo);
+  return waitForAnnouncement(page, re, { from, region: 'status', timeout: 5000 });
+}
+
+/** Records every tone the page starts: window.__tones [{ type, freq, t }] (an init script). */
+export function toneRecorder() {
+  window.__tones = [];
+  const orig = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function createOscillator() {
+    const o = orig.call(this);
+    const start = o.start.bind(o);
+    o.start = (...args) => {
+      window.__tones.push({ type: o.type, freq: o.frequency.value, t: Date.now() });
+      return start(...args);
+    };
+    return o;
+  };
+}
+
+/** The tones started since t, as "type freq". */
+export async function tonesSince(page, t) {
+  return page.evaluate((from) => window.__tones.filter((x) => x.t >= from).map((x) => `${x.type} ${Math.round(x.freq)}`), t);
+}
+
 export function noViolations(v, screen) {
   assert.deepEqual(v, [], `${screen}: ${JSON.stringify(v, null, 1)}`);
 }
