@@ -110,10 +110,16 @@ function resume(m, title) {
   if (title !== undefined) say(`${title}. ${entryText(m.entries[m.index])}`, 'blip');
 }
 
+/** Mark the menu just opened elsewhere (the shared yes/no) as a screen of an admin action. @param {string} id */
+function markAdmin(id) {
+  const m = currentMenu();
+  if (m) m.data = { ...(m.data || {}), action: id, adminScreen: true };
+}
+
 /** Whether an admin screen (menu or field) is open. */
 function adminOpen() {
   const m = currentMenu();
-  return (!!m && m.name.startsWith('admin')) || state.mode === 'adminEntry';
+  return (!!m && (m.name.startsWith('admin') || !!(m.data && m.data.adminScreen))) || state.mode === 'adminEntry';
 }
 
 /** Close whatever admin screen is open (no words: the caller says why). */
@@ -395,6 +401,8 @@ function userChosen(id, username, users) {
         resume(users);
         say(`Deleting account ${username}...`);
       }, () => resume(users, title));
+      // The yes/no is an admin screen too: it closes if the action is taken away.
+      markAdmin(id);
       return;
     case 'mute_user':
       muteTargetMenu(username, () => resume(users, title), users);
