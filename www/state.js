@@ -8,7 +8,7 @@ import { DEFAULT_GRID_SIZE, DEFAULT_MOVEMENT_TICK_MS, DEFAULT_AUTH_POLICY } from
  * @typedef {{ id: string, userId: string, nickname: string, x: number, y: number }} Peer
  * @typedef {{ usernameMinLength: number, usernameMaxLength: number,
  *             passwordMinLength: number, passwordMaxLength: number }} AuthPolicy
- * @typedef {'normal'|'chat'|'nickname'|'helpView'|'listUsers'|'micGainEdit'|'menu'|'itemPropertyEdit'|'piano'} Mode
+ * @typedef {'normal'|'chat'|'nickname'|'helpView'|'listUsers'|'micGainEdit'|'menu'|'itemPropertyEdit'|'piano'|'adminEntry'} Mode
  */
 
 export const state = {
@@ -33,7 +33,7 @@ export const state = {
   username: '',
   role: 'user',
   /** @type {Set<string>} */ permissions: new Set(),
-  /** @type {Array<{id: string, label: string}>} */ adminMenuActions: [],
+  /** The admin actions the server lists for the account (admin/admin.js). @type {Array<{id: string, label: string, tooltip?: string}>} */ adminMenuActions: [],
 
   /** world */
   gridSize: DEFAULT_GRID_SIZE,

@@ -21,6 +21,7 @@ import * as items from '../items/commands.js';
 import { registerModeCommands } from './commands.js';
 import { userDisconnect } from '../session/connection.js';
 import { state } from '../state.js';
+import { openAdminMenu } from '../admin/admin.js';
 
 /**
  * @typedef {import('./commands.js').Binding} Binding
@@ -95,6 +96,12 @@ export const KEYMAP = [
       { keys: 'E', label: 'Voice effect', help: 'Choose an effect for your voice (Reverb, Echo, Flanger, High Pass, Low Pass, Off); others and your loopback hear it. Enter applies, Escape cancels.', bind: [on('KeyE', false, audio.openEffectMenu)] },
       { keys: 'V', label: 'Microphone gain', help: 'Set microphone gain: Up and Down by 0.05, Page Up and Page Down by 0.5, or type a number; Enter keeps it.', bind: [on('KeyV', false, audio.openMicGain)] },
       { keys: 'Shift+V', label: 'Calibrate microphone', help: 'Calibrate the microphone: speak for five seconds.', bind: [on('KeyV', true, audio.startCalibration)] },
+    ],
+  },
+  {
+    title: 'Admin',
+    rows: [
+      { keys: 'Shift+Z', label: 'Admin menu', when: () => state.adminMenuActions.length > 0, help: 'Admin menu, with only the actions your account may use: role management (a role\'s permissions, add and delete roles), change a user\'s role, ban, unban, kick, mute voice or chat for a while, delete an account after a yes. Without admin rights it says so.', bind: [on('KeyZ', true, openAdminMenu)] },
     ],
   },
   {

@@ -15,6 +15,7 @@ import { applyMicGain, closeMicGain } from './audio-keys.js';
 import { openEntry, closeEntry, entryValue, setEntryValue, markEntryInvalid } from '../ui/entry.js';
 import { focusSurface, entryHasFocus } from '../ui/dom.js';
 import { propertyEditKey, propertyEditLeft } from '../items/editor.js';
+import { adminEntryKey, adminEntryLeft, resetAdmin } from '../admin/admin.js';
 import { MIC_GAIN_MIN, MIC_GAIN_MAX, MIC_GAIN_STEP, CHAT_MAX_LENGTH, NICKNAME_MAX_LENGTH } from '../constants.js';
 
 /** @typedef {import('./keys.js').KeyPress} KeyPress */
@@ -227,6 +228,7 @@ export function handleEntryKey(k) {
     case 'nickname': return nicknameKey(k);
     case 'micGainEdit': return micGainKey(k);
     case 'itemPropertyEdit': return propertyEditKey(k);
+    case 'adminEntry': return adminEntryKey(k);
     default: return false;
   }
 }
@@ -242,6 +244,7 @@ export function entryLeft() {
     closeMicGain();
   }
   if (state.mode === 'itemPropertyEdit') propertyEditLeft();
+  if (state.mode === 'adminEntry') adminEntryLeft();
   state.mode = 'normal';
   closeEntry();
   say('Cancelled.', 'cancel');
@@ -249,7 +252,7 @@ export function entryLeft() {
 
 /** @param {import('../state.js').Mode} mode */
 export function isTextMode(mode) {
-  return mode === 'chat' || mode === 'nickname' || mode === 'micGainEdit' || mode === 'itemPropertyEdit';
+  return mode === 'chat' || mode === 'nickname' || mode === 'micGainEdit' || mode === 'itemPropertyEdit' || mode === 'adminEntry';
 }
 
 /**
@@ -260,6 +263,7 @@ export function closeModes() {
   const text = isTextMode(state.mode);
   if (state.mode === 'micGainEdit') closeMicGain();
   if (state.mode === 'itemPropertyEdit') propertyEditLeft();
+  resetAdmin();
   state.mode = 'normal';
   state.modeState.menu = null;
   if (text) {

@@ -5,6 +5,7 @@
  * properties, property metadata and the management actions all come from the
  * server, so a plugin dropped into plugin_dir works without a client change.
  */
+import { state } from '../state.js';
 
 /**
  * @typedef {{ valueType?: string, label?: string, tooltip?: string, maxLength?: number,
@@ -13,7 +14,7 @@
  * @typedef {{ id: string, label: string, tooltip?: string, anyPermission?: string, ownPermission?: string }} ManageAction
  */
 
-/** @type {{ order: string[], types: Map<string, any>, adminActions: Array<{id: string, label: string}>, manage: ManageAction[],
+/** @type {{ order: string[], types: Map<string, any>, adminActions: Array<{id: string, label: string, tooltip?: string}>, manage: ManageAction[],
  *           commands: Map<string, { label?: string, tooltip?: string }> }} */
 const registry = { order: [], types: new Map(), adminActions: [], manage: [], commands: new Map() };
 
@@ -32,8 +33,10 @@ export function applyUiDefinitions(ui) {
   const order = Array.isArray(ui.itemTypeOrder) ? ui.itemTypeOrder.filter((x) => registry.types.has(x)) : [];
   registry.order = order.length ? order : [...registry.types.keys()];
   if (ui.adminMenu && Array.isArray(ui.adminMenu.actions)) {
-    registry.adminActions = ui.adminMenu.actions.filter((a) => a && typeof a.id === 'string');
+    registry.adminActions = ui.adminMenu.actions.filter((a) => a && typeof a.id === 'string' && typeof a.label === 'string');
   }
+  // The account's admin menu (Shift+Z, admin/admin.js) follows the latest definitions.
+  if (ui.adminMenu) state.adminMenuActions = registry.adminActions.slice();
   const im = ui.itemManagement && Array.isArray(ui.itemManagement.actions) ? ui.itemManagement.actions : [];
   registry.manage = im.filter((a) => a && typeof a.id === 'string' && typeof a.label === 'string');
   // Command palette words by command id: a list of {id, label, tooltip}, or an object by id.

@@ -21,6 +21,8 @@ const SCHEMA = {
   pong: [['clientSentAt', 'number']],
   error: [['message', 'string']],
   admin_action_result: [['ok', 'boolean'], ['message', 'string']],
+  admin_roles_list: [['roles', 'object']],
+  admin_users_list: [['users', 'object']],
   item_upsert: [['item', 'object']],
   item_remove: [['itemId', 'string']],
   item_action_result: [['ok', 'boolean']],

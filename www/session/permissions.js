@@ -11,15 +11,31 @@ export function applyMicEnabled() {
 /**
  * @param {string} role
  * @param {unknown} permissions
- * @param {boolean} announce speak a change of voice.send
+ * @param {boolean} announce say what changed (auth_permissions: an admin
+ *   changed the role or its permissions, or a voice mute began or ended), in
+ *   one message: the new role, the keys gained and lost, and voice.send in
+ *   words of its own
  */
 export function applyPermissions(role, permissions, announce) {
-  const had = hasPermission('voice.send');
+  const before = state.permissions;
+  const roleBefore = state.role;
   state.role = typeof role === 'string' && role ? role : state.role;
   state.permissions = new Set(Array.isArray(permissions) ? permissions.filter((p) => typeof p === 'string') : []);
-  const has = hasPermission('voice.send');
   applyMicEnabled();
-  if (!announce || had === has) return;
-  if (has) say('Voice send permission granted.', 'confirm');
-  else say('Voice send permission revoked. Your microphone is muted.', 'cancel');
+  if (!announce) return;
+  const gained = [...state.permissions].filter((p) => !before.has(p) && p !== 'voice.send').sort();
+  const lost = [...before].filter((p) => !state.permissions.has(p) && p !== 'voice.send').sort();
+  const parts = [];
+  if (state.role !== roleBefore) parts.push(`Your role is now ${state.role}.`);
+  if (gained.length || lost.length) {
+    const what = [];
+    if (gained.length) what.push(`gained ${gained.join(', ')}`);
+    if (lost.length) what.push(`lost ${lost.join(', ')}`);
+    parts.push(`Your permissions changed: ${what.join('; ')}.`);
+  }
+  const had = before.has('voice.send');
+  const has = hasPermission('voice.send');
+  if (had !== has) parts.push(has ? 'Voice send permission granted.' : 'Voice send permission revoked. Your microphone is muted.');
+  if (!parts.length) return;
+  say(parts.join(' '), lost.length || (had && !has) ? 'cancel' : 'confirm');
 }

@@ -16,6 +16,7 @@ import { sanitizeNickname } from '../text.js';
 import { presence } from './presence.js';
 import { pianoStatus, pianoResult, noteRefused, pianoItemGone } from '../piano/mode.js';
 import { remoteNote, stopSender } from '../piano/remote.js';
+import { adminActionResult, adminRolesList, adminUsersList, adminActionsChanged } from '../admin/admin.js';
 
 /** Errors about our own signalling are for the console, not the user. */
 const QUIET_ERRORS = new Set(['unknown_target', 'muted', 'signal_out_of_range', 'signal_limit', 'signal_target_busy']);
@@ -148,10 +149,19 @@ const HANDLERS = {
 
   auth_permissions(msg) {
     applyPermissions(msg.role, msg.permissions, true);
+    if (Array.isArray(msg.adminMenuActions)) adminActionsChanged(msg.adminMenuActions);
   },
 
   admin_action_result(msg) {
-    say(msg.message, msg.ok ? 'confirm' : 'cancel');
+    adminActionResult(msg);
+  },
+
+  admin_roles_list(msg) {
+    adminRolesList(msg);
+  },
+
+  admin_users_list(msg) {
+    adminUsersList(msg);
   },
 
   signal(msg) {
