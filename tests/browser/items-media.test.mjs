@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   launchBrowser, newPage, register, uniqueName, walkTo, waitForAnnouncement, mark,
-  key, keyAndHear, closeAll, budget,
+  key, keyAndHear, closeAll, budget, addItem,
 } from './lib/harness.mjs';
 import { startStreamServer, RATE } from './lib/tone-stream.mjs';
 
@@ -34,19 +34,6 @@ function wavFile(freq, seconds) {
   b.writeUInt32LE(n * 2, 40);
   for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(16383 * Math.sin((2 * Math.PI * freq * i) / RATE)), 44 + i * 2);
   return b;
-}
-
-async function addItem(page, type) {
-  await key(page, 'a');
-  while ((await page.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== type) {
-    await keyAndHear(page, 'ArrowDown');
-  }
-  const from = await mark(page);
-  const rec = page.received.length;
-  await key(page, 'Enter');
-  await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
-  // The item just placed (earlier tests may have left others of its type).
-  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
 }
 
 /** Set params through the protocol and wait until the listener's page has them. */

@@ -6,22 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, register, uniqueName, walkTo, waitForAnnouncement, mark,
-  key, keyAndHear, closeAll, budget,
+  key, keyAndHear, closeAll, budget, addItem,
 } from './lib/harness.mjs';
-
-/** Add an item of a type through the A menu, on the player's square. */
-async function addItem(page, type) {
-  await key(page, 'a');
-  while ((await page.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== type) {
-    await keyAndHear(page, 'ArrowDown');
-  }
-  const from = await mark(page);
-  const rec = page.received.length;
-  await key(page, 'Enter');
-  await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
-  // The item just placed (earlier tests may have left others of its type).
-  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
-}
 
 /**
  * Measure b's output (RMS per ear) for about ms while a uses the item on its square

@@ -9,26 +9,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   launchBrowser, newPage, register, uniqueName, walkTo, waitForAnnouncement, mark,
-  key, keyAndHear, closeAll, budget, measure,
+  key, keyAndHear, closeAll, budget, measure, addItem,
 } from './lib/harness.mjs';
 
 const PIANO_AT = [32, 8];
 const LISTENER_AT = [27, 8];
 const NOTES = [['KeyA', 261.63], ['KeyD', 329.63], ['KeyG', 392.0]];
 const FREQS = NOTES.map((n) => n[1]);
-
-/** Add an item of a type through the A menu, on the player's square. */
-async function addItem(page, type) {
-  await key(page, 'a');
-  while ((await page.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== type) {
-    await keyAndHear(page, 'ArrowDown');
-  }
-  const from = await mark(page);
-  const rec = page.received.length;
-  await key(page, 'Enter');
-  await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
-  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
-}
 
 /** Use the piano (Enter, choosing it when the square holds several) and wait for piano mode. */
 async function usePiano(page, itemId) {

@@ -352,6 +352,22 @@ export async function keyAndHear(page, combo, re = /./, timeout = 5000) {
   return waitForAnnouncement(page, re, { from, region: 'status', timeout, strip: PRESENCE_NEWS });
 }
 
+/**
+ * Add an item of a type through the A menu, on the player's square; returns
+ * the new item's id (earlier tests may have left others of its type).
+ */
+export async function addItem(page, type) {
+  await key(page, 'a');
+  while ((await page.evaluate(() => window.__chatgrid.state.modeState.menu.entries[window.__chatgrid.state.modeState.menu.index].value)) !== type) {
+    await keyAndHear(page, 'ArrowDown');
+  }
+  const from = await mark(page);
+  const rec = page.received.length;
+  await key(page, 'Enter');
+  await waitForAnnouncement(page, /^You placed /, { from, region: 'chatLive' });
+  return page.received.slice(rec).find((m) => m.type === 'item_action_result' && m.action === 'add' && m.ok).itemId;
+}
+
 export async function walkTo(page, x, y) {
   return page.evaluate(([tx, ty]) => window.__chatgrid.walkTo(tx, ty), [x, y]);
 }
