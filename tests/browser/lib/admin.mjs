@@ -15,7 +15,11 @@ export async function waitForAnnouncement(page, re, opts = {}) {
   }
 }
 
-/** Press a key on the grid and return the next #status announcement. */
+/**
+ * Press a key on the grid and return the next #status announcement, without
+ * the presence news said with it (harness keyAndHear, saying on a failure
+ * what was heard).
+ */
 export async function keyAndHear(page, combo, re = /./) {
   const from = await mark(page);
   await key(page, combo);
@@ -87,7 +91,7 @@ export async function openAction(page, label) {
   while ((await menu(page)).text !== label) await keyAndHear(page, 'ArrowDown');
 }
 
-/** Press a key in the text field and return the next #status announcement. */
+/** Press a key in the text field and return the next #status announcement, as keyAndHear. */
 export async function pressAndHearField(page, combo) {
   const from = await mark(page);
   await page.keyboard.press(combo);
