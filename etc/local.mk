@@ -1,4 +1,4 @@
-# The default configuration (every key, commented, from core/cfg.c's table)
+# The default configuration (every key, commented, from core/lib/cfg.c's table)
 # and the systemd unit. Installing never overwrites an existing config.
 confdir = $(sysconfdir)/chatgrid
 systemdunitdir = $(prefix)/lib/systemd/system

@@ -1,6 +1,6 @@
-# man pages; chatgridd.conf(5) takes its key list from the table in core/cfg.c.
+# man pages; chatgridd.conf(5) takes its key list from the table in core/lib/cfg.c.
 noinst_PROGRAMS += man/cfgdoc
-man_cfgdoc_SOURCES = man/cfgdoc.c core/cfg.c core/log.c core/xmalloc.c
+man_cfgdoc_SOURCES = man/cfgdoc.c core/lib/cfg.c core/lib/log.c core/lib/xmalloc.c
 man_cfgdoc_CFLAGS = $(CORE_CFLAGS)
 man_cfgdoc_LDADD = $(CORE_LIBS)
 

@@ -1,5 +1,5 @@
 # sql: numbered migrations NNN_name.sql, applied in order at start-up by
-# core/migrate.c. They are compiled into chatgridd as sql/migrations.c
+# core/lib/migrate.c. They are compiled into chatgridd as sql/migrations.c
 # (generated below), so an installed daemon needs no sql directory.
 # Add new files at the end of the list; never edit a released one.
 SQL_MIGRATIONS = \

@@ -23,7 +23,7 @@ EXTRA_DIST += tests/bench/run-bench tests/bench/baseline/relay.mjs \
 # alternating, with a side-by-side table (BENCH_OPTS, e.g. "--only crowd
 # --quick", go to the script). Results land in tests/bench/results/.
 .PHONY: bench
-bench: core/chatgridd tests/bench/chatgrid-bench
+bench: core/chatgridd/chatgridd tests/bench/chatgrid-bench
 	CG_BUILDDIR='$(abs_top_builddir)' CG_SRCDIR='$(abs_top_srcdir)' \
 	    $(SHELL) $(top_srcdir)/tests/bench/run-bench $(BENCH_OPTS)
 
@@ -43,7 +43,7 @@ endif
 # (tests/bench/voice.bench.mjs, inside the browser tests' network namespace);
 # CG_VOICE_BENCH_N (6) pages, CG_VOICE_BENCH_SECONDS (20) measured.
 .PHONY: bench-voice
-bench-voice: core/chatgridd core/chatgridctl
+bench-voice: core/chatgridd/chatgridd core/ctl/chatgridctl
 	CG_BUILDDIR='$(abs_top_builddir)' CG_TEST_TIMEOUT_MS=1500000 CG_RUN_LIMIT_S=3600 \
 	    $(SHELL) $(top_srcdir)/tests/browser/run.sh $(top_srcdir)/tests/bench/voice.bench.mjs
 EXTRA_DIST += tests/bench/voice.bench.mjs
@@ -52,7 +52,7 @@ EXTRA_DIST += tests/bench/voice.bench.mjs
 # 10,000 clocks, nobody online): chatgridd and its plugin hosts over a
 # minute (BENCH_OPTS, e.g. "--items 1000 --seconds 20", go to the script).
 .PHONY: bench-idle-items
-bench-idle-items: core/chatgridd core/chatgrid-itemhost
+bench-idle-items: core/chatgridd/chatgridd core/itemhost/chatgrid-itemhost
 	CG_BUILDDIR='$(abs_top_builddir)' CG_SRCDIR='$(abs_top_srcdir)' \
 	    $(SHELL) $(top_srcdir)/tests/bench/idle-items $(BENCH_OPTS)
 EXTRA_DIST += tests/bench/idle-items

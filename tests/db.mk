@@ -9,13 +9,13 @@ TESTS += tests/integration/test_db
 tests_integration_test_db_SOURCES = \
 	tests/integration/test_db.c \
 	tests/lib/pgtest.c tests/lib/pgtest.h \
-	core/db.c core/db.h \
-	core/migrate.c core/migrate.h \
-	core/worker.c core/worker.h \
-	core/log.c core/log.h \
-	core/metrics.c core/metrics.h \
-	core/tick.c core/tick.h \
-	core/xmalloc.c core/xmalloc.h
+	core/chatgridd/db/db.c core/chatgridd/db/db.h \
+	core/lib/migrate.c core/lib/migrate.h \
+	core/chatgridd/worker.c core/chatgridd/worker.h \
+	core/lib/log.c core/lib/log.h \
+	core/chatgridd/metrics.c core/chatgridd/metrics.h \
+	core/chatgridd/tick.c core/chatgridd/tick.h \
+	core/lib/xmalloc.c core/lib/xmalloc.h
 nodist_tests_integration_test_db_SOURCES = sql/migrations.c
 tests_integration_test_db_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_db_CFLAGS = $(TEST_CFLAGS) $(LIBPQ_CFLAGS)

@@ -33,9 +33,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "../../core/netaddr.h"
 #include "../common/coerce.h"
 #include "icy.h"
+#include "netaddr.h"
 
 /* A response head larger than this is refused. */
 #define HEAD_MAX 16384

@@ -37,11 +37,11 @@
 
 #include <chatgrid/plugin.h>
 
-#include "../../core/netaddr.h"
 #include "../common/coerce.h"
 #include "../common/params.h"
 #include "htab.h"
 #include "icy.h"
+#include "netaddr.h"
 #include "poller.h"
 
 CG_PLUGIN_DECLARE("radio_station", "1");

@@ -20,7 +20,7 @@ async function withWidgets(on) {
     const build = path.dirname(path.dirname(process.env.CG_DAEMON));
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cg-plugins-'));
     copyFileSync(path.join(build, 'plugins/widget/.libs/widget.so'), path.join(dir, 'widget.so'));
-    writeFileSync(conf, `${base}\n${MARK}\nplugin_dir ${dir}\nitemhost ${path.join(build, 'core/chatgrid-itemhost')}\n`);
+    writeFileSync(conf, `${base}\n${MARK}\nplugin_dir ${dir}\nitemhost ${path.join(build, 'core/itemhost/chatgrid-itemhost')}\n`);
   } else {
     writeFileSync(conf, base);
   }

@@ -12,8 +12,8 @@
 # account, and node's test runner driving Debian's chromium through
 # playwright-core. Everything is removed on the way out, failures included.
 #
-# Environment: CG_BUILDDIR (where core/chatgridd was built; default the current
-# directory when it holds core/chatgridd, else the source tree), CG_BROWSER_PORT (default 8791), CHROMIUM (default /usr/bin/chromium),
+# Environment: CG_BUILDDIR (where core/chatgridd/chatgridd was built; default the current
+# directory when it holds core/chatgridd/chatgridd, else the source tree), CG_BROWSER_PORT (default 8791), CHROMIUM (default /usr/bin/chromium),
 # CG_KEEP=1 keeps the temporary directory for a look at the logs.
 # Prints "1..0 # SKIP reason" when chromium, unshare or node_modules is missing.
 set -u
@@ -44,13 +44,13 @@ fi
 # make check runs this from the build directory, which may be out of tree.
 if [ -n "${CG_BUILDDIR:-}" ]; then
 	builddir=$CG_BUILDDIR
-elif [ -x "$PWD/core/chatgridd" ]; then
+elif [ -x "$PWD/core/chatgridd/chatgridd" ]; then
 	builddir=$PWD
 else
 	builddir=$root
 fi
-daemon=$builddir/core/chatgridd
-ctl=$builddir/core/chatgridctl
+daemon=$builddir/core/chatgridd/chatgridd
+ctl=$builddir/core/ctl/chatgridctl
 port=${CG_BROWSER_PORT:-8791}
 if [ ! -x "$daemon" ] || [ ! -x "$ctl" ]; then
 	echo "1..1"
@@ -117,7 +117,7 @@ auth_hash_ip_limit 1000
 log_level info
 media_allow_private yes
 plugin_dir $plugdir
-itemhost $builddir/core/chatgrid-itemhost
+itemhost $builddir/core/itemhost/chatgrid-itemhost
 CONF
 
 admin_user=cgadmin

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include "httpresp.h"
+#include "net/httpresp.h"
 #include "netaddr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * fuzz_http.c: HTTP request heads (core/http.c) on arbitrary bytes, the
+ * fuzz_http.c: HTTP request heads (core/chatgridd/net/http.c) on arbitrary bytes, the
  * way client.c reads them: find the head in an evbuffer, parse it, then
  * use the result (headers, tokens, the decoded path, MIME type, Origin).
  * The whole input is also parsed directly from an exact-size buffer, so
@@ -16,7 +16,7 @@
 #include <event2/buffer.h>
 
 #include "cfg.h"
-#include "http.h"
+#include "net/http.h"
 
 #define FUZZ_ASSERT(x) do { if (!(x)) { \
 	fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \

@@ -1,5 +1,5 @@
 /*
- * fuzz_ipc.c: libFuzzer target for the plugin frame reader (core/ipc.c):
+ * fuzz_ipc.c: libFuzzer target for the plugin frame reader (core/lib/ipc.c):
  * the input is fed as a byte stream, in uneven pieces, to the frame reader,
  * and every frame's body goes through the bounded msgpack decoder and on
  * to JSON as the core would take it; the input is also decoded as one bare
@@ -15,7 +15,7 @@
 #include <msgpack.h>
 
 #include "ipc.h"
-#include "plugin.h"
+#include "pluginhost/pluginhost.h"
 
 /* Decode a body; if it decodes, convert it and check that it round-trips. */
 static void

@@ -1,5 +1,5 @@
 /*
- * fuzz_proto.c: message validation (core/proto.c) on arbitrary JSON. The
+ * fuzz_proto.c: message validation (core/chatgridd/proto/proto.c) on arbitrary JSON. The
  * bytes go through json-c as proto_message reads them (strict, depth 16);
  * an object with a string "type" is validated against its own table entry,
  * every entry of a list of known types, and a local entry holding every
@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 #define FUZZ_ASSERT(x) do { if (!(x)) { \
 	fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \

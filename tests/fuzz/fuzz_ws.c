@@ -1,5 +1,5 @@
 /*
- * fuzz_ws.c: the WebSocket frame parser (core/ws.c) on arbitrary bytes.
+ * fuzz_ws.c: the WebSocket frame parser (core/chatgridd/net/ws.c) on arbitrary bytes.
  *
  * Input: two bytes of max_message (big-endian), one byte seeding the chunk
  * sizes, one spare byte, then the client's byte stream. The stream is fed
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ws.h"
+#include "net/ws.h"
 
 #define FUZZ_ASSERT(x) do { if (!(x)) { \
 	fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \

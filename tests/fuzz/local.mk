@@ -8,9 +8,9 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefi
 	-fno-omit-frame-pointer -g
 
 # The core instrumented for coverage, as an archive: each target links only
-# the objects it uses; tests/unit/stubs.c stands in for main.c.
+# the objects it uses; stands in for main.c.
 noinst_LTLIBRARIES += tests/fuzz/libcgfuzz.la
-tests_fuzz_libcgfuzz_la_SOURCES = $(CORE_SOURCES) tests/unit/stubs.c
+tests_fuzz_libcgfuzz_la_SOURCES = $(CORE_SOURCES)
 nodist_tests_fuzz_libcgfuzz_la_SOURCES = sql/migrations.c
 tests_fuzz_libcgfuzz_la_CFLAGS = $(CORE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
@@ -40,7 +40,7 @@ tests_fuzz_fuzz_fetch_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_fetch_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_fetch_LDADD = $(FUZZ_LDADD)
 
-# Plugin frames and their msgpack bodies (core/ipc.c), as the core reads a host.
+# Plugin frames and their msgpack bodies (core/lib/ipc.c), as the core reads a host.
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c
 tests_fuzz_fuzz_ipc_CFLAGS = $(CORE_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
@@ -48,7 +48,7 @@ tests_fuzz_fuzz_ipc_LDADD = $(FUZZ_LDADD)
 
 # What a stream server answers the radio plugin's metadata fetch, served over
 # loopback to the real fetch code (compiled in, with the address rules).
-tests_fuzz_fuzz_icy_SOURCES = tests/fuzz/fuzz_icy.c plugins/radio_station/icy.c core/netaddr.c \
+tests_fuzz_fuzz_icy_SOURCES = tests/fuzz/fuzz_icy.c plugins/radio_station/icy.c core/lib/netaddr.c \
 	plugins/common/coerce.c
 tests_fuzz_fuzz_icy_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_icy_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)

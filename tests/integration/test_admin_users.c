@@ -634,7 +634,7 @@ ctl(struct td *d, const char *args)
 	const char *b = getenv("CG_BUILDDIR");
 	char cmd[2048];
 
-	snprintf(cmd, sizeof cmd, "%s/core/chatgridctl -c '%s' %s >/dev/null 2>&1", b != NULL ? b : ".",
+	snprintf(cmd, sizeof cmd, "%s/core/ctl/chatgridctl -c '%s' %s >/dev/null 2>&1", b != NULL ? b : ".",
 	    td_config_path(d), args);
 	return system(cmd);
 }

@@ -23,7 +23,7 @@ extern struct pgtest *ag_pg;
 /* A password every helper registers with. */
 #define AG_PASSWORD "correct horse 1"
 
-/* Exact protocol strings (reference §3, the daemon's core/auth.c). */
+/* Exact protocol strings (reference §3, the daemon's core/chatgridd/auth/auth.c). */
 #define AG_MSG_AUTHED "Authenticated."
 #define AG_MSG_REQUIRED "Authentication required."
 #define AG_MSG_GATE "Authenticate before sending gameplay actions."

@@ -1,6 +1,6 @@
 /*
  * test_chatgridctl.c: chatgridctl(8) as an operator runs it: the real
- * binary ($CG_BUILDDIR/core/chatgridctl) on a private PostgreSQL cluster
+ * binary ($CG_BUILDDIR/core/ctl/chatgridctl) on a private PostgreSQL cluster
  * (pgtest), one fresh database per test, checked through its exit status,
  * its output and the rows it leaves behind.
  */
@@ -51,7 +51,7 @@ ctl_path(void)
 	static char path[PATH_MAX];
 	const char *b = getenv("CG_BUILDDIR");
 
-	snprintf(path, sizeof path, "%s/core/chatgridctl", b != NULL ? b : ".");
+	snprintf(path, sizeof path, "%s/core/ctl/chatgridctl", b != NULL ? b : ".");
 	return path;
 }
 

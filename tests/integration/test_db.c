@@ -20,7 +20,7 @@
 #include <libpq-fe.h>
 
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgtest.h"

@@ -97,7 +97,7 @@ ti_config(const char *dir)
 
 	snprintf(text, sizeof text,
 	    "plugin_dir %s\n"
-	    "itemhost %s/core/chatgrid-itemhost\n"
+	    "itemhost %s/core/itemhost/chatgrid-itemhost\n"
 	    "chat_burst 1000\n"
 	    "chat_per_minute 60000\n"
 	    "movement_max_steps_per_tick 100\n"

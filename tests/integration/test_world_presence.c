@@ -26,7 +26,7 @@ static const char *const user_perms[] = {
 	"voice.send",
 };
 
-/* The admin menu in its canonical order (core/perm.c, reference §4.6). */
+/* The admin menu in its canonical order (core/lib/perm.c, reference §4.6). */
 static const char *const admin_actions[] = {
 	"manage_roles", "change_user_role", "ban_user", "unban_user", "delete_account",
 	"kick_user", "mute_user",

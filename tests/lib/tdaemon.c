@@ -84,7 +84,7 @@ td_daemon_path(void)
 	static char path[PATH_MAX];
 
 	if (path[0] == '\0')
-		snprintf(path, sizeof path, "%s/core/chatgridd", td_env_dir("CG_BUILDDIR"));
+		snprintf(path, sizeof path, "%s/core/chatgridd/chatgridd", td_env_dir("CG_BUILDDIR"));
 	return path;
 }
 

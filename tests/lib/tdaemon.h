@@ -9,7 +9,7 @@
  * when the test process exits (a failed assertion) is killed and its log tail
  * printed to stderr, which lands in the test's .log file.
  *
- * Environment: CG_BUILDDIR (daemon at $CG_BUILDDIR/core/chatgridd) and
+ * Environment: CG_BUILDDIR (daemon at $CG_BUILDDIR/core/chatgridd/chatgridd) and
  * CG_SRCDIR (web root $CG_SRCDIR/www), both "." if unset. CG_VALGRIND set
  * runs the daemon under valgrind (its value, unless "1" or "yes", is extra
  * valgrind options) and stretches td_ms timeouts; CG_TIMEOUT_SCALE (an

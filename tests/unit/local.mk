@@ -1,7 +1,7 @@
 # tests/unit: one Check program per core module, each a TAP test.
 if HAVE_CHECK
 # The core (all but main.c) once more as a convenience archive: a test pulls
-# in only the objects it needs, and tests/unit/stubs.c stands in for main.c.
+# in only the objects it needs (daemon.c is there; main.c is not).
 check_LTLIBRARIES += tests/unit/libcgcore.la
 tests_unit_libcgcore_la_SOURCES = $(CORE_SOURCES)
 nodist_tests_unit_libcgcore_la_SOURCES = sql/migrations.c
@@ -30,7 +30,7 @@ tests_unit_test_ws_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_ws_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ws_LDADD = $(UNIT_LDADD)
 
-tests_unit_test_http_SOURCES = tests/unit/test_http.c tests/unit/stubs.c
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_http_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_http_LDADD = $(UNIT_LDADD)
@@ -40,13 +40,13 @@ tests_unit_test_cfg_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_cfg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_cfg_LDADD = $(UNIT_LDADD)
 
-tests_unit_test_proto_SOURCES = tests/unit/test_proto.c tests/unit/stubs.c
+tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proto_LDADD = $(UNIT_LDADD)
 
 # Core bugs found by the unit tests, kept fixed (one test each).
-tests_unit_test_regressions_SOURCES = tests/unit/test_regressions.c tests/unit/stubs.c
+tests_unit_test_regressions_SOURCES = tests/unit/test_regressions.c
 tests_unit_test_regressions_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_regressions_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_regressions_LDADD = $(UNIT_LDADD)

@@ -1,6 +1,6 @@
 /*
- * test_casefold.c: the Unicode tables behind nickname checks (core/casefold.c,
- * core/casefold-table.c, core/confusable-table.c): hidden code points
+ * test_casefold.c: the Unicode tables behind nickname checks (core/lib/casefold.c,
+ * core/lib/casefold-table.c, core/lib/confusable-table.c): hidden code points
  * (Default_Ignorable_Code_Point, Bidi_Control), UTS #39 confusable
  * skeletons and the name key that nicknames are compared by (issue 13).
  */

@@ -1,5 +1,5 @@
 /*
- * test_cfg.c: the configuration file (core/cfg.c): every key type, the
+ * test_cfg.c: the configuration file (core/lib/cfg.c): every key type, the
  * defaults, comments and quoting, include, every error with the file and
  * line it is reported at, the cross-key checks, repeatable keys, reload
  * rules, and the sample file and man page generated from the key table.

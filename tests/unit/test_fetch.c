@@ -8,7 +8,7 @@
 
 #include <check.h>
 
-#include "httpresp.h"
+#include "net/httpresp.h"
 #include "netaddr.h"
 
 static int

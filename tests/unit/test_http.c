@@ -1,5 +1,5 @@
 /*
- * test_http.c: request heads (core/http.c): parsing under the size limits,
+ * test_http.c: request heads (core/chatgridd/net/http.c): parsing under the size limits,
  * finding a head's end in an evbuffer, percent-decoding, keep-alive,
  * header tokens, MIME types and the Origin check.
  */
@@ -12,7 +12,7 @@
 #include <event2/buffer.h>
 
 #include "cfg.h"
-#include "http.h"
+#include "net/http.h"
 
 /*
  * Parse s from an exact-size heap copy (no NUL after it), so a sanitizer

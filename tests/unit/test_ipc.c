@@ -1,5 +1,5 @@
 /*
- * test_ipc.c: the frames between chatgridd and its plugin hosts (core/ipc.c):
+ * test_ipc.c: the frames between chatgridd and its plugin hosts (core/lib/ipc.c):
  * headers, the bounded msgpack decoder against hostile counts and lengths,
  * and the stream reader fed in pieces.
  */

@@ -1,5 +1,5 @@
 /*
- * test_proto.c: generic message validation (core/proto.c) against a local
+ * test_proto.c: generic message validation (core/chatgridd/proto/proto.c) against a local
  * table entry holding every field type, the real "ping" entry found with
  * proto_find, code-point lengths and the field accessors.
  */
@@ -11,7 +11,7 @@
 #include <check.h>
 #include <json-c/json.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 static const char *const colors[] = { "red", "green", "blue", NULL };
 

@@ -16,10 +16,10 @@
 #include <json-c/json.h>
 
 #include "cfg.h"
-#include "http.h"
 #include "log.h"
-#include "proto.h"
-#include "ws.h"
+#include "net/http.h"
+#include "net/ws.h"
+#include "proto/proto.h"
 
 /* ws.c ws_key_valid: EVP_DecodeBlock takes '=' anywhere as a zero digit. */
 START_TEST(test_ws_key_valid_padding_inside)

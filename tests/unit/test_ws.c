@@ -1,6 +1,6 @@
 /*
  * test_ws.c: the RFC 6455 client-frame parser and the frame builders in
- * core/ws.c. Every frame is built here by hand (masked unless a test says
+ * core/chatgridd/net/ws.c. Every frame is built here by hand (masked unless a test says
  * otherwise) and fed both whole and one byte at a time, since the parser
  * must give the same answer however the bytes arrive.
  */
@@ -12,7 +12,7 @@
 
 #include <check.h>
 
-#include "ws.h"
+#include "net/ws.h"
 
 static const uint8_t key[4] = { 0x37, 0xfa, 0x21, 0x3d };	/* RFC 6455 5.7 */
 

@@ -27,7 +27,7 @@ import { plural } from '../text.js';
  * @typedef {{ id: string, username: string, role: string, status: string }} User
  */
 
-/** The server's longest role name (core/perm.c). */
+/** The server's longest role name (core/lib/perm.c). */
 export const ROLE_NAME_MAX = 32;
 /** The longest mute the server takes, in minutes (a week). */
 export const MUTE_MAX_MINUTES = 10080;
@@ -35,7 +35,7 @@ export const MUTE_MAX_MINUTES = 10080;
 const MUTE_CHOICES = [5, 15, 60, 1440];
 /** Roles the server never deletes. */
 const PROTECTED_ROLES = new Set(['admin', 'user']);
-/** Permissions that let the account read the user list (core/proto-admin.c). */
+/** Permissions that let the account read the user list (core/chatgridd/admin/proto-admin.c). */
 const LIST_PERMISSIONS = ['user.change_role', 'user.ban_unban', 'account.delete.any'];
 
 /** The users list each action asks the server for, and what Enter on a user does. */
@@ -313,7 +313,7 @@ function deleteRole(role, perms) {
 
 /**
  * A role name as the server will take it: trimmed, lower-cased, then its
- * rules (core/perm.c perm_role_name_error).
+ * rules (core/lib/perm.c perm_role_name_error).
  * @param {string} raw @returns {{ name: string, error: string | null }}
  */
 export function checkRoleName(raw) {
