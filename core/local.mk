@@ -16,7 +16,7 @@ CGUTIL_SOURCES = \
 	core/lib/log.h core/lib/migrate.c core/lib/migrate.h core/lib/netaddr.c core/lib/netaddr.h \
 	core/lib/password.c core/lib/password.h core/lib/perm.c core/lib/perm.h core/lib/policy.c \
 	core/lib/policy.h core/lib/seed.c core/lib/seed.h core/lib/strmap.c core/lib/strmap.h \
-	core/lib/utf8.c core/lib/utf8.h core/lib/xmalloc.c core/lib/xmalloc.h
+	core/lib/utf8.c core/lib/utf8.h core/lib/uuid.c core/lib/uuid.h core/lib/xmalloc.c core/lib/xmalloc.h
 
 CORE_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(MSGPACK_CFLAGS) $(ARGON2_CFLAGS)

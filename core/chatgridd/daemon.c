@@ -9,17 +9,17 @@
 #include <stdlib.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "tick.h"
+#include "uuid.h"
 #include "xmalloc.h"
 
 #define SHUTDOWN_GRACE_MS 3000
 
 struct event_base *cg_base;
-char cg_instance_id[37];
+char cg_instance_id[UUID_STR_LEN];
 unsigned long long cg_start_ms;
 
 static int exit_status;
@@ -45,21 +45,6 @@ cg_version(void)
 	return v != NULL && *v != '\0' ? v : PACKAGE_VERSION;
 }
 
-static void
-make_instance_id(void)
-{
-	uint8_t b[16];
-
-	if (RAND_bytes(b, sizeof b) != 1)
-		fatalx("no randomness available");
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(cg_instance_id, sizeof cg_instance_id,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
-}
-
 void
 daemon_init(void)
 {
@@ -74,7 +59,7 @@ daemon_init(void)
 	    (cg_base = event_base_new_with_config(ecfg)) == NULL)
 		fatalx("cannot create the event loop");
 	event_config_free(ecfg);
-	make_instance_id();
+	uuid_make(cg_instance_id);
 	cg_start_ms = tick_mono_ms();
 }
 

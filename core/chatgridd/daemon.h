@@ -17,7 +17,7 @@ struct event_base;
 
 extern struct event_base *cg_base;
 /* Random per start (UUID), so clients can tell that the server restarted. */
-extern char cg_instance_id[37];
+extern char cg_instance_id[37];	/* UUID_STR_LEN */
 /* Monotonic milliseconds at start, for uptime. */
 extern unsigned long long cg_start_ms;
 /* The version clients compare with their own (CHGRID_SERVER_VERSION overrides). */

@@ -14,7 +14,6 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
 #include "cfg.h"
 #include "daemon.h"
@@ -30,6 +29,7 @@
 #include "proto/proto.h"
 #include "strmap.h"
 #include "tick.h"
+#include "uuid.h"
 #include "world/world.h"
 #include "xmalloc.h"
 
@@ -104,19 +104,6 @@ items_label(const struct item *it)
 
 /* ---- life cycle ---- */
 
-static void
-make_uuid(char out[37])
-{
-	uint8_t b[16];
-
-	if (RAND_bytes(b, sizeof b) != 1)
-		fatalx("no randomness available");
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-	    b[14], b[15]);
-}
 
 struct item *
 items_add_loaded(struct item *it)
@@ -182,7 +169,7 @@ items_create(struct item_type *t, struct player *p)
 {
 	struct item *it = xcalloc(1, sizeof *it);
 
-	make_uuid(it->id);
+	uuid_make(it->id);
 	it->type = t;
 	it->type_id = xstrdup(t->id);
 	it->title = xstrdup(t->default_title);

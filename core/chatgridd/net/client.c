@@ -17,7 +17,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
 #include "cfg.h"
 #include "client.h"
@@ -27,6 +26,7 @@
 #include "metrics.h"
 #include "proto/proto.h"
 #include "tick.h"
+#include "uuid.h"
 #include "xmalloc.h"
 
 #define CLOSING_GRACE_MS 2000
@@ -44,19 +44,6 @@ static void client_read_cb(struct bufferevent *, void *);
 static void client_write_cb(struct bufferevent *, void *);
 static void client_event_cb(struct bufferevent *, short, void *);
 
-static void
-make_uuid(char out[37])
-{
-	uint8_t b[16];
-
-	if (RAND_bytes(b, sizeof b) != 1)
-		fatalx("no randomness for connection ids");
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
-}
 
 struct client *
 client_new(struct bufferevent *bev, const char *addr, int tls)
@@ -65,7 +52,7 @@ client_new(struct bufferevent *bev, const char *addr, int tls)
 	uint64_t now = tick_mono_ms();
 
 	c->serial = next_serial++;
-	make_uuid(c->id);
+	uuid_make(c->id);
 	c->state = CS_HTTP;
 	c->bev = bev;
 	c->tls = tls;
