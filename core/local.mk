@@ -70,7 +70,7 @@ CHATGRIDD_SOURCES += \
 CHATGRIDD_SOURCES += \
 	core/chatgridd/media/media.c core/chatgridd/media/media.h
 CHATGRIDD_SOURCES += \
-	core/chatgridd/admin/proto-admin.c
+	core/chatgridd/admin/admin.h core/chatgridd/admin/proto-admin.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/ops/health.c core/chatgridd/ops/health.h
 CHATGRIDD_SOURCES += include/chatgrid/plugin.h

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "admin/admin.h"
 #include "auth/auth.h"
 #include "auth/http-session.h"
 #include "auth/sweep.h"

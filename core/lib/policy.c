@@ -9,7 +9,7 @@
 
 #include "cfg.h"
 #include "policy.h"
-#include "proto/proto.h"
+#include "utf8.h"
 
 static void
 trim_lower(const char *in, char *out, size_t outlen)
@@ -50,7 +50,7 @@ const char *
 policy_username_error(const struct config *c, const char *name, char *buf, size_t len)
 {
 	int umin, umax, pmin, pmax;
-	size_t n = proto_utf8_len(name);
+	size_t n = utf8_len(name);
 	const char *p;
 
 	policy_limits(c, &umin, &umax, &pmin, &pmax);
@@ -70,7 +70,7 @@ const char *
 policy_password_error(const struct config *c, const char *pw, char *buf, size_t len)
 {
 	int umin, umax, pmin, pmax;
-	size_t n = proto_utf8_len(pw);
+	size_t n = utf8_len(pw);
 
 	policy_limits(c, &umin, &umax, &pmin, &pmax);
 	if (n < (size_t)pmin || n > (size_t)pmax) {

@@ -21,6 +21,10 @@
 	fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \
 	abort(); } } while (0)
 
+/* The families the daemon's parts register at their init (defined in each part). */
+extern const struct proto_msg proto_auth_msgs[], proto_world_msgs[], proto_chat_msgs[],
+    proto_signal_msgs[], proto_admin_msgs[], proto_item_msgs[], proto_voice_msgs[];
+
 /* Types of every family when this was written; one that goes away is skipped. */
 static const char *const known_types[] = {
 	"ping",
@@ -61,6 +65,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	proto_init();
+	proto_register(proto_auth_msgs);
+	proto_register(proto_world_msgs);
+	proto_register(proto_chat_msgs);
+	proto_register(proto_signal_msgs);
+	proto_register(proto_admin_msgs);
+	proto_register(proto_item_msgs);
+	proto_register(proto_voice_msgs);
 	tok = json_tokener_new_ex(16);
 	FUZZ_ASSERT(tok != NULL);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);

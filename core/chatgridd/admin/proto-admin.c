@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "admin.h"
 #include "auth/auth.h"
 #include "daemon.h"
 #include "db/db.h"
@@ -27,6 +28,9 @@
 #include "tick.h"
 #include "world/world.h"
 #include "xmalloc.h"
+
+/* The messages of this part (below), registered by admin_init. */
+extern const struct proto_msg proto_admin_msgs[];
 
 /* An admin request waiting for the database. Owns a reference on c. */
 struct admin_op {
@@ -1098,6 +1102,7 @@ account_notice(const char *payload, void *arg)
 void
 admin_init(void)
 {
+	proto_register(proto_admin_msgs);
 	tick_add("voice mute expiry", 1000, mute_expiry, NULL);
 	db_listen("chatgrid_account", account_notice, NULL);
 	daemon_on_shutdown(refresh_free);

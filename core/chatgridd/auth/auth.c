@@ -40,6 +40,9 @@
 #include "worker.h"
 #include "xmalloc.h"
 
+/* The messages of this part (at the end of this file), registered by auth_init. */
+extern const struct proto_msg proto_auth_msgs[];
+
 enum auth_kind {
 	AK_LOGIN,
 	AK_REGISTER,
@@ -1096,6 +1099,7 @@ auth_init(void)
 	authq_init(req_queued);
 	client_on_teardown(auth_client_gone);
 	tick_add("dummy password hash", 1000, dummy_tick, NULL);
+	proto_register(proto_auth_msgs);
 	proto_set_gate(auth_gate);
 	proto_on_open(auth_open);
 	db_register("auth_account_by_name",

@@ -57,6 +57,8 @@ extern struct item_list items;
 
 /* Statements, world hooks, the write-behind tick and its shutdown flush (before db_start). */
 void items_init(void);
+/* The item messages (proto-item.c): statements and registration, from items_init. */
+void proto_item_init(void);
 /* After plugin_start: load every item (blocking); put down the ones left carried by a crash. */
 void items_start(void);
 

@@ -35,6 +35,9 @@
 #include "world/world.h"
 #include "xmalloc.h"
 
+/* The messages of this part (at the end of this file), registered by proto_item_init. */
+extern const struct proto_msg proto_item_msgs[];
+
 #define MAX_ATTEMPTS 3
 #define MAX_TARGETS 1000
 
@@ -951,6 +954,7 @@ item_transfer_targets(struct client *c, struct json_object *msg)
 void
 proto_item_init(void)
 {
+	proto_register(proto_item_msgs);
 	db_register("item_transfer_target",
 	    "SELECT id, username FROM accounts WHERE id = $1::bigint AND status = 'active'", 1);
 	db_register("item_transfer_targets",

@@ -24,7 +24,6 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "proto/proto.h"
 #include "tick.h"
 #include "uuid.h"
 #include "xmalloc.h"
@@ -44,6 +43,24 @@ static void client_read_cb(struct bufferevent *, void *);
 static void client_write_cb(struct bufferevent *, void *);
 static void client_event_cb(struct bufferevent *, short, void *);
 
+
+static void ignore_message(struct client *, const uint8_t *, size_t);
+/* Where a complete text message goes (the protocol, set at start). */
+static client_message_fn message_fn = ignore_message;
+
+static void
+ignore_message(struct client *c, const uint8_t *buf, size_t len)
+{
+	(void)c;
+	(void)buf;
+	(void)len;
+}
+
+void
+client_on_message(client_message_fn fn)
+{
+	message_fn = fn != NULL ? fn : ignore_message;
+}
 
 struct client *
 client_new(struct bufferevent *bev, const char *addr, int tls)
@@ -398,7 +415,7 @@ client_resume(struct client *c)
 		STAILQ_REMOVE_HEAD(&c->pending, entry);
 		c->npending--;
 		c->pending_bytes -= p->len;
-		proto_message(c, p->data, p->len);
+		message_fn(c, p->data, p->len);
 		free(p);
 	}
 	if (!client_reads_paused(c) && c->state != CS_DEAD)
@@ -420,7 +437,7 @@ ws_message_cb(void *arg)
 	} else if (c->paused) {
 		client_queue(c, c->msg, len);
 	} else
-		proto_message(c, c->msg, len);
+		message_fn(c, c->msg, len);
 	/* Keep big one-off buffers from living as long as the connection. */
 	if (c->msg_cap > 65536) {
 		free(c->msg);

@@ -107,6 +107,13 @@ extern int client_count;
 struct client *client_new(struct bufferevent *bev, const char *addr, int tls);
 /* Switch to WebSocket after a 101 was queued. */
 void client_upgrade(struct client *);
+/*
+ * Where each complete text message of a WebSocket goes, in order and never
+ * while the client is paused (the protocol sets it at start; until then
+ * messages are dropped).
+ */
+typedef void (*client_message_fn)(struct client *, const uint8_t *buf, size_t len);
+void client_on_message(client_message_fn);
 /* Queue bytes (HTTP); copies them. */
 void client_write(struct client *, const void *, size_t);
 struct evbuffer *client_output(struct client *);

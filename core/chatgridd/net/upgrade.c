@@ -9,8 +9,16 @@
 #include "client.h"
 #include "http.h"
 #include "log.h"
-#include "proto/proto.h"
 #include "upgrade.h"
+
+/* Told of each WebSocket that opened (the protocol, set at start). */
+static upgrade_open_fn open_fn;
+
+void
+upgrade_on_open(upgrade_open_fn fn)
+{
+	open_fn = fn;
+}
 
 void
 upgrade_websocket(struct client *c, struct http_req *r)
@@ -56,5 +64,6 @@ upgrade_websocket(struct client *c, struct http_req *r)
 	snprintf(c->host, sizeof c->host, "%s", host != NULL ? host : "");
 	client_upgrade(c);
 	log_trace(TRACE_WS, "%s: WebSocket open as %s", c->addr, c->id);
-	proto_open(c, r);
+	if (open_fn != NULL)
+		open_fn(c, r);
 }

@@ -16,19 +16,13 @@
 #include "cfg.h"
 #include "log.h"
 #include "net/client.h"
+#include "net/upgrade.h"
 #include "proto.h"
 #include "xmalloc.h"
 
-static const struct proto_msg *const families[] = {
-	proto_sys_msgs,
-	proto_auth_msgs,
-	proto_world_msgs,
-	proto_chat_msgs,
-	proto_signal_msgs,
-	proto_admin_msgs,
-	proto_item_msgs,
-	proto_voice_msgs,
-};
+/* The message families, as the parts registered them (sys first). */
+static const struct proto_msg **families;
+static size_t nfamilies;
 
 static const struct proto_msg **index_msgs;
 static size_t nindex;
@@ -44,8 +38,9 @@ cmp_msg(const void *a, const void *b)
 	    (*(const struct proto_msg *const *)b)->type);
 }
 
-void
-proto_init(void)
+/* Sort every registered entry by type for proto_find; a type twice is a bug. */
+static void
+build_index(void)
 {
 	const struct proto_msg *m;
 	size_t i;
@@ -53,7 +48,7 @@ proto_init(void)
 	nindex = 0;
 	free(index_msgs);
 	index_msgs = NULL;
-	for (i = 0; i < sizeof families / sizeof families[0]; i++)
+	for (i = 0; i < nfamilies; i++)
 		for (m = families[i]; m->type != NULL; m++) {
 			index_msgs = xreallocarray(index_msgs, nindex + 1, sizeof *index_msgs);
 			index_msgs[nindex++] = m;
@@ -62,12 +57,34 @@ proto_init(void)
 	for (i = 1; i < nindex; i++)
 		if (strcmp(index_msgs[i - 1]->type, index_msgs[i]->type) == 0)
 			fatalx("message type %s declared twice", index_msgs[i]->type);
+}
+
+void
+proto_register(const struct proto_msg *family)
+{
+	size_t i;
+
+	for (i = 0; i < nfamilies; i++)
+		if (families[i] == family)
+			return;
+	families = xreallocarray(families, nfamilies + 1, sizeof *families);
+	families[nfamilies++] = family;
+	build_index();
+}
+
+void
+proto_init(void)
+{
+	proto_register(proto_sys_msgs);
+	build_index();
 	if (tok != NULL)
 		json_tokener_free(tok);
 	tok = json_tokener_new_ex(cfg != NULL ? cfg->json_max_depth : 16);
 	if (tok == NULL)
 		fatalx("cannot create the JSON tokener");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	client_on_message(proto_message);
+	upgrade_on_open(proto_open);
 }
 
 void

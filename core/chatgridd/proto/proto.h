@@ -1,8 +1,9 @@
 /*
  * proto.h: client messages. Every message type is one table entry in the
- * file of its family (proto-*.c): its fields with their types and limits,
- * the permission it needs and its handler. Fields are validated here,
- * generically, before a handler ever runs.
+ * file of its family (proto-*.c in the part that owns the messages): its
+ * fields with their types and limits, the permission it needs and its
+ * handler. A part registers its families at its init; fields are validated
+ * here, generically, before a handler ever runs.
  */
 #ifndef CG_PROTO_H
 #define CG_PROTO_H
@@ -61,7 +62,13 @@ void proto_set_gate(proto_gate_fn);
 typedef void (*proto_open_fn)(struct client *, const struct http_req *);
 void proto_on_open(proto_open_fn);
 
+/*
+ * Make the parser (again on a reload: the depth limit may change), index
+ * the families registered so far and take the WebSocket's messages.
+ */
 void proto_init(void);
+/* Add a family (a table ending in a NULL type); again is a no-op. */
+void proto_register(const struct proto_msg *family);
 void proto_open(struct client *, const struct http_req *);
 /* One complete text message from a client. */
 void proto_message(struct client *, const uint8_t *buf, size_t len);
@@ -86,16 +93,7 @@ const char *proto_str(struct json_object *msg, const char *name);
 long long proto_int(struct json_object *msg, const char *name, long long def);
 int proto_has(struct json_object *msg, const char *name);
 
-/* The message families. */
+/* This part's own family (ping and other system messages; proto_init registers it). */
 extern const struct proto_msg proto_sys_msgs[];
-extern const struct proto_msg proto_auth_msgs[];
-extern const struct proto_msg proto_world_msgs[];
-extern const struct proto_msg proto_chat_msgs[];
-extern const struct proto_msg proto_signal_msgs[];
-extern const struct proto_msg proto_admin_msgs[];
-extern const struct proto_msg proto_item_msgs[];
-extern const struct proto_msg proto_voice_msgs[];
-void admin_init(void);
-void proto_item_init(void);
 
 #endif

@@ -35,12 +35,18 @@
 #include "log.h"
 #include "net/client.h"
 #include "perm.h"
+#include "proto/proto.h"
 #include "strmap.h"
 #include "tick.h"
+#include "turn.h"
 #include "voice-int.h"
 #include "voice.h"
 #include "world/world.h"
 #include "xmalloc.h"
+
+/* The messages of this part (proto-signal.c, proto-voice.c), registered by voice_init. */
+extern const struct proto_msg proto_signal_msgs[];
+extern const struct proto_msg proto_voice_msgs[];
 
 static enum voice_mode mode = VOICE_MESH;
 struct janus **voice_insts;
@@ -676,11 +682,13 @@ voice_mode(void)
 	return mode;
 }
 
-void
-voice_world_config(struct json_object *wc)
+/* welcome.worldConfig's voice fields: the ICE servers (with TURN credentials) and the mode. */
+static void
+world_config(const struct client *c, struct json_object *wc)
 {
 	static const char *const names[] = { "mesh", "sfu", "auto" };
 
+	json_object_object_add(wc, "iceServers", turn_ice_servers(c->account_id));
 	json_object_object_add(wc, "voiceMode", json_object_new_string(names[mode]));
 }
 
@@ -707,6 +715,9 @@ voice_init(void)
 	int i, grid = world_grid_size();
 	uint32_t r;
 
+	proto_register(proto_signal_msgs);
+	proto_register(proto_voice_msgs);
+	world_set_voice_config(world_config);
 	if (strcmp(cfg->voice_mode, "sfu") == 0)
 		mode = VOICE_SFU;
 	else if (strcmp(cfg->voice_mode, "auto") == 0)

@@ -28,9 +28,6 @@ enum voice_mode { VOICE_MESH, VOICE_SFU, VOICE_AUTO };
 /* After world_init: reads voice_mode and the janus_* keys, registers the hooks. */
 void voice_init(void);
 enum voice_mode voice_mode(void);
-/* Adds "voiceMode" to a welcome's worldConfig. */
-void voice_world_config(struct json_object *wc);
-
 /* The client messages (proto-voice.c validated them). */
 void voice_join(struct client *);
 void voice_client_sdp(struct client *, const char *key, struct json_object *sdp);

@@ -28,10 +28,12 @@
 #include "proto/proto.h"
 #include "state.h"
 #include "tick.h"
-#include "voice/turn.h"
-#include "voice/voice.h"
 #include "world.h"
 #include "xmalloc.h"
+
+/* The messages of this part (proto-world.c, proto-chat.c), registered by world_init. */
+extern const struct proto_msg proto_world_msgs[];
+extern const struct proto_msg proto_chat_msgs[];
 
 struct player_list roster = TAILQ_HEAD_INITIALIZER(roster);
 int roster_count;
@@ -47,6 +49,7 @@ static void (**move_fns)(struct player *);
 static int nmove;
 static struct json_object *(*items_json_fn)(struct player *);
 static struct json_object *(*ui_json_fn)(const struct client *);
+static void (*voice_config_fn)(const struct client *, struct json_object *);
 static int (*item_at_fn)(int, int);
 
 void
@@ -73,6 +76,12 @@ void
 world_set_ui_json(struct json_object *(*fn)(const struct client *))
 {
 	ui_json_fn = fn;
+}
+
+void
+world_set_voice_config(void (*fn)(const struct client *, struct json_object *))
+{
+	voice_config_fn = fn;
 }
 
 void
@@ -530,8 +539,8 @@ welcome_json(struct player *p)
 	json_object_object_add(wc, "movementTickMs", json_object_new_int(cfg->movement_tick_ms));
 	json_object_object_add(wc, "movementMaxStepsPerTick", json_object_new_int(cfg->movement_max_steps_per_tick));
 	json_object_object_add(wc, "interestRadius", json_object_new_int(radius));
-	json_object_object_add(wc, "iceServers", turn_ice_servers(c->account_id));
-	voice_world_config(wc);
+	if (voice_config_fn != NULL)
+		voice_config_fn(c, wc);
 	json_object_object_add(o, "worldConfig", wc);
 
 	if (ui_json_fn != NULL)
@@ -740,6 +749,8 @@ world_init(void)
 {
 	int i;
 
+	proto_register(proto_world_msgs);
+	proto_register(proto_chat_msgs);
 	grid = cfg->grid_size;
 	radius = cfg->interest_radius;
 	if (radius > 0) {

@@ -87,13 +87,15 @@ void world_fold(const char *in, char *out, size_t outlen);
 /* Does a user stand on (x, y)? */
 int world_user_at(int x, int y, const struct player *except);
 
-/* Hooks for the item layer. */
+/* Hooks for the layers above (items, voice). */
 void world_on_leave(void (*fn)(struct player *));
 void world_on_move(void (*fn)(struct player *));
 /* welcome.items for a player joining (called once per arrival, after it is on the roster). */
 void world_set_items_json(struct json_object *(*fn)(struct player *));
 void world_set_ui_json(struct json_object *(*fn)(const struct client *));
 void world_set_item_at(int (*fn)(int x, int y));
+/* The voice layer's fields of welcome.worldConfig (iceServers, voiceMode) for a client. */
+void world_set_voice_config(void (*fn)(const struct client *, struct json_object *wc));
 int world_item_at(int x, int y);
 
 /* {"type":"user_joined", ...} for a player. */
