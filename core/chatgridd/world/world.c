@@ -19,6 +19,7 @@
 #include "casefold.h"
 #include "cfg.h"
 #include "daemon.h"
+#include "interest.h"
 #include "log.h"
 #include "metrics.h"
 #include "net/client.h"
@@ -38,8 +39,6 @@ extern const struct proto_msg proto_chat_msgs[];
 struct player_list roster = TAILQ_HEAD_INITIALIZER(roster);
 int roster_count;
 
-static struct player_list *buckets;	/* bsize x bsize cells each */
-static int bsize, bside;		/* bucket edge, buckets per side */
 static int grid;			/* fixed at start: grid_size is restart-only */
 static int radius;
 
@@ -140,57 +139,6 @@ world_find(const char *id)
 	return NULL;
 }
 
-/* --- buckets --- */
-
-static int
-bucket_of(int x, int y)
-{
-	return (y / bsize) * bside + x / bsize;
-}
-
-static void
-bucket_set(struct player *p)
-{
-	int b;
-
-	if (radius == 0)
-		return;
-	b = bucket_of(p->x, p->y);
-	if (b == p->bucket)
-		return;
-	if (p->bucket >= 0)
-		TAILQ_REMOVE(&buckets[p->bucket], p, bucket_entry);
-	TAILQ_INSERT_TAIL(&buckets[b], p, bucket_entry);
-	p->bucket = b;
-}
-
-static void
-bucket_clear(struct player *p)
-{
-	if (p->bucket >= 0)
-		TAILQ_REMOVE(&buckets[p->bucket], p, bucket_entry);
-	p->bucket = -1;
-}
-
-/* Call fn for every player in the buckets touching the rectangle. */
-static void
-foreach_in_rect(int x0, int y0, int x1, int y1, void (*fn)(struct player *, void *), void *arg)
-{
-	struct player *q, *next;
-	int bx, by;
-
-	x0 = x0 < 0 ? 0 : x0 / bsize;
-	y0 = y0 < 0 ? 0 : y0 / bsize;
-	x1 = (x1 >= grid ? grid - 1 : x1) / bsize;
-	y1 = (y1 >= grid ? grid - 1 : y1) / bsize;
-	for (by = y0; by <= y1; by++)
-		for (bx = x0; bx <= x1; bx++)
-			for (q = TAILQ_FIRST(&buckets[by * bside + bx]); q != NULL; q = next) {
-				next = TAILQ_NEXT(q, bucket_entry);
-				fn(q, arg);
-			}
-}
-
 void
 world_foreach_near(int x, int y, int r, void (*fn)(struct player *, void *), void *arg)
 {
@@ -203,7 +151,7 @@ world_foreach_near(int x, int y, int r, void (*fn)(struct player *, void *), voi
 		}
 		return;
 	}
-	foreach_in_rect(x - r, y - r, x + r, y + r, fn, arg);
+	interest_foreach_rect(x - r, y - r, x + r, y + r, fn, arg);
 }
 
 /* --- sending --- */
@@ -242,7 +190,7 @@ world_send_near(int x, int y, struct outmsg *m, const struct client *except)
 		world_send_all(m, except);
 		return;
 	}
-	foreach_in_rect(x - radius, y - radius, x + radius, y + radius, send_if_near, &a);
+	interest_foreach_rect(x - radius, y - radius, x + radius, y + radius, send_if_near, &a);
 }
 
 static struct json_object *
@@ -397,7 +345,7 @@ world_move(struct player *p, int x, int y)
 
 	p->x = x;
 	p->y = y;
-	bucket_set(p);
+	interest_place(p);
 	o = position_json(p, "update_position");
 	a.m = outmsg_new_json(o);
 	json_object_put(o);
@@ -409,7 +357,7 @@ world_move(struct player *p, int x, int y)
 		y0 = (a.oy < y ? a.oy : y) - radius;
 		x1 = (a.ox > x ? a.ox : x) + radius;
 		y1 = (a.oy > y ? a.oy : y) + radius;
-		foreach_in_rect(x0, y0, x1, y1, move_diff, &a);
+		interest_foreach_rect(x0, y0, x1, y1, move_diff, &a);
 	}
 	outmsg_unref(a.m);
 	state_touch(p);
@@ -662,7 +610,7 @@ world_activate(struct client *c)
 
 	TAILQ_INSERT_TAIL(&roster, p, roster_entry);
 	roster_count++;
-	bucket_set(p);
+	interest_place(p);
 	log_info("%s: %s joins as \"%s\" at %d, %d", c->id, c->username, p->nickname, p->x, p->y);
 
 	client_send_json(c, welcome_json(p));
@@ -676,7 +624,7 @@ world_activate(struct client *c)
 		world_send_all(m, c);
 		outmsg_unref(m);
 	} else
-		foreach_in_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, arrive_near, p);
+		interest_foreach_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, arrive_near, p);
 	/*
 	 * Arrivals and departures are announced to those who perceive them: with
 	 * an interest radius, telling a whole city of every login is O(n^2).
@@ -717,8 +665,8 @@ world_leave(struct player *p, const char *why)
 		world_send_all(m, c);
 		outmsg_unref(m);
 	} else
-		foreach_in_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, leave_near, p);
-	bucket_clear(p);
+		interest_foreach_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, leave_near, p);
+	interest_remove(p);
 	world_system_chat_near(p->x, p->y, c, "%s has logged out.", p->nickname);
 	log_info("%s: %s (\"%s\") left: %s", c->id, c->username, p->nickname, why);
 	c->player = NULL;
@@ -747,19 +695,12 @@ world_metrics(struct metrics_out *o)
 void
 world_init(void)
 {
-	int i;
-
 	proto_register(proto_world_msgs);
 	proto_register(proto_chat_msgs);
 	grid = cfg->grid_size;
 	radius = cfg->interest_radius;
-	if (radius > 0) {
-		bsize = radius;
-		bside = (grid + bsize - 1) / bsize;
-		buckets = xcalloc((size_t)bside * (size_t)bside, sizeof *buckets);
-		for (i = 0; i < bside * bside; i++)
-			TAILQ_INIT(&buckets[i]);
-	}
+	if (radius > 0)
+		interest_init(grid, radius);
 	auth_on_activate(world_activate);
 	client_on_teardown(world_teardown);
 	metrics_add_collector(world_metrics);
