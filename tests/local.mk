@@ -29,10 +29,11 @@ TESTS += tests/layering/check.sh
 EXTRA_DIST += tests/layering/check.sh tests/layering/fixtures
 
 # The web client: its types and version, docs/controls.md against its key
-# table (scripts/controls-table.mjs), then the browser tests (real Chromium,
+# table (scripts/controls-table.mjs), its module graph (no import cycle, the
+# layer order: scripts/check-imports.mjs), then the browser tests (real Chromium,
 # chatgridd and PostgreSQL in a private network namespace; they skip
 # themselves, with a reason, where Chromium, npm packages or root are missing).
-TESTS += tests/browser/typecheck.sh tests/browser/controls.sh tests/browser/run.sh
+TESTS += tests/browser/typecheck.sh tests/browser/controls.sh tests/browser/imports.sh tests/browser/run.sh
 EXTRA_DIST += tests/browser package.json package-lock.json tsconfig.json
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/items.mk

@@ -1,24 +1,49 @@
-/** Boot: read settings, wire the page, wait for Connect. */
+/**
+ * Boot, and the client's composition root: read settings, wire the page, wait
+ * for Connect. The layers below (docs/decisions.md, "Layout: the web client")
+ * never import the ones above; what they must tell the layers above goes
+ * through the hooks wired here.
+ */
 import { state } from './state.js';
 import { settings } from './settings.js';
-import { engine, media, peers, sfu, send, itemAudio } from './services.js';
+import { engine, media, peers, sfu, send, itemAudio, setSpeech } from './services.js';
 import { CLIENT_VERSION } from './version.js';
 import { checkSessionCookie } from './session/cookie.js';
-import { connect, userDisconnect, logout, switchMicrophone } from './session/connection.js';
+import { connect, userDisconnect, logout, switchMicrophone, attachWorld, onDisconnectCleanup } from './session/connection.js';
+import { handleWorldMessage, addPeer } from './world/handlers.js';
+import { replaceItems } from './world/items.js';
+import { cancelTeleport } from './world/movement.js';
+import { startLoop, stopLoop } from './world/loop.js';
+import { resetPresence } from './world/presence.js';
 import { MediaSession } from './session/media.js';
-import { handleKeyDown, handleKeyUp, surfaceLeft, releaseAll } from './input/router.js';
+import { handleKeyDown, handleKeyUp, surfaceLeft, releaseAll, resetModes } from './input/router.js';
 import { handleEntryKey, entryLeft } from './input/modes.js';
-import { tone } from './feedback.js';
+import { say, tone } from './feedback.js';
 import { setConnectionStatus } from './ui/speech.js';
 import { setVersionText, focusSurface, showLogout } from './ui/dom.js';
 import { setAuthView, applyPolicy, setUsernames, installFieldHandlers, focusFirstField } from './ui/authform.js';
 import { installEntry } from './ui/entry.js';
 import { renderHelp, toggleHelp } from './ui/help.js';
+import { helpSections } from './help.js';
+import { previewNote, pianoSynth } from './piano/remote.js';
+import { pianoSummary } from './piano/mode.js';
+import { INSTRUMENT_DEFAULTS } from './piano/synth.js';
 import { installKeyboard } from './ui/keyboard.js';
 import { installControls, pageQuery } from './ui/controls.js';
 import { installAudioDialog, fillDevices, showDeviceSummary, setAudioDialogStatus } from './ui/audio-dialog.js';
 import { resumeMuted } from './ui/media-elements.js';
 import { installDiagnostics } from './ui/diagnostics.js';
+
+// Events upward: the layers below tell the ones above through these hooks.
+// The services (radios, the SFU) speak through feedback.js.
+setSpeech((text, cue) => say(text, /** @type {any} */ (cue)));
+// The session runs the world: its messages, the welcome's users and items, its loop.
+attachWorld({ handleMessage: handleWorldMessage, addPeer, replaceItems, start: startLoop });
+// A disconnect's cleanup, in this order: the loop, a teleport, the input modes, presence.
+onDisconnectCleanup(stopLoop);
+onDisconnectCleanup(cancelTeleport);
+onDisconnectCleanup(resetModes);
+onDisconnectCleanup(resetPresence);
 
 function loadSettings() {
   settings.forgetLegacyToken();
@@ -62,7 +87,7 @@ async function refreshDevices() {
 async function boot() {
   loadSettings();
   setVersionText(CLIENT_VERSION);
-  renderHelp();
+  renderHelp(helpSections());
   applyPolicy(state.authPolicy);
   installFieldHandlers(state.authPolicy.usernameMaxLength);
   const remembered = settings.username();
@@ -104,7 +129,10 @@ async function boot() {
       setAudioDialogStatus('Speakers saved.');
     },
   });
-  installDiagnostics({ state, engine, peers, sfu, send, media, itemAudio });
+  installDiagnostics({
+    state, engine, peers, sfu, send, media, itemAudio,
+    piano: { previewNote, synth: pianoSynth, summary: pianoSummary, defaults: INSTRUMENT_DEFAULTS },
+  });
 
   setMode('login');
   const q = pageQuery();

@@ -6,7 +6,6 @@ import { AudioEngine } from './audio/engine.js';
 import { MediaSession } from './session/media.js';
 import { PeerManager } from './webrtc/peers.js';
 import { SfuManager } from './webrtc/sfu.js';
-import { say } from './feedback.js';
 import { Heartbeat } from './net/heartbeat.js';
 import { ItemAudio } from './audio/item-audio.js';
 import { globalProperties } from './items/registry.js';
@@ -16,8 +15,21 @@ import { state } from './state.js';
 let socket = null;
 
 export const engine = new AudioEngine();
+/**
+ * Where the services' own news (a radio's stream, the SFU) is spoken:
+ * feedback.js say(), which sits above this module (it plays through engine),
+ * plugged in by main.js at boot.
+ * @type {(text: string, cue?: string) => void}
+ */
+let speak = () => {};
+
+/** @param {(text: string, cue?: string) => void} fn */
+export function setSpeech(fn) {
+  speak = fn;
+}
+
 /** Radios and emitting items (audio/item-audio.js). */
-export const itemAudio = new ItemAudio({ engine, say: (text) => say(text), globals: globalProperties });
+export const itemAudio = new ItemAudio({ engine, say: (text) => speak(text), globals: globalProperties });
 export const media = new MediaSession();
 
 /** @param {Record<string, any>} msg @returns {boolean} */
@@ -66,7 +78,7 @@ export const sfu = new SfuManager({
   listenGain,
   closeMesh: (peerId) => peers.close(peerId),
   planned: () => peers.activate(),
-  say: (text, cue) => say(text, /** @type {any} */ (cue)),
+  say: (text, cue) => speak(text, cue),
 });
 
 /** Set by the connection module: what a stale heartbeat starts. */

@@ -44,6 +44,12 @@ export function registerModeCommands(mode, sections) {
   tables.set(mode, sections);
 }
 
+/** A mode's key table, as it registered it (none: empty). @param {string} mode @returns {KeySection[]} */
+export function modeSections(mode) {
+  const t = tables.get(mode);
+  return t ? t() : [];
+}
+
 /** @param {string} mode */
 export function hasModeCommands(mode) {
   return tables.has(mode);

@@ -1,6 +1,6 @@
 /**
  * The key map of normal mode: every key the grid takes, with what it does,
- * in one table. handleNormal (normal.js) finds a key's binding here, the
+ * in one table. handleNormal (below) finds a key's binding here, the
  * command palette (commands.js) lists its bound rows by their short label,
  * and the help (the ? viewer and the page's Help section, help.js) is made
  * from the same rows, so a bound key cannot be missing from the help. Rows
@@ -16,6 +16,7 @@
  */
 import * as normal from './normal.js';
 import { openChat, openNickname } from './modes.js';
+import { openHelp } from './help-view.js';
 import * as audio from './audio-keys.js';
 import * as items from '../items/commands.js';
 import { registerModeCommands } from './commands.js';
@@ -45,7 +46,7 @@ export const KEYMAP = [
       { keys: 'L', label: 'Locate nearest user', when: hasPeers, help: 'Locate the nearest user.', bind: [on('KeyL', false, normal.locateNearest)] },
       { keys: 'Shift+L', label: 'List users', when: hasPeers, help: 'List users by name. Up and Down choose, Left and Right change that user\'s listening volume, Enter teleports to them, Escape leaves the list.', bind: [on('KeyL', true, normal.openUserList)] },
       { keys: 'P', label: 'Ping server', help: 'Ping the server.', bind: [on('KeyP', false, normal.ping)] },
-      { keys: 'Question mark', label: 'Help', help: 'Open this help. Up, Down, Home and End read it; Escape closes it.', bind: [on('Slash', true, () => normal.openHelp('normal'))] },
+      { keys: 'Question mark', label: 'Help', help: 'Open this help. Up, Down, Home and End read it; Escape closes it.', bind: [on('Slash', true, () => openHelp('normal'))] },
       { keys: 'Escape twice', label: 'Disconnect', help: 'Disconnect.', run: userDisconnect, bind: [on('Escape', false, normal.escapeKey)] },
       { keys: 'Shift+K, Applications or Shift+F10', help: 'Open the command palette: every command you can use now, with its keys. Up and Down choose, a letter jumps, Space reads the help, Enter runs it, Escape closes.' },
       { keys: 'Tab', help: 'Leave the grid for the page. The grid never keeps the focus.' },
@@ -130,3 +131,19 @@ export function findBinding(code, shift) {
 }
 
 registerModeCommands('normal', () => KEYMAP);
+
+/**
+ * A key of normal mode: its binding in the key map, which the help is made
+ * from too. (Here, not in normal.js: normal.js holds what the keys do, and
+ * this table imports it.)
+ * @param {import('./keys.js').KeyPress} k
+ * @returns {boolean} handled (the browser's default is then prevented)
+ */
+export function handleNormal(k) {
+  const escape = k.code === 'Escape' && !k.shift;
+  if (!escape) state.escapePendingUntil = 0;
+  const b = findBinding(k.code, k.shift);
+  if (!b) return false;
+  b.run();
+  return true;
+}

@@ -6,7 +6,6 @@ import { state } from '../state.js';
 import { send } from '../services.js';
 import { settings } from '../settings.js';
 import { say, tone } from '../feedback.js';
-import { helpLines } from '../help.js';
 import { listEntry } from './normal.js';
 import { getPeerGain, setPeerGain } from '../world/peer-gains.js';
 import { startTeleport } from '../world/movement.js';
@@ -25,30 +24,6 @@ const MODIFIER_KEY = /^(Shift|Control|Alt|Meta|OS|CapsLock)/;
 
 function toNormal() {
   state.mode = 'normal';
-}
-
-/** @param {KeyPress} k */
-export function handleHelp(k) {
-  const lines = helpLines(state.modeState.helpSource);
-  const last = lines.length - 1;
-  let i = state.modeState.index;
-  switch (k.code) {
-    case 'ArrowUp': i = Math.max(0, i - 1); break;
-    case 'ArrowDown': i = Math.min(last, i + 1); break;
-    case 'Home': i = 0; break;
-    case 'End': i = last; break;
-    case 'Escape':
-      state.mode = state.modeState.helpReturn;
-      say('Closed help.', 'cancel');
-      return true;
-    default:
-      // Other keys do nothing here; say so instead of swallowing them silently.
-      if (!k.repeat && !MODIFIER_KEY.test(k.code)) say('Help is open: Up and Down read it, Escape closes it.', 'cancel');
-      return true;
-  }
-  state.modeState.index = i;
-  say(lines[i], 'blip');
-  return true;
 }
 
 /** The listed peers that are still here. */

@@ -4,8 +4,6 @@ import { send } from '../services.js';
 import { say, tone } from '../feedback.js';
 import { engine } from '../services.js';
 import { distancePhrase, formatNumber, plural } from '../text.js';
-import { helpLines } from '../help.js';
-import { findBinding } from './keymap.js';
 import { getPeerGain } from '../world/peer-gains.js';
 import { userDisconnect } from '../session/connection.js';
 import { HEARING_RADIUS } from '../constants.js';
@@ -76,19 +74,6 @@ export function chatHistory(where) {
   if (i === 0 || i === h.length - 1) tone('blip');
 }
 
-/**
- * The help viewer, on the normal help or the piano's.
- * @param {import('../state.js').Mode} returnTo @param {import('../help.js').HelpSource} [source]
- */
-export function openHelp(returnTo, source = 'normal') {
-  state.modeState.helpReturn = returnTo;
-  state.modeState.helpSource = source;
-  state.mode = 'helpView';
-  state.modeState.index = 0;
-  const lines = helpLines(source);
-  say(lines.length ? lines[0] : 'Help unavailable.', 'blip');
-}
-
 /** Escape twice disconnects; the first press only warns. */
 export function escapeKey() {
   if (state.escapePendingUntil) {
@@ -106,19 +91,4 @@ export function speakCoordinates() {
 
 export function ping() {
   send({ type: 'ping', clientSentAt: Date.now() });
-}
-
-/**
- * A key of normal mode: its binding in the key map (input/keymap.js), which
- * the help is made from too.
- * @param {import('./keys.js').KeyPress} k
- * @returns {boolean} handled (the browser's default is then prevented)
- */
-export function handleNormal(k) {
-  const escape = k.code === 'Escape' && !k.shift;
-  if (!escape) state.escapePendingUntil = 0;
-  const b = findBinding(k.code, k.shift);
-  if (!b) return false;
-  b.run();
-  return true;
 }

@@ -1,8 +1,9 @@
 /** Key routing: which mode gets a key pressed on the grid. */
 import { state } from '../state.js';
 import { isArrow } from './keys.js';
-import { handleNormal } from './normal.js';
-import { handleHelp, handleUserList, closeModes } from './modes.js';
+import { handleNormal } from './keymap.js';
+import { handleUserList, closeModes } from './modes.js';
+import { handleHelp } from './help-view.js';
 import { handleMenu } from './menu.js';
 import { isPaletteKey, hasModeCommands, openPalette, paletteReturnMode } from './commands.js';
 import { say } from '../feedback.js';

@@ -87,9 +87,4 @@ export function handlePianoKeyUp(code) {
   if (isNoteKey(code)) piano.noteUp(code);
 }
 
-/** The piano help: section titles and "keys: description" rows. */
-export function pianoHelpSections() {
-  return PIANO_KEYMAP.map((s) => ({ title: s.title, entries: s.rows.map((r) => /** @type {[string, string]} */ ([r.keys, r.help])) }));
-}
-
 registerModeCommands('piano', () => PIANO_KEYMAP);

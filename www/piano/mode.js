@@ -20,7 +20,7 @@ import { startLocal, stopLocal, voiceOf, previewNote, stopItem } from './remote.
 import { INSTRUMENTS, INSTRUMENT_DEFAULTS } from './synth.js';
 import { findSong, playSong, songTitle } from './demo.js';
 import { propertyMeta, itemTypeLabel } from '../items/registry.js';
-import { openHelp } from '../input/normal.js';
+import { openHelp } from '../input/help-view.js';
 
 /**
  * @typedef {{ itemId: string, held: string[], sounding: Map<string, number>, recordingState: string,

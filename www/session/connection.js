@@ -25,12 +25,6 @@ import {
 } from '../ui/authform.js';
 import { applyUiDefinitions } from '../items/registry.js';
 import { stopClocks } from '../audio/clock.js';
-import { handleWorldMessage, addPeer } from '../world/handlers.js';
-import { replaceItems } from '../world/items.js';
-import { cancelTeleport } from '../world/movement.js';
-import { startLoop, stopLoop } from '../world/loop.js';
-import { resetModes } from '../input/router.js';
-import { resetPresence } from '../world/presence.js';
 import { isInt } from '../net/protocol.js';
 
 /** The credentials packet to send when the server asks for authentication. */
@@ -117,6 +111,23 @@ function armWelcomeTimer(extraMs = 0) {
 
 /** When the queue place was last said, so repeats every few seconds are not all spoken. */
 let queuedSaidAt = 0;
+
+/**
+ * The world the session runs (world/, wired by main.js at boot): it gets the
+ * messages the session does not handle itself, and the welcome's users and
+ * items; start begins its loop. The session sits below the world and imports
+ * none of it.
+ * @typedef {{ handleMessage: (msg: any) => void, addPeer: (u: any) => void,
+ *             replaceItems: (items: any) => void, start: () => void }} World
+ */
+/** @type {World} */
+let world = { handleMessage: () => {}, addPeer: () => {}, replaceItems: () => {}, start: () => {} };
+
+/** Wire the world the session runs. @param {World} w */
+export function attachWorld(w) {
+  world = w;
+}
+
 /** Longest wait the client accepts from one auth_queued, in seconds. */
 const QUEUED_MAX_S = 600;
 /** Say the place in line again at most this often. */
@@ -272,7 +283,7 @@ function handleMessage(msg) {
     default:
       break;
   }
-  if (state.running && !sfu.handle(msg)) handleWorldMessage(msg);
+  if (state.running && !sfu.handle(msg)) world.handleMessage(msg);
 }
 
 function forgetSavedSession() {
@@ -380,10 +391,10 @@ function applyWelcome(msg) {
   peers.reset();
   for (const u of Array.isArray(msg.users) ? msg.users : []) {
     if (!u || typeof u.id !== 'string' || u.id === state.selfId) continue;
-    addPeer(u);
+    world.addPeer(u);
     peers.setOfferer(u.id, 'self'); // the newcomer offers
   }
-  replaceItems(msg.items);
+  world.replaceItems(msg.items);
 
   state.running = true;
   state.connecting = false;
@@ -403,7 +414,7 @@ function applyWelcome(msg) {
   itemAudio.setItemLayer(state.layers.item);
   itemAudio.setMediaLayer(state.layers.media);
   heartbeat.start();
-  startLoop();
+  world.start();
 
   if (!reconnecting) sample(SAMPLES.logon, { gain: 1 });
   const text = `${reconnecting ? 'Reconnected to server' : 'Connected to server'}. Version ${version}.`;
@@ -443,6 +454,23 @@ function showSignIn() {
 }
 
 /**
+ * What the layers above the session clear when it ends, in the order
+ * registered (main.js: the world's loop, a teleport under way, the input
+ * modes, presence). The session imports none of them: it tells them.
+ * @type {Array<() => void>}
+ */
+const cleanupHooks = [];
+
+/**
+ * Run fn in every disconnect's cleanup, after the clocks stop and before the
+ * session state is reset.
+ * @param {() => void} fn
+ */
+export function onDisconnectCleanup(fn) {
+  cleanupHooks.push(fn);
+}
+
+/**
  * Disconnect cleanup, as the contract lists it: close signalling, stop the
  * heartbeat, stop local media, clean up peers and audio runtimes, reset UI,
  * modes and lists. keepGrid (a reconnect) leaves the grid shown and focused.
@@ -462,10 +490,7 @@ export function disconnect(status = 'Disconnected.', opts = {}) {
   engine.cleanupVoices();
   itemAudio.stopAll();
   stopClocks();
-  stopLoop();
-  cancelTeleport();
-  resetModes();
-  resetPresence();
+  for (const fn of cleanupHooks) fn();
   resetSessionState();
   state.loopback = false;
   pendingAuth = null;

@@ -6,9 +6,6 @@
  * piano: a level timeline (which pitch sounds when), a note played by the
  * synth directly, and what piano mode holds.
  */
-import { previewNote, pianoSynth } from '../piano/remote.js';
-import { pianoSummary } from '../piano/mode.js';
-import { INSTRUMENT_DEFAULTS } from '../piano/synth.js';
 
 /**
  * @param {{
@@ -17,10 +14,13 @@ import { INSTRUMENT_DEFAULTS } from '../piano/synth.js';
  *   sfu: import('../webrtc/sfu.js').SfuManager,
  *   media: import('../session/media.js').MediaSession,
  *   itemAudio: import('../audio/item-audio.js').ItemAudio,
- * }} deps
+ *   piano: { previewNote: (voice: any, midi: number, ms: number) => void, synth: { keys: () => any },
+ *            summary: () => any, defaults: Record<string, any> },
+ * }} deps  (the piano's parts come from piano/, which sits above ui/; main.js passes them)
  */
 export function installDiagnostics(deps) {
   const { state, engine, peers } = deps;
+  const { previewNote, synth: pianoSynth, summary: pianoSummary, defaults: INSTRUMENT_DEFAULTS } = deps.piano;
 
   /**
    * Power at given frequencies in each ear, averaged over ms.

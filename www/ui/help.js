@@ -1,11 +1,11 @@
-/** The on-page help section, built from help.js. */
+/** The on-page help section, built from help.js's sections (main.js passes them). */
 import { byId } from './dom.js';
-import { helpSections } from '../help.js';
 
-export function renderHelp() {
+/** @param {Array<{ title: string, entries: Array<[string, string]> }>} sections */
+export function renderHelp(sections) {
   const root = byId('helpContent');
   root.textContent = '';
-  for (const section of helpSections()) {
+  for (const section of sections) {
     const h = document.createElement('h3');
     h.textContent = section.title;
     const list = document.createElement('dl');
