@@ -10,7 +10,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP python3 missing (apt-get install python3)"
 	exit 0
 fi
-echo "1..20"
+echo "1..22"
 n=0
 out=""
 rc=0
@@ -85,4 +85,18 @@ if [ "$rc" -eq 0 ]; then
 	ok "core/ has no circle between its parts"
 else
 	not_ok "core/ has circles between its parts (scripts/check-layering -v core)"
+fi
+case $out in
+*"parts: 1;"*) not_ok "core/ is divided into programs and parts" ;;
+*) ok "core/ is divided into programs and parts" ;;
+esac
+
+# The daemon's parts bottom up (docs/decisions.md, "Layout: the server"):
+# each uses only the ones before it.
+order=lib,chatgridd,chatgridd/db,chatgridd/net,chatgridd/proto,chatgridd/auth,chatgridd/world,chatgridd/voice,chatgridd/pluginhost,chatgridd/items,chatgridd/media,chatgridd/admin,chatgridd/ops
+run -q --order "$order" "$root/core"
+if [ "$rc" -eq 0 ]; then
+	ok "core/'s parts keep their order ($order)"
+else
+	not_ok "a part of core/ uses one above it"
 fi
