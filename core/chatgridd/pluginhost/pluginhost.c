@@ -59,6 +59,8 @@ plugin_type_available(const struct item_type *t)
 	return t->host != NULL && t->host->state == H_READY;
 }
 
+/* ---- the hello ---- */
+
 /* Options every plugin gets from the core's configuration, unless plugin_option sets them. */
 static int
 core_options(char names[][32], char values[][32])
