@@ -66,7 +66,7 @@ struct plugin_host {
 };
 TAILQ_HEAD(host_list, plugin_host);
 
-/* Every host, in plugin_dir order (pluginhost.c). */
+/* Every host, in the order they were found (pluginhost.c). */
 extern struct host_list plugin_hosts;
 
 /* ---- supervise.c ---- */
