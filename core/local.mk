@@ -60,8 +60,10 @@ CHATGRIDD_SOURCES += \
 	core/chatgridd/voice/turn.c core/chatgridd/voice/turn.h core/chatgridd/voice/voice-int.h \
 	core/chatgridd/voice/voice.c core/chatgridd/voice/voice.h core/chatgridd/voice/vpc.c
 CHATGRIDD_SOURCES += \
-	core/chatgridd/pluginhost/plugin-types.c core/chatgridd/pluginhost/plugin-types.h \
-	core/chatgridd/pluginhost/pluginhost.c core/chatgridd/pluginhost/pluginhost.h
+	core/chatgridd/pluginhost/host-int.h core/chatgridd/pluginhost/plugin-types.c \
+	core/chatgridd/pluginhost/plugin-types.h core/chatgridd/pluginhost/pluginhost.c \
+	core/chatgridd/pluginhost/pluginhost.h core/chatgridd/pluginhost/rpc.c \
+	core/chatgridd/pluginhost/songs.c core/chatgridd/pluginhost/supervise.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/items/items-db.c core/chatgridd/items/items-db.h \
 	core/chatgridd/items/items-near.c core/chatgridd/items/items-near.h \
@@ -70,7 +72,9 @@ CHATGRIDD_SOURCES += \
 CHATGRIDD_SOURCES += \
 	core/chatgridd/media/media.c core/chatgridd/media/media.h
 CHATGRIDD_SOURCES += \
-	core/chatgridd/admin/admin.h core/chatgridd/admin/proto-admin.c
+	core/chatgridd/admin/admin-int.h core/chatgridd/admin/admin.c core/chatgridd/admin/admin.h \
+	core/chatgridd/admin/audit.c core/chatgridd/admin/moderation.c core/chatgridd/admin/roles.c \
+	core/chatgridd/admin/sync.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/ops/health.c core/chatgridd/ops/health.h
 CHATGRIDD_SOURCES += include/chatgrid/plugin.h

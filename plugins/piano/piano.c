@@ -11,12 +11,14 @@
  *   playback        play params.songId to everyone, at its recorded times
  *   stop_playback
  *
- * What this file keeps, all bounded: the keys each player holds (at most
- * 12), and per piano that is recording or playing its one recording and
- * its one playback. Songs are cached in song.c. Times come from the
- * monotonic clock, as the host's timers do.
+ * What the plugin keeps, all bounded: the keys each player holds (at most
+ * 12, keys.c), and per piano that is recording or playing its one
+ * recording (record.c) and its one playback (play.c). Songs are cached in
+ * song.c. Times come from the monotonic clock, as the host's timers do.
+ *
+ * This file: the type's descriptor, its methods and the action dispatch;
+ * the pianos that are busy; and the events a piano sends.
  */
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,77 +27,18 @@
 
 #include <chatgrid/plugin.h>
 
-#include "../common/coerce.h"
 #include "piano.h"
 
 CG_PLUGIN_DECLARE("piano", "1");
 
 #define MAX_PIANOS 1024			/* recording or playing at once */
-#define MAX_PLAYERS 4096		/* holding keys at once */
-#define WATCH_MS 250			/* the auto-stop watcher's period */
-#define PLAY_BATCH 256			/* notes in one unsolicited reply */
 
 const struct cg_host *piano_host;
-static const struct cg_host *host;
 
-/* Does the host have the ABI 1.1 function f? */
-#define HAS(f) (host->size >= offsetof(struct cg_host, f) + sizeof host->f && host->f != NULL)
-
-struct recording {
-	char *owner;			/* player id */
-	uint64_t resumed;		/* monotonic ms of the last start or resume */
-	uint32_t before;		/* ms recorded before that */
-	int paused;
-	int watch;			/* the watcher's timer, 0 if none */
-	struct song *song;		/* one reference */
-};
-
-/* What a playback has sounding, per key of its song. */
-struct sounding {
-	uint8_t on, midi;
-	uint32_t state;
-};
-
-struct playback {
-	struct song *song;		/* one reference */
-	char *sender;			/* "item:<id>:playback" */
-	uint64_t start;			/* monotonic ms; notes are due at start + t */
-	uint32_t next;			/* the next event */
-	int timer;			/* 0 if none */
-	struct sounding *keys;		/* song->nkeys */
-};
-
-/* A piano that is recording, playing, or waiting for its song to load. */
-struct piano {
-	char *id;
-	int octave;			/* the item's, for playback */
-	struct recording *rec;
-	struct playback *play;
-	char *waiting;			/* a playback waits for this song */
-	char *asker;			/* and who asked, told if there is none */
-	struct piano *next;
-};
-static struct piano *pianos;
+struct piano *pianos;
 static int npianos;
 
-/* A key held down, to be released for the others if its player leaves. */
-struct held {
-	char *piano;
-	char key[PIANO_KEY_BYTES];
-	int midi;
-	struct voice voice;
-};
-
-struct player {
-	char *id;
-	int n;
-	struct held keys[PIANO_MAX_HELD];
-	struct player *next;
-};
-static struct player *players;
-static int nplayers;
-
-static uint64_t
+uint64_t
 mono_ms(void)
 {
 	struct timespec ts;
@@ -113,21 +56,9 @@ actor_of(const struct cg_request *req)
 	return req->actor != NULL ? req->actor->username : "";
 }
 
-static struct cg_pair
-pair(const char *key, struct cg_value v)
-{
-	struct cg_pair p;
-
-	memset(&p, 0, sizeof p);
-	p.key = key;
-	p.key_len = (uint32_t)strlen(key);
-	p.value = v;
-	return p;
-}
-
 /* item_piano_status to the actor (player NULL) or to player. */
-static void
-status(struct cg_reply *r, const char *player, const char *event, const char *state)
+void
+piano_status(struct cg_reply *r, const char *player, const char *event, const char *state)
 {
 	struct cg_pair f[2];
 	struct cg_value m;
@@ -136,14 +67,14 @@ status(struct cg_reply *r, const char *player, const char *event, const char *st
 	f[1] = pair("recordingState", cg_str(state));
 	m = cg_map(f, 2);
 	if (player == NULL)
-		host->event(r, "item_piano_status", CG_TO_ACTOR, &m);
+		piano_host->event(r, "item_piano_status", CG_TO_ACTOR, &m);
 	else if (HAS(event_to))
-		host->event_to(r, player, "item_piano_status", &m);
+		piano_host->event_to(r, player, "item_piano_status", &m);
 }
 
 /* An item_action_result nobody asked for (the core adds itemId). */
-static void
-result_to(struct cg_reply *r, const char *player, int ok, const char *message)
+void
+piano_result_to(struct cg_reply *r, const char *player, int ok, const char *message)
 {
 	struct cg_pair f[3];
 	struct cg_value m;
@@ -154,12 +85,12 @@ result_to(struct cg_reply *r, const char *player, int ok, const char *message)
 	f[1] = pair("action", cg_str("use"));
 	f[2] = pair("message", cg_str(message));
 	m = cg_map(f, 3);
-	host->event_to(r, player, "item_action_result", &m);
+	piano_host->event_to(r, player, "item_action_result", &m);
 }
 
 /* item_piano_note; the core adds itemId, x, y and range. */
-static void
-note_event(struct cg_reply *r, int to, const char *sender, const char *key, int midi, int on,
+void
+piano_note_event(struct cg_reply *r, int to, const char *sender, const char *key, int midi, int on,
     const struct voice *v, int octave)
 {
 	struct cg_pair f[12];
@@ -178,12 +109,12 @@ note_event(struct cg_reply *r, int to, const char *sender, const char *key, int 
 	f[10] = pair("brightness", cg_int(v->brightness));
 	f[11] = pair("emitRange", cg_int(v->emit_range));
 	m = cg_map(f, 12);
-	host->event(r, "item_piano_note", to, &m);
+	piano_host->event(r, "item_piano_note", to, &m);
 }
 
 /* ---- pianos ---- */
 
-static struct piano *
+struct piano *
 piano_find(const char *id)
 {
 	struct piano *p;
@@ -195,7 +126,7 @@ piano_find(const char *id)
 }
 
 /* The piano of req's item, made if need be; NULL when too many are busy. */
-static struct piano *
+struct piano *
 piano_get(const struct cg_request *req)
 {
 	struct piano *p = piano_find(req->item->id);
@@ -217,33 +148,33 @@ piano_get(const struct cg_request *req)
 	return p;
 }
 
-static void
+void
 rec_free(struct recording *rec)
 {
 	if (rec == NULL)
 		return;
 	if (rec->watch > 0)
-		host->timer_cancel(rec->watch);
+		piano_host->timer_cancel(rec->watch);
 	song_unref(rec->song);
 	free(rec->owner);
 	free(rec);
 }
 
-static void
+void
 play_free(struct playback *pb)
 {
 	if (pb == NULL)
 		return;
 	if (pb->timer > 0)
-		host->timer_cancel(pb->timer);
+		piano_host->timer_cancel(pb->timer);
 	song_unref(pb->song);
 	free(pb->sender);
 	free(pb->keys);
 	free(pb);
 }
 
-static void
-unwait(struct piano *p)
+void
+piano_unwait(struct piano *p)
 {
 	free(p->waiting);
 	free(p->asker);
@@ -251,7 +182,7 @@ unwait(struct piano *p)
 }
 
 /* Forget p once it does nothing more (no timer points at it then). */
-static void
+void
 piano_settle(struct piano *p)
 {
 	struct piano **pp;
@@ -279,516 +210,6 @@ piano_touch(const struct cg_request *req)
 	}
 }
 
-/* ---- held keys ---- */
-
-static struct player *
-player_find(const char *id)
-{
-	struct player *pl;
-
-	for (pl = players; pl != NULL; pl = pl->next)
-		if (strcmp(pl->id, id) == 0)
-			return pl;
-	return NULL;
-}
-
-static void
-player_free(struct player *pl)
-{
-	struct player **pp;
-	int i;
-
-	for (pp = &players; *pp != pl; pp = &(*pp)->next)
-		;
-	*pp = pl->next;
-	nplayers--;
-	for (i = 0; i < pl->n; i++)
-		free(pl->keys[i].piano);
-	free(pl->id);
-	free(pl);
-}
-
-static void
-unhold(struct player *pl, int i)
-{
-	free(pl->keys[i].piano);
-	pl->keys[i] = pl->keys[--pl->n];
-	if (pl->n == 0)
-		player_free(pl);
-}
-
-/*
- * Note a key going down or up. -1 refuses a 13th key; a player who cannot
- * be tracked (memory, too many players) still plays, unreleased if they leave.
- */
-static int
-hold(const char *me, const char *piano, const char *key, int midi, int on, const struct voice *v)
-{
-	struct player *pl = player_find(me);
-	struct held *h;
-	int i;
-
-	for (i = 0; pl != NULL && i < pl->n; i++)
-		if (strcmp(pl->keys[i].piano, piano) == 0 && strcmp(pl->keys[i].key, key) == 0)
-			break;
-	if (!on) {
-		if (pl != NULL && i < pl->n)
-			unhold(pl, i);
-		return 0;
-	}
-	if (pl != NULL && i < pl->n)
-		return 0;		/* held already: not a new key */
-	if (pl != NULL && pl->n >= PIANO_MAX_HELD)
-		return -1;
-	if (pl == NULL) {
-		if (nplayers >= MAX_PLAYERS || (pl = calloc(1, sizeof *pl)) == NULL)
-			return 0;
-		if ((pl->id = strdup(me)) == NULL) {
-			free(pl);
-			return 0;
-		}
-		pl->next = players;
-		players = pl;
-		nplayers++;
-	}
-	h = &pl->keys[pl->n];
-	if ((h->piano = strdup(piano)) == NULL) {
-		if (pl->n == 0)
-			player_free(pl);
-		return 0;
-	}
-	snprintf(h->key, sizeof h->key, "%s", key);
-	h->midi = midi;
-	h->voice = *v;
-	pl->n++;
-	return 0;
-}
-
-/* Forget, without a sound, every key held on piano (it was deleted). */
-static void
-unhold_piano(const char *piano)
-{
-	struct player *pl, *next;
-	int i, last;
-
-	for (pl = players; pl != NULL; pl = next) {
-		next = pl->next;
-		for (i = pl->n - 1; i >= 0; i--)
-			if (strcmp(pl->keys[i].piano, piano) == 0) {
-				last = pl->n == 1;
-				unhold(pl, i);	/* frees pl with its last key */
-				if (last)
-					break;
-			}
-	}
-}
-
-/* ---- recordings ---- */
-
-static uint32_t
-rec_elapsed(const struct recording *rec, uint64_t now)
-{
-	uint64_t t = rec->before;
-
-	if (!rec->paused)
-		t += now - rec->resumed;
-	return t > PIANO_REC_MAX_MS ? PIANO_REC_MAX_MS : (uint32_t)t;
-}
-
-/*
- * Finish p's recording (reference §6.9 steps 1-5): save the song under
- * item:<id>:recording, point params.songId at it (a new version, broadcast),
- * and, with notify, tell that player it stopped as a stop_record would.
- * The parameters go in an unsolicited reply, which the core applies
- * without the validator that keeps users from setting songId.
- */
-static void
-finalise(struct piano *p, const char *notify)
-{
-	struct recording *rec = p->rec;
-	struct cg_reply *r;
-	struct cg_value v;
-	char id[256];
-	void *mem;
-
-	p->rec = NULL;
-	if (rec->watch > 0)
-		host->timer_cancel(rec->watch);
-	rec->watch = 0;
-	rec->song->length_ms = rec_elapsed(rec, mono_ms());
-	snprintf(id, sizeof id, "item:%s:recording", p->id);
-	r = host->begin(p->id);
-	if (!HAS(song_save))
-		host->log(CG_LOG_WARN, "piano %s: the server keeps no songs; the recording is kept in memory only",
-		    p->id);
-	else if (song_pack(rec->song, &v, &mem) != 0)
-		host->log(CG_LOG_ERROR, "piano %s: out of memory saving a recording", p->id);
-	else {
-		host->song_save(r, id, v);
-		free(mem);
-	}
-	host->set_param(r, "songId", cg_str(id));
-	if (notify != NULL) {
-		status(r, notify, "record_stopped", "idle");
-		result_to(r, notify, 1, "Recording stopped.");
-	}
-	host->send(r);
-	songs_store(id, rec->song);
-	rec_free(rec);
-}
-
-static void watch(void *);
-
-static int
-watch_arm(struct piano *p)
-{
-	uint32_t left = PIANO_REC_MAX_MS - rec_elapsed(p->rec, mono_ms());
-
-	p->rec->watch = host->timer_add(left < WATCH_MS ? left : WATCH_MS, watch, p);
-	if (p->rec->watch < 0) {
-		p->rec->watch = 0;
-		host->log(CG_LOG_WARN, "piano %s: no timer for the recording's time limit", p->id);
-		return -1;
-	}
-	return 0;
-}
-
-/* The auto-stop watcher: a recording ends by itself at 30 s. */
-static void
-watch(void *arg)
-{
-	struct piano *p = arg;
-	char *owner;
-
-	p->rec->watch = 0;
-	if (rec_elapsed(p->rec, mono_ms()) < PIANO_REC_MAX_MS) {
-		watch_arm(p);
-		return;
-	}
-	owner = p->rec->owner;
-	p->rec->owner = NULL;
-	finalise(p, owner);
-	free(owner);
-	piano_settle(p);
-}
-
-/* Add a note to me's own running recording of item, if there is one. */
-static void
-record(const char *item, const char *me, const char *key, int midi, int on, const struct voice *v)
-{
-	struct piano *p = piano_find(item);
-	struct recording *rec = p != NULL ? p->rec : NULL;
-	uint32_t t;
-
-	if (rec == NULL || rec->paused || strcmp(rec->owner, me) != 0)
-		return;
-	t = rec_elapsed(rec, mono_ms());
-	if (rec->song->nevents < PIANO_REC_MAX_EVENTS && song_append(rec->song, t, key, midi, on, v) != 0)
-		host->log(CG_LOG_WARN, "piano %s: a note was not recorded (out of memory)", item);
-	if (t >= PIANO_REC_MAX_MS) {
-		finalise(p, me);
-		piano_settle(p);
-	}
-}
-
-/* ---- playback ---- */
-
-/* Release what the playback still has sounding (into r, or a reply of their own). */
-static void
-play_release(struct piano *p, struct cg_reply *r)
-{
-	struct playback *pb = p->play;
-	struct cg_reply *own = NULL;
-	uint32_t k;
-
-	for (k = 0; k < pb->song->nkeys; k++) {
-		if (!pb->keys[k].on)
-			continue;
-		if (r == NULL)
-			r = own = host->begin(p->id);
-		note_event(r, CG_TO_ALL, pb->sender, pb->song->keys[k], pb->keys[k].midi, 0,
-		    &pb->song->states[pb->keys[k].state], p->octave);
-		pb->keys[k].on = 0;
-	}
-	if (own != NULL)
-		host->send(own);
-}
-
-/* Stop p's playback, if any, releasing its keys into r (NULL: a reply of their own). */
-static void
-play_stop(struct piano *p, struct cg_reply *r)
-{
-	if (p->play == NULL)
-		return;
-	play_release(p, r);
-	play_free(p->play);
-	p->play = NULL;
-}
-
-static void play_due(void *);
-
-/* Arm the timer for the next note; if there is none, stop (releasing into r). */
-static void
-play_schedule(struct piano *p, struct cg_reply *r)
-{
-	struct playback *pb = p->play;
-	uint64_t due = pb->start + pb->song->events[pb->next].t, now = mono_ms();
-
-	/* Due times count from the start, so late timers do not push the rest back. */
-	pb->timer = host->timer_add(due > now ? (uint32_t)(due - now) : 0, play_due, p);
-	if (pb->timer < 0) {
-		pb->timer = 0;
-		host->log(CG_LOG_WARN, "piano %s: no timer for playback; stopped", p->id);
-		play_stop(p, r);
-	}
-}
-
-/* The notes now due, to everyone; at the end, the release of what still sounds. */
-static void
-play_due(void *arg)
-{
-	struct piano *p = arg;
-	struct playback *pb = p->play;
-	const struct song_event *e;
-	struct cg_reply *r = NULL;
-	uint64_t at;
-	int n = 0;
-
-	pb->timer = 0;
-	at = mono_ms() - pb->start;
-	while (pb->next < pb->song->nevents && pb->song->events[pb->next].t <= at && n++ < PLAY_BATCH) {
-		e = &pb->song->events[pb->next++];
-		if (r == NULL)
-			r = host->begin(p->id);
-		note_event(r, CG_TO_ALL, pb->sender, pb->song->keys[e->key], e->midi, e->on,
-		    &pb->song->states[e->state], p->octave);
-		pb->keys[e->key].on = e->on;
-		pb->keys[e->key].midi = e->midi;
-		pb->keys[e->key].state = e->state;
-	}
-	if (pb->next < pb->song->nevents)
-		play_schedule(p, r);
-	else
-		play_stop(p, r);	/* the natural end: no status (as the reference) */
-	if (r != NULL)
-		host->send(r);
-	piano_settle(p);
-}
-
-/* Start playing song on p (which plays nothing now); 0 or -1. */
-static int
-play_start(struct piano *p, struct song *song)
-{
-	struct playback *pb = calloc(1, sizeof *pb);
-	size_t n = strlen(p->id) + sizeof "item::playback";
-
-	if (pb == NULL || (pb->sender = malloc(n)) == NULL ||
-	    (pb->keys = calloc(song->nkeys + 1, sizeof *pb->keys)) == NULL) {
-		if (pb != NULL)
-			free(pb->sender);
-		free(pb);
-		return -1;
-	}
-	snprintf(pb->sender, n, "item:%s:playback", p->id);
-	song->refs++;
-	pb->song = song;
-	pb->start = mono_ms();
-	p->play = pb;
-	if (song->nevents == 0) {
-		play_stop(p, NULL);
-		return 0;
-	}
-	play_schedule(p, NULL);
-	return 0;
-}
-
-void
-piano_song_ready(const char *id, struct song *song)
-{
-	struct piano *p, *next;
-	struct cg_reply *r;
-
-	for (p = pianos; p != NULL; p = next) {
-		next = p->next;
-		if (p->waiting == NULL || strcmp(p->waiting, id) != 0)
-			continue;
-		if (song == NULL || play_start(p, song) != 0) {
-			/* "Playback started." was premature: take it back. */
-			r = host->begin(p->id);
-			status(r, p->asker, "playback_stopped", "idle");
-			result_to(r, p->asker, 0, song == NULL ? "No recording saved on this piano." :
-			    "Playback is not available right now.");
-			host->send(r);
-		}
-		unwait(p);
-		piano_settle(p);
-	}
-}
-
-/* ---- the actions ---- */
-
-static void
-act_note(const struct cg_request *req, struct cg_reply *r, const char *me)
-{
-	const struct cg_value *kv = cg_map_get(req->args, "keyId");
-	const struct cg_value *mv = cg_map_get(req->args, "midi"), *ov = cg_map_get(req->args, "on");
-	char key[PIANO_KEY_BYTES];
-	struct voice v;
-	double m;
-	int midi, on;
-
-	if (kv == NULL || kv->type != CG_STR || kv->len == 0) {
-		host->fail(r, "A note needs a key.");
-		return;
-	}
-	if (mv == NULL || co_float(mv, &m) != 0 || isnan(m)) {
-		host->fail(r, "A note needs a MIDI note number.");
-		return;
-	}
-	if (ov == NULL || co_bool(ov, &on) != 0) {
-		host->fail(r, "A note must be on or off.");
-		return;
-	}
-	midi = m <= 0 ? 0 : m >= 127 ? 127 : (int)co_round_int(m);
-	params_key(kv->u.s, key);
-	params_voice(req->item->params, &v);
-	if (hold(me, req->item->id, key, midi, on, &v) != 0) {
-		host->fail(r, "You can hold at most %d keys.", PIANO_MAX_HELD);
-		return;
-	}
-	note_event(r, CG_TO_OTHERS, me, key, midi, on, &v, v.octave);
-	record(req->item->id, me, key, midi, on, &v);
-}
-
-static void
-act_toggle_record(const struct cg_request *req, struct cg_reply *r, const char *me)
-{
-	struct piano *p = piano_find(req->item->id);
-	struct recording *rec;
-	uint64_t now = mono_ms();
-
-	if (p != NULL && (rec = p->rec) != NULL) {
-		if (strcmp(rec->owner, me) != 0)
-			host->fail(r, "This piano is already recording.");
-		else if (rec_elapsed(rec, now) >= PIANO_REC_MAX_MS) {
-			/* Its time ran out before the watcher saw it. */
-			finalise(p, NULL);
-			status(r, NULL, "record_stopped", "idle");
-			host->say(r, "Recording stopped.");
-		} else if (rec->paused) {
-			rec->paused = 0;
-			rec->resumed = now;
-			watch_arm(p);
-			status(r, NULL, "record_resumed", "recording");
-			host->say(r, "Recording resumed.");
-		} else {
-			rec->before = rec_elapsed(rec, now);
-			rec->paused = 1;
-			if (rec->watch > 0)
-				host->timer_cancel(rec->watch);
-			rec->watch = 0;
-			status(r, NULL, "record_paused", "paused");
-			host->say(r, "Recording paused.");
-		}
-		piano_settle(p);
-		return;
-	}
-	if ((p = piano_get(req)) == NULL || (rec = calloc(1, sizeof *rec)) == NULL) {
-		host->fail(r, "This piano cannot record right now.");
-		piano_settle(p);
-		return;
-	}
-	if ((rec->owner = strdup(me)) == NULL || (rec->song = song_new()) == NULL) {
-		rec_free(rec);
-		host->fail(r, "This piano cannot record right now.");
-		piano_settle(p);
-		return;
-	}
-	play_stop(p, r);
-	unwait(p);
-	rec->resumed = now;
-	p->rec = rec;
-	watch_arm(p);
-	status(r, NULL, "record_started", "recording");
-	host->say(r, "Recording started.");
-}
-
-static void
-act_stop_record(const struct cg_request *req, struct cg_reply *r, const char *me)
-{
-	struct piano *p = piano_find(req->item->id);
-
-	if (p != NULL && p->rec != NULL) {
-		if (strcmp(p->rec->owner, me) != 0) {
-			host->fail(r, "This piano is already recording.");
-			return;
-		}
-		finalise(p, NULL);
-		piano_settle(p);
-	}
-	status(r, NULL, "record_stopped", "idle");
-	host->say(r, "Recording stopped.");
-}
-
-/*
- * A song cached as present plays at once and one known to be absent is
- * refused. One the cache has not seen yet (uses prefetch it, so rarely) is
- * loaded and played when it arrives; if it turns out absent the asker is
- * told with a playback_stopped status and a failed result.
- */
-static void
-act_playback(const struct cg_request *req, struct cg_reply *r, const char *me)
-{
-	struct piano *p = piano_find(req->item->id);
-	struct song *song;
-	char id[256];
-	int st, ok;
-
-	if (p != NULL && p->rec != NULL) {
-		host->fail(r, "Stop recording before playback.");
-		return;
-	}
-	if (params_song_id(req->item->params, id, sizeof id)[0] == '\0' ||
-	    (st = songs_lookup(id, &song)) == SONG_ABSENT) {
-		host->fail(r, "No recording saved on this piano.");
-		return;
-	}
-	if ((p = piano_get(req)) == NULL) {
-		host->fail(r, "Playback is not available right now.");
-		return;
-	}
-	play_stop(p, r);
-	unwait(p);
-	if (st == SONG_PRESENT)
-		ok = play_start(p, song) == 0;
-	else
-		ok = (st == SONG_LOADING || songs_fetch(id) == 0) && (p->waiting = strdup(id)) != NULL &&
-		    (p->asker = strdup(me)) != NULL;
-	if (!ok) {
-		unwait(p);
-		host->fail(r, "Playback is not available right now.");
-		piano_settle(p);
-		return;
-	}
-	status(r, NULL, "playback_started", "playback");
-	host->say(r, "Playback started.");
-	piano_settle(p);
-}
-
-static void
-act_stop_playback(const struct cg_request *req, struct cg_reply *r)
-{
-	struct piano *p = piano_find(req->item->id);
-
-	if (p != NULL) {
-		play_stop(p, r);
-		unwait(p);
-		piano_settle(p);
-	}
-	status(r, NULL, "playback_stopped", "idle");
-	host->say(r, "Playback stopped.");
-}
-
 /* ---- methods ---- */
 
 static void
@@ -812,10 +233,10 @@ piano_use(const struct cg_request *req, struct cg_reply *r)
 	/* The reference always says idle; the truth keeps a client that re-enters in step. */
 	if (p != NULL && p->rec != NULL && strcmp(p->rec->owner, me) == 0)
 		state = p->rec->paused ? "paused" : "recording";
-	host->say(r, "You begin playing %s.", req->item->title);
-	host->say_others(r, "%s begins playing %s.", req->actor != NULL ? req->actor->nickname : "Someone",
+	piano_host->say(r, "You begin playing %s.", req->item->title);
+	piano_host->say_others(r, "%s begins playing %s.", req->actor != NULL ? req->actor->nickname : "Someone",
 	    req->item->title);
-	status(r, NULL, "use_mode_entered", state);
+	piano_status(r, NULL, "use_mode_entered", state);
 	/* Playback can then answer from the cache. */
 	if (params_song_id(req->item->params, song, sizeof song)[0] != '\0')
 		songs_fetch(song);
@@ -838,7 +259,7 @@ piano_action(const struct cg_request *req, struct cg_reply *r)
 	else if (strcmp(req->action, "stop_playback") == 0)
 		act_stop_playback(req, r);
 	else
-		host->fail(r, "Unknown action.");
+		piano_host->fail(r, "Unknown action.");
 }
 
 /* The item was deleted: stop without a sound, drop the recording unsaved. */
@@ -854,7 +275,7 @@ piano_removed(const struct cg_request *req, struct cg_reply *r)
 		p->play = NULL;
 		rec_free(p->rec);
 		p->rec = NULL;
-		unwait(p);
+		piano_unwait(p);
 		piano_settle(p);
 	}
 	snprintf(id, sizeof id, "item:%s:recording", req->item->id);
@@ -880,12 +301,12 @@ piano_player_left(const struct cg_request *req, struct cg_reply *unused)
 	/* One reply per piano, with all of the keys held on it. */
 	while ((pl = player_find(me)) != NULL) {
 		snprintf(piano, sizeof piano, "%s", pl->keys[0].piano);
-		r = host->begin(piano);
+		r = piano_host->begin(piano);
 		for (j = 0; j < pl->n; j++)
 			if (strcmp(pl->keys[j].piano, piano) == 0)
-				note_event(r, CG_TO_ALL, me, pl->keys[j].key, pl->keys[j].midi, 0, &pl->keys[j].voice,
-				    pl->keys[j].voice.octave);
-		host->send(r);
+				piano_note_event(r, CG_TO_ALL, me, pl->keys[j].key, pl->keys[j].midi, 0,
+				    &pl->keys[j].voice, pl->keys[j].voice.octave);
+		piano_host->send(r);
 		for (j = pl->n - 1; j >= 0; j--)
 			if (strcmp(pl->keys[j].piano, piano) == 0) {
 				last = pl->n == 1;
@@ -897,7 +318,7 @@ piano_player_left(const struct cg_request *req, struct cg_reply *unused)
 	for (p = pianos; p != NULL; p = next) {
 		next = p->next;
 		if (p->rec != NULL && strcmp(p->rec->owner, me) == 0) {
-			finalise(p, NULL);
+			rec_finalise(p, NULL);
 			piano_settle(p);
 		}
 	}
@@ -963,8 +384,8 @@ static const struct cg_item_type piano_type = {
 int
 cg_plugin_init(const struct cg_host *h)
 {
-	host = piano_host = h;
-	return host->register_type(&piano_type);
+	piano_host = h;
+	return piano_host->register_type(&piano_type);
 }
 
 void
@@ -977,7 +398,7 @@ cg_plugin_cleanup(void)
 		p->play = NULL;
 		rec_free(p->rec);
 		p->rec = NULL;
-		unwait(p);
+		piano_unwait(p);
 		piano_settle(p);
 	}
 	while (players != NULL)

@@ -1,7 +1,11 @@
 /*
  * piano.h: shared by the files of the piano plugin (reference §6.4, §6.9):
  *
- *   piano.c   the type, its methods, held keys, recordings and playback
+ *   piano.c   the type (its descriptor and methods), the pianos that are
+ *             busy, and what a piano says (status, results, notes)
+ *   keys.c    held keys, released for the others when a player leaves
+ *   record.c  recordings: the recorder, its 30 s watcher, saving the song
+ *   play.c    playback of a song at its recorded times
  *   params.c  parameters: validation, instrument defaults, how a note sounds
  *   song.c    songs: built while recording, packed for the core, parsed
  *             from what it stored, and a small cache of them
@@ -9,7 +13,9 @@
 #ifndef CG_PIANO_H
 #define CG_PIANO_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <chatgrid/plugin.h>
 
@@ -22,6 +28,22 @@
 #define PIANO_DEFAULT_SONG "unterlandersheimweh"
 
 extern const struct cg_host *piano_host;
+
+/* Does the host have the ABI 1.1 function f? */
+#define HAS(f) (piano_host->size >= offsetof(struct cg_host, f) + sizeof piano_host->f && piano_host->f != NULL)
+
+/* A map entry (for cg_map); the key is borrowed. */
+static inline struct cg_pair
+pair(const char *key, struct cg_value v)
+{
+	struct cg_pair p;
+
+	memset(&p, 0, sizeof p);
+	p.key = key;
+	p.key_len = (uint32_t)strlen(key);
+	p.value = v;
+	return p;
+}
 
 /* How a note sounds: what item_piano_note carries besides key, midi and on. */
 struct voice {
@@ -105,7 +127,108 @@ void songs_store(const char *id, struct song *);
 void songs_forget(const char *id);
 void songs_cleanup(void);
 
-/* piano.c: a load of id answered (song NULL: there is none); the song is borrowed. */
+/* ---- the pianos' state (piano.c, keys.c, record.c, play.c) ---- */
+
+struct recording {
+	char *owner;			/* player id */
+	uint64_t resumed;		/* monotonic ms of the last start or resume */
+	uint32_t before;		/* ms recorded before that */
+	int paused;
+	int watch;			/* the watcher's timer, 0 if none */
+	struct song *song;		/* one reference */
+};
+
+/* What a playback has sounding, per key of its song. */
+struct sounding {
+	uint8_t on, midi;
+	uint32_t state;
+};
+
+struct playback {
+	struct song *song;		/* one reference */
+	char *sender;			/* "item:<id>:playback" */
+	uint64_t start;			/* monotonic ms; notes are due at start + t */
+	uint32_t next;			/* the next event */
+	int timer;			/* 0 if none */
+	struct sounding *keys;		/* song->nkeys */
+};
+
+/* A piano that is recording, playing, or waiting for its song to load. */
+struct piano {
+	char *id;
+	int octave;			/* the item's, for playback */
+	struct recording *rec;
+	struct playback *play;
+	char *waiting;			/* a playback waits for this song */
+	char *asker;			/* and who asked, told if there is none */
+	struct piano *next;
+};
+extern struct piano *pianos;		/* piano.c */
+
+/* A key held down, to be released for the others if its player leaves. */
+struct held {
+	char *piano;
+	char key[PIANO_KEY_BYTES];
+	int midi;
+	struct voice voice;
+};
+
+struct player {
+	char *id;
+	int n;
+	struct held keys[PIANO_MAX_HELD];
+	struct player *next;
+};
+extern struct player *players;		/* keys.c */
+
+/* ---- piano.c ---- */
+
+/* Monotonic milliseconds, the clock of recordings and playback. */
+uint64_t mono_ms(void);
+/* item_piano_status to the actor (player NULL) or to player. */
+void piano_status(struct cg_reply *r, const char *player, const char *event, const char *state);
+/* An item_action_result nobody asked for (the core adds itemId). */
+void piano_result_to(struct cg_reply *r, const char *player, int ok, const char *message);
+/* item_piano_note; the core adds itemId, x, y and range. */
+void piano_note_event(struct cg_reply *r, int to, const char *sender, const char *key, int midi, int on,
+    const struct voice *v, int octave);
+struct piano *piano_find(const char *id);
+/* The piano of req's item, made if need be; NULL when too many are busy. */
+struct piano *piano_get(const struct cg_request *req);
+void rec_free(struct recording *);
+void play_free(struct playback *);
+/* Forget the song a playback waits for, and its asker. */
+void piano_unwait(struct piano *);
+/* Forget p once it does nothing more (no timer points at it then). */
+void piano_settle(struct piano *);
+
+/* ---- keys.c ---- */
+
+struct player *player_find(const char *id);
+void player_free(struct player *);
+/* Let go of pl's i-th key (frees pl with its last key). */
+void unhold(struct player *, int i);
+/* Forget, without a sound, every key held on piano (it was deleted). */
+void unhold_piano(const char *piano);
+/* The note action: relayed to the others, held, recorded. */
+void act_note(const struct cg_request *, struct cg_reply *, const char *me);
+
+/* ---- record.c ---- */
+
+/* Finish p's recording: save the song, point params.songId at it; with notify, tell that player. */
+void rec_finalise(struct piano *p, const char *notify);
+/* Add a note to me's own running recording of item, if there is one. */
+void rec_note(const char *item, const char *me, const char *key, int midi, int on, const struct voice *v);
+void act_toggle_record(const struct cg_request *, struct cg_reply *, const char *me);
+void act_stop_record(const struct cg_request *, struct cg_reply *, const char *me);
+
+/* ---- play.c ---- */
+
+/* Stop p's playback, if any, releasing its keys into r (NULL: a reply of their own). */
+void play_stop(struct piano *p, struct cg_reply *r);
+void act_playback(const struct cg_request *, struct cg_reply *, const char *me);
+void act_stop_playback(const struct cg_request *, struct cg_reply *);
+/* A load of id answered (song NULL: there is none); the song is borrowed. */
 void piano_song_ready(const char *id, struct song *);
 
 #endif

@@ -132,18 +132,6 @@ song_append(struct song *s, uint32_t t, const char *key, int midi, int on, const
 
 /* ---- the stored form ---- */
 
-static struct cg_pair
-pair(const char *key, struct cg_value v)
-{
-	struct cg_pair p;
-
-	memset(&p, 0, sizeof p);
-	p.key = key;
-	p.key_len = (uint32_t)strlen(key);
-	p.value = v;
-	return p;
-}
-
 struct packed {
 	struct cg_pair top[4];
 	struct cg_pair meta[8];

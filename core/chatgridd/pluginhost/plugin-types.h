@@ -1,6 +1,6 @@
 /*
- * plugin-types.h: between plugin.c (the hosts) and plugin-types.c (the
- * item type registry); nothing else includes it.
+ * plugin-types.h: between the host files (pluginhost.c, rpc.c) and
+ * plugin-types.c (the item type registry); nothing else includes it.
  */
 #ifndef CG_PLUGIN_TYPES_H
 #define CG_PLUGIN_TYPES_H

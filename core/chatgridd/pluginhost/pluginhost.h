@@ -1,5 +1,5 @@
 /*
- * plugin.h: item plugins, each served by a chatgrid-itemhost process over a
+ * pluginhost.h: item plugins, each served by a chatgrid-itemhost process over a
  * socketpair (chatgrid-plugin(3)). This module starts one host per .so in
  * plugin_dir, keeps the registry of the item types they declare, sends
  * requests and matches replies by id with a timeout, and supervises: a host
