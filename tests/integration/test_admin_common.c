@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* Exact protocol strings (reference §4.4, docs/protocol.md §5, core/proto-*.c). */
 #define AD_NOT_AUTHORIZED "Not authorized."

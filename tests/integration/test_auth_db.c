@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* GET /healthz: the status and the "database" member (copied into db). */
 static int

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* Reference §4.2: the default "user" role, sorted. */
 static const char *const user_perms[] = {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 #define CLIENT_HDR "X-Chgrid-Auth-Client: 1\r\n"
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* A quick check that the daemon still serves: GET /healthz on a new connection. */
 static void

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* ---- helpers ---- */
 

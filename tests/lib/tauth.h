@@ -1,13 +1,15 @@
 /*
- * test_auth_common.h: helpers shared by the test_auth_* programs (accounts,
- * sessions, the session cookie endpoints, rate limits, database outages).
+ * tauth.h: the integration tests' accounts, sessions and SQL (prefix ag_):
+ * a chatgridd on the program's private PostgreSQL cluster, greeted
+ * WebSockets, register/login/resume and their auth_result checks, SQL on the
+ * cluster, HTTP GETs, and main for a suite that needs the cluster.
  *
  * Each program starts one private PostgreSQL cluster in main (ag_main) and
  * a fresh chatgridd per test case; every test uses its own usernames, so the
  * cases never depend on each other's rows.
  */
-#ifndef AG_TEST_AUTH_COMMON_H
-#define AG_TEST_AUTH_COMMON_H
+#ifndef AG_TAUTH_H
+#define AG_TAUTH_H
 
 #include <stddef.h>
 #include <stdint.h>

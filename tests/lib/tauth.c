@@ -1,4 +1,4 @@
-/* test_auth_common.c: helpers shared by the test_auth_* programs. */
+/* tauth.c: accounts, sessions and SQL for the integration tests (ag_*). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -13,7 +13,7 @@
 #include <libpq-fe.h>
 #include <openssl/rand.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 struct pgtest *ag_pg;
 

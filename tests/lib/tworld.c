@@ -1,19 +1,20 @@
-/* test_world_common.c: helpers shared by the test_world_* programs. */
+/* tworld.c: the integration tests' players and world messages (see tworld.h). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "test_world_common.h"
+#include "tworld.h"
 
 struct td *
-wt_start(const char *extra)
+tw_start(const char *extra)
 {
 	char *cfgtext;
 	struct td *td;
@@ -29,7 +30,7 @@ wt_start(const char *extra)
 /* ---- JSON ---- */
 
 const char *
-wt_str_at(const char *file, int line, json_object *o, const char *key)
+tw_str_at(const char *file, int line, json_object *o, const char *key)
 {
 	const char *s = tc_json_str(o, key);
 
@@ -39,7 +40,7 @@ wt_str_at(const char *file, int line, json_object *o, const char *key)
 }
 
 int64_t
-wt_int_at(const char *file, int line, json_object *o, const char *key)
+tw_int_at(const char *file, int line, json_object *o, const char *key)
 {
 	int64_t v;
 
@@ -49,7 +50,7 @@ wt_int_at(const char *file, int line, json_object *o, const char *key)
 }
 
 int
-wt_bool_at(const char *file, int line, json_object *o, const char *key)
+tw_bool_at(const char *file, int line, json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -60,7 +61,7 @@ wt_bool_at(const char *file, int line, json_object *o, const char *key)
 }
 
 json_object *
-wt_obj_at(const char *file, int line, json_object *o, const char *key, json_type t)
+tw_obj_at(const char *file, int line, json_object *o, const char *key, json_type t)
 {
 	json_object *v;
 
@@ -70,14 +71,38 @@ wt_obj_at(const char *file, int line, json_object *o, const char *key, json_type
 	return v;
 }
 
+json_object *
+tw_get_at(const char *file, int line, json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	ck_assert_msg(o != NULL && json_object_object_get_ex(o, key, &v) && v != NULL,
+	    "%s:%d: no \"%s\" in %s", file, line, key, tw_js(o));
+	return v;
+}
+
+const char *
+tw_strz(json_object *o, const char *key)
+{
+	const char *s = o != NULL ? tc_json_str(o, key) : NULL;
+
+	return s != NULL ? s : "";
+}
+
+const char *
+tw_js(json_object *o)
+{
+	return o != NULL ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "(none)";
+}
+
 int
-wt_has(json_object *o, const char *key)
+tw_has(json_object *o, const char *key)
 {
 	return json_object_object_get_ex(o, key, NULL);
 }
 
 json_object *
-wt_find_id(json_object *a, const char *id)
+tw_find_id(json_object *a, const char *id)
 {
 	size_t i, n = json_object_array_length(a);
 	const char *s;
@@ -92,8 +117,8 @@ wt_find_id(json_object *a, const char *id)
 
 /* ---- receiving ---- */
 
-static int
-matches(json_object *o, const char *type, const char *key, const char *val)
+int
+tw_matches(json_object *o, const char *type, const char *key, const char *val)
 {
 	const char *t = tc_json_str(o, "type"), *v;
 
@@ -118,7 +143,7 @@ note_skipped(char *log, size_t cap, json_object *o)
 }
 
 json_object *
-wt_wait_at(const char *file, int line, struct tc_conn *c, int ms, const char *type,
+tw_wait_at(const char *file, int line, struct tc_conn *c, int ms, const char *type,
     const char *key, const char *val)
 {
 	int64_t deadline = tc_now_ms() + td_ms(ms), left;
@@ -133,7 +158,7 @@ wt_wait_at(const char *file, int line, struct tc_conn *c, int ms, const char *ty
 			    type, key != NULL ? " with " : "", key != NULL ? key : "",
 			    key != NULL ? " = " : "", key != NULL ? val : "", ms, tc_error(c),
 			    td_health(), skipped[0] != '\0' ? skipped : "    (nothing)");
-		if (matches(o, type, key, val))
+		if (tw_matches(o, type, key, val))
 			return o;
 		note_skipped(skipped, sizeof skipped, o);
 		json_object_put(o);
@@ -141,7 +166,7 @@ wt_wait_at(const char *file, int line, struct tc_conn *c, int ms, const char *ty
 }
 
 void
-wt_none_at(const char *file, int line, struct tc_conn *c, int ms, const char *type,
+tw_none_at(const char *file, int line, struct tc_conn *c, int ms, const char *type,
     const char *key, const char *val)
 {
 	int64_t deadline = tc_now_ms() + ms, left;
@@ -150,14 +175,14 @@ wt_none_at(const char *file, int line, struct tc_conn *c, int ms, const char *ty
 	while ((left = deadline - tc_now_ms()) > 0) {
 		if ((o = tc_ws_recv_json(c, (int)left)) == NULL)
 			return;
-		ck_assert_msg(!matches(o, type, key, val), "%s:%d: unexpected %s", file, line,
+		ck_assert_msg(!tw_matches(o, type, key, val), "%s:%d: unexpected %s", file, line,
 		    json_object_to_json_string(o));
 		json_object_put(o);
 	}
 }
 
 int
-wt_count(struct tc_conn *c, int ms, const char *type, const char *key, const char *val)
+tw_count(struct tc_conn *c, int ms, const char *type, const char *key, const char *val)
 {
 	int64_t deadline = tc_now_ms() + ms, left;
 	json_object *o;
@@ -166,14 +191,14 @@ wt_count(struct tc_conn *c, int ms, const char *type, const char *key, const cha
 	while ((left = deadline - tc_now_ms()) > 0) {
 		if ((o = tc_ws_recv_json(c, (int)left)) == NULL)
 			break;
-		n += matches(o, type, key, val);
+		n += tw_matches(o, type, key, val);
 		json_object_put(o);
 	}
 	return n;
 }
 
 json_object *
-wt_collect(struct tc_conn *c, int ms)
+tw_collect(struct tc_conn *c, int ms)
 {
 	int64_t deadline = tc_now_ms() + ms, left;
 	json_object *a = json_object_new_array(), *o;
@@ -187,18 +212,18 @@ wt_collect(struct tc_conn *c, int ms)
 }
 
 json_object *
-wt_find_msg(json_object *a, const char *type, const char *key, const char *val)
+tw_find_msg(json_object *a, const char *type, const char *key, const char *val)
 {
 	size_t i, n = json_object_array_length(a);
 
 	for (i = 0; i < n; i++)
-		if (matches(json_object_array_get_idx(a, i), type, key, val))
+		if (tw_matches(json_object_array_get_idx(a, i), type, key, val))
 			return json_object_array_get_idx(a, i);
 	return NULL;
 }
 
 void
-wt_drain(struct tc_conn *c, int ms)
+tw_drain(struct tc_conn *c, int ms)
 {
 	int64_t end = tc_now_ms() + 3000;
 	json_object *o;
@@ -208,33 +233,33 @@ wt_drain(struct tc_conn *c, int ms)
 }
 
 void
-wt_sys_at(const char *file, int line, struct tc_conn *c, const char *text)
+tw_sys_at(const char *file, int line, struct tc_conn *c, const char *text)
 {
-	json_object *o = wt_wait_at(file, line, c, WT_WAIT_MS, "chat_message", "message", text);
+	json_object *o = tw_wait_at(file, line, c, TW_WAIT_MS, "chat_message", "message", text);
 
-	ck_assert_msg(wt_bool_at(file, line, o, "system") == 1 &&
-	    wt_bool_at(file, line, o, "action") == 0 && !wt_has(o, "senderId") &&
-	    !wt_has(o, "senderNickname"), "%s:%d: not a system line: %s", file, line,
+	ck_assert_msg(tw_bool_at(file, line, o, "system") == 1 &&
+	    tw_bool_at(file, line, o, "action") == 0 && !tw_has(o, "senderId") &&
+	    !tw_has(o, "senderNickname"), "%s:%d: not a system line: %s", file, line,
 	    json_object_to_json_string(o));
 	json_object_put(o);
 }
 
 void
-wt_pos_at(const char *file, int line, struct tc_conn *c, const char *id, int *x, int *y)
+tw_pos_at(const char *file, int line, struct tc_conn *c, const char *id, int *x, int *y)
 {
-	json_object *o = wt_wait_at(file, line, c, WT_WAIT_MS, "update_position", "id", id);
+	json_object *o = tw_wait_at(file, line, c, TW_WAIT_MS, "update_position", "id", id);
 
-	*x = (int)wt_int_at(file, line, o, "x");
-	*y = (int)wt_int_at(file, line, o, "y");
+	*x = (int)tw_int_at(file, line, o, "x");
+	*y = (int)tw_int_at(file, line, o, "y");
 	json_object_put(o);
 }
 
 void
-wt_pos_is_at(const char *file, int line, struct tc_conn *c, const char *id, int x, int y)
+tw_pos_is_at(const char *file, int line, struct tc_conn *c, const char *id, int x, int y)
 {
 	int gx, gy;
 
-	wt_pos_at(file, line, c, id, &gx, &gy);
+	tw_pos_at(file, line, c, id, &gx, &gy);
 	ck_assert_msg(gx == x && gy == y, "%s:%d: update_position of %s at %d,%d, want %d,%d",
 	    file, line, id, gx, gy, x, y);
 }
@@ -243,97 +268,110 @@ wt_pos_is_at(const char *file, int line, struct tc_conn *c, const char *id, int 
 
 /* Read the welcome that must follow a successful auth_result and fill u. */
 static void
-read_welcome(struct wu *u)
+read_welcome(struct tw_user *u)
 {
-	json_object *o = wt_wait(u->c, "welcome", NULL, NULL), *p;
+	json_object *o = tw_wait(u->c, "welcome", NULL, NULL), *p;
 
 	u->welcome = o;
-	snprintf(u->id, sizeof u->id, "%s", wt_str(o, "id"));
-	p = wt_obj(o, "player");
-	ck_assert_msg(strcmp(wt_str(p, "id"), u->id) == 0, "welcome.player.id differs from id: %s",
+	snprintf(u->id, sizeof u->id, "%s", tw_str(o, "id"));
+	p = tw_obj(o, "player");
+	ck_assert_msg(strcmp(tw_str(p, "id"), u->id) == 0, "welcome.player.id differs from id: %s",
 	    json_object_to_json_string(o));
-	snprintf(u->userid, sizeof u->userid, "%s", wt_str(p, "userId"));
-	snprintf(u->nick, sizeof u->nick, "%s", wt_str(p, "nickname"));
-	u->x = (int)wt_int(p, "x");
-	u->y = (int)wt_int(p, "y");
-	(void)wt_arr(o, "users");
-	(void)wt_arr(o, "items");
-	(void)wt_obj(o, "worldConfig");
-	(void)wt_obj(o, "uiDefinitions");
-	(void)wt_obj(o, "serverInfo");
-	(void)wt_obj(o, "auth");
+	snprintf(u->userid, sizeof u->userid, "%s", tw_str(p, "userId"));
+	snprintf(u->nick, sizeof u->nick, "%s", tw_str(p, "nickname"));
+	u->x = (int)tw_int(p, "x");
+	u->y = (int)tw_int(p, "y");
+	(void)tw_arr(o, "users");
+	(void)tw_arr(o, "items");
+	(void)tw_obj(o, "worldConfig");
+	(void)tw_obj(o, "uiDefinitions");
+	(void)tw_obj(o, "serverInfo");
+	(void)tw_obj(o, "auth");
 }
 
-static struct wu *
-wu_new(struct td *td, const char *user)
+static struct tw_user *
+user_new(struct tc_conn *c, const char *user)
 {
-	struct wu *u = calloc(1, sizeof *u);
+	struct tw_user *u = calloc(1, sizeof *u);
 
 	ck_assert_ptr_nonnull(u);
 	snprintf(u->user, sizeof u->user, "%s", user);
-	u->c = ag_ws(td);
+	u->c = c;
 	return u;
 }
 
-struct wu *
-wt_join(struct td *td, const char *tag)
+/* Check the successful auth_result o, keep it and its token, then read the welcome. */
+static struct tw_user *
+welcomed(struct tw_user *u, json_object *o)
+{
+	u->result = o;
+	u->token = ag_expect_ok(o, u->user);
+	read_welcome(u);
+	return u;
+}
+
+struct tw_user *
+tw_join(struct td *td, const char *tag)
 {
 	char user[33];
-	struct wu *u;
-	json_object *o;
+	struct tw_user *u;
 
 	ag_uname(user, tag);
-	u = wu_new(td, user);
-	o = ag_register(u->c, user, AG_PASSWORD, NULL);
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	read_welcome(u);
-	return u;
+	u = user_new(ag_ws(td), user);
+	return welcomed(u, ag_register(u->c, user, AG_PASSWORD, NULL));
 }
 
-struct wu *
-wt_login(struct td *td, const char *user)
+struct tw_user *
+tw_login_on(struct tc_conn *c, const char *user)
 {
-	struct wu *u = wu_new(td, user);
-	json_object *o = ag_login(u->c, user, AG_PASSWORD);
+	struct tw_user *u = user_new(c, user);
 
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	read_welcome(u);
-	return u;
+	return welcomed(u, ag_login(u->c, user, AG_PASSWORD));
 }
 
-struct wu *
-wt_resume(struct td *td, const char *user, const char *token)
+struct tw_user *
+tw_login(struct td *td, const char *user)
 {
-	struct wu *u = wu_new(td, user);
-	json_object *o = ag_resume(u->c, token);
+	return tw_login_on(ag_ws(td), user);
+}
 
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	read_welcome(u);
-	return u;
+struct tw_user *
+tw_resume(struct td *td, const char *user, const char *token)
+{
+	struct tw_user *u = user_new(ag_ws(td), user);
+
+	return welcomed(u, ag_resume(u->c, token));
 }
 
 void
-wt_close(struct wu *u)
+tw_close(struct tw_user *u)
 {
 	if (u == NULL)
 		return;
-	tc_close(u->c);
+	if (u->c != NULL)
+		tc_close(u->c);
+	free(u->token);
+	json_object_put(u->result);
 	json_object_put(u->welcome);
 	free(u);
 }
 
 void
-wt_account(struct td *td, char user[33], const char *tag)
+tw_account(struct td *td, char user[33], const char *tag)
 {
-	struct wu *u = wt_join(td, tag);
+	ag_uname(user, tag);
+	free(ag_new_account(td, user));
+}
+
+void
+tw_account_saved(struct td *td, char user[33], const char *tag)
+{
+	struct tw_user *u = tw_join(td, tag);
 	int64_t end;
 	char *v;
 
 	snprintf(user, 33, "%s", u->user);
-	wt_close(u);
+	tw_close(u);
 	end = tc_now_ms() + td_ms(5000);
 	for (;;) {
 		v = ag_sql_value("SELECT s.last_x FROM account_state s JOIN accounts a "
@@ -342,7 +380,7 @@ wt_account(struct td *td, char user[33], const char *tag)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "the state of %s was not saved on disconnect%s",
 		    user, td_health());
-		wt_sleep_ms(20);
+		tw_sleep_ms(20);
 	}
 	free(v);
 }
@@ -366,14 +404,14 @@ sq(const char *s)
 }
 
 void
-wt_place(const char *user, int x, int y)
+tw_place(const char *user, int x, int y)
 {
 	ag_sql("UPDATE account_state SET last_x = %d, last_y = %d WHERE account_id = "
 	    "(SELECT id FROM accounts WHERE username = '%s')", x, y, user);
 }
 
 void
-wt_store_nick(const char *user, const char *nick)
+tw_store_nick(const char *user, const char *nick)
 {
 	char *n = sq(nick);
 
@@ -383,7 +421,7 @@ wt_store_nick(const char *user, const char *nick)
 }
 
 int
-wt_saved(const char *user, int *x, int *y, char *nick, size_t nicklen)
+tw_saved(const char *user, int *x, int *y, char *nick, size_t nicklen)
 {
 	char *v = ag_sql_value("SELECT coalesce(last_x, -1) || ',' || coalesce(last_y, -1) || ',' "
 	    "|| coalesce(last_nickname, '') FROM account_state WHERE account_id = "
@@ -401,7 +439,7 @@ wt_saved(const char *user, int *x, int *y, char *nick, size_t nicklen)
 }
 
 char *
-wt_account_id(const char *user)
+tw_account_id(const char *user)
 {
 	char *v = ag_sql_value("SELECT id FROM accounts WHERE username = '%s'", user);
 
@@ -410,76 +448,127 @@ wt_account_id(const char *user)
 }
 
 void
-wt_role_like_user(char name[33], const char *tag, const char *add, const char *drop)
+tw_role_like_user(char name[33], const char *tag, const char *add, const char *drop)
 {
 	static int counter;
+	char list[1024], *k, *save = NULL;
 
 	snprintf(name, 33, "%.12s_%d_%d", tag, (int)getpid(), ++counter);
 	ag_sql("INSERT INTO roles (name) VALUES ('%s')", name);
 	ag_sql("INSERT INTO role_permissions (role_id, permission_key) "
 	    "SELECT (SELECT id FROM roles WHERE name = '%s'), permission_key FROM role_permissions "
-	    "WHERE role_id = (SELECT id FROM roles WHERE name = 'user') AND permission_key <> '%s'",
-	    name, drop != NULL ? drop : "");
-	if (add != NULL)
-		ag_sql("INSERT INTO role_permissions (role_id, permission_key) "
-		    "VALUES ((SELECT id FROM roles WHERE name = '%s'), '%s') ON CONFLICT DO NOTHING",
-		    name, add);
+	    "WHERE role_id = (SELECT id FROM roles WHERE name = 'user')", name);
+	if (add != NULL) {
+		snprintf(list, sizeof list, "%s", add);
+		for (k = strtok_r(list, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
+			ag_sql("INSERT INTO role_permissions (role_id, permission_key) "
+			    "VALUES ((SELECT id FROM roles WHERE name = '%s'), '%s') ON CONFLICT DO NOTHING",
+			    name, k);
+	}
+	if (drop != NULL) {
+		snprintf(list, sizeof list, "%s", drop);
+		for (k = strtok_r(list, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
+			ag_sql("DELETE FROM role_permissions WHERE role_id = "
+			    "(SELECT id FROM roles WHERE name = '%s') AND permission_key = '%s'", name, k);
+	}
 }
 
 void
-wt_set_role(const char *user, const char *role)
+tw_set_role(const char *user, const char *role)
 {
 	ag_sql("UPDATE accounts SET role_id = (SELECT id FROM roles WHERE name = '%s') "
 	    "WHERE username = '%s'", role, user);
 }
 
+void
+tw_give_role(const char *user, const char *add, const char *drop)
+{
+	char role[33];
+
+	tw_role_like_user(role, "role", add, drop);
+	tw_set_role(user, role);
+}
+
 /* ---- sending ---- */
 
 void
-wt_send(struct wu *u, json_object *o)
+tw_send(struct tw_user *u, json_object *o)
 {
 	ag_send(u->c, o);
 }
 
+void
+tw_sendf(struct tw_user *u, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		ck_abort_msg("out of memory");
+	va_end(ap);
+	ck_assert_msg(tc_ws_send_text(u->c, text) == TC_OK, "send: %s", tc_error(u->c));
+	free(text);
+}
+
+void
+tw_goto(struct tw_user *u, int x, int y)
+{
+	json_object *o;
+	int64_t gx, gy;
+
+	if (u->x == x && u->y == y)
+		return;
+	tw_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", x, y);
+	o = tw_wait(u->c, "update_position", "id", u->id);
+	gx = tw_int(o, "x");
+	gy = tw_int(o, "y");
+	json_object_put(o);
+	ck_assert_msg(gx == x && gy == y, "move to %d,%d answered with %lld,%lld", x, y, (long long)gx,
+	    (long long)gy);
+	u->x = x;
+	u->y = y;
+}
+
 static void
-send_xy(struct wu *u, const char *type, int x, int y)
+send_xy(struct tw_user *u, const char *type, int x, int y)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "type", json_object_new_string(type));
 	json_object_object_add(o, "x", json_object_new_int(x));
 	json_object_object_add(o, "y", json_object_new_int(y));
-	wt_send(u, o);
+	tw_send(u, o);
 }
 
 void
-wt_move(struct wu *u, int x, int y)
+tw_move(struct tw_user *u, int x, int y)
 {
 	send_xy(u, "update_position", x, y);
 }
 
 void
-wt_teleport(struct wu *u, int x, int y)
+tw_teleport(struct tw_user *u, int x, int y)
 {
 	send_xy(u, "teleport_complete", x, y);
 }
 
 void
-wt_chat(struct wu *u, const char *text)
+tw_chat(struct tw_user *u, const char *text)
 {
-	wt_send(u, ag_msg("chat_message", "message", text, NULL));
+	tw_send(u, ag_msg("chat_message", "message", text, NULL));
 }
 
 void
-wt_nick(struct wu *u, const char *nick)
+tw_nick(struct tw_user *u, const char *nick)
 {
-	wt_send(u, ag_msg("update_nickname", "nickname", nick, NULL));
+	tw_send(u, ag_msg("update_nickname", "nickname", nick, NULL));
 }
 
 /* ---- time ---- */
 
 int64_t
-wt_wall_ms(void)
+tw_wall_ms(void)
 {
 	struct timespec ts;
 
@@ -488,7 +577,7 @@ wt_wall_ms(void)
 }
 
 void
-wt_sleep_ms(int ms)
+tw_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -497,16 +586,16 @@ wt_sleep_ms(int ms)
 }
 
 void
-wt_align_window(int tick_ms, int lead_ms)
+tw_align_window(int tick_ms, int lead_ms)
 {
-	int64_t now = wt_wall_ms();
+	int64_t now = tw_wall_ms();
 	int64_t next = (now / tick_ms + 1) * tick_ms + lead_ms;
 
-	wt_sleep_ms((int)(next - now));
+	tw_sleep_ms((int)(next - now));
 }
 
 int
-wt_dir(int v, int n, int grid)
+tw_dir(int v, int n, int grid)
 {
 	if (v + n < grid)
 		return 1;
