@@ -106,22 +106,6 @@ START_TEST(garbage_plugin)
 END_TEST
 
 /* A loopback port free right now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Run chatgridd -f with plugin_dir holding plugins; returns its exit status and output. */
 static int
@@ -132,7 +116,7 @@ run_daemon(const char *plugins, char **dir_out, char **output)
 	int st;
 
 	ti_wipe();
-	if (asprintf(&text, "listen 127.0.0.1:%d\nallow_insecure yes\nwww_root %s/www\n%s%s", free_port(),
+	if (asprintf(&text, "listen 127.0.0.1:%d\nallow_insecure yes\nwww_root %s/www\n%s%s", it_free_port(),
 	    td_srcdir(), ag_base_config(), ti_config(dir)) < 0)
 		ck_abort_msg("out of memory");
 	ck_assert_int_eq(td_write_text(cdir, "chatgridd.conf", text), 0);
@@ -385,16 +369,6 @@ START_TEST(ticker_abi_1_1)
 END_TEST
 
 /* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
-static void
-read_for(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = end - tc_now_ms()) > 0)
-		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
-			json_object_put(o);
-}
 
 /*
  * The core ticks only items someone can hear (issue 19 item 3): with its
@@ -420,9 +394,9 @@ START_TEST(ticker_ticks_only_when_heard)
 
 	tw_goto(a, 40, 40);
 	/* A tick on its way lands, and the write-behind saves it (at most item_save_max_delay_ms). */
-	read_for(a->c, td_ms(1500));
+	tw_read_for(a->c, td_ms(1500));
 	t1 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
-	read_for(a->c, td_ms(2500));
+	tw_read_for(a->c, td_ms(2500));
 	t2 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
 	ck_assert_msg(t1 != NULL && t2 != NULL && strcmp(t1, t2) == 0, "ticked with nobody in range: %s, then %s",
 	    t1 != NULL ? t1 : "NULL", t2 != NULL ? t2 : "NULL");

@@ -47,23 +47,6 @@
 /* ---- small helpers ---- */
 
 /* A free TCP port on 127.0.0.1 (bound and released: the usual small race). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Connect to 127.0.0.1:port; the descriptor or -1. */
 static int
@@ -333,7 +316,7 @@ ice_start(struct ice *ice, int tls)
 
 	memset(ice, 0, sizeof *ice);
 	ice->dir = td_mkdtemp();
-	ice->port = free_port();
+	ice->port = it_free_port();
 	ck_assert_int_eq(td_mkdir(ice->dir, "log"), 0);
 	ck_assert_int_eq(td_mkdir(ice->dir, "web"), 0);
 	ck_assert_int_eq(td_mkdir(ice->dir, "admin"), 0);
@@ -342,7 +325,7 @@ ice_start(struct ice *ice, int tls)
 		FILE *f;
 		size_t n;
 
-		ice->tls_port = free_port();
+		ice->tls_port = it_free_port();
 		ck_assert_int_eq(td_make_cert(ice->dir), 0);
 		/* Icecast wants the certificate and its key in one file. */
 		snprintf(path, sizeof path, "%s/both.pem", ice->dir);
@@ -674,16 +657,6 @@ go_to_item(struct tw_user *a, const char *id)
 }
 
 /* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
-static void
-read_for(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = end - tc_now_ms()) > 0)
-		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
-			json_object_put(o);
-}
 
 /* Wait until the scripted server has answered a request for path. */
 static void
@@ -1066,23 +1039,23 @@ START_TEST(radio_polls_only_for_listeners)
 
 	/* Out of range (emitRange 10): no more requests. */
 	tw_goto(a, x > 20 ? 0 : 40, y > 20 ? 0 : 40);
-	read_for(a->c, 1200);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(3000));
+	tw_read_for(a->c, td_ms(3000));
 	h1 = fake_hits(&f);
 	ck_assert_msg(h1 == h0, "%d requests with nobody in range", h1 - h0);
 
 	/* Back in range: polling again. */
 	tw_goto(a, x, y);
-	read_for(a->c, td_ms(3000));
+	tw_read_for(a->c, td_ms(3000));
 	ck_assert_msg(fake_hits(&f) > h1 + 1, "only %d requests back in range", fake_hits(&f) - h1);
 
 	/* Off: no requests. */
 	ti_update(a, id, NULL, "{\"enabled\":false}");
 	ti_expect(a, "update", 1, "Updated radio.");
-	read_for(a->c, 1200);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(3000));
+	tw_read_for(a->c, td_ms(3000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 
 	/* Deleted while polling: the plugin forgets it and goes on. */
@@ -1090,9 +1063,9 @@ START_TEST(radio_polls_only_for_listeners)
 	ti_expect(a, "update", 1, "Updated radio.");
 	ti_item_msg(a, "item_delete", id);
 	ti_expect(a, "delete", 1, NULL);
-	read_for(a->c, 1200);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(2000));
+	tw_read_for(a->c, td_ms(2000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 	free(id);
 	id = add_radio(a, url);
@@ -1253,13 +1226,13 @@ START_TEST(radio_one_poll_per_url)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "%s of %d radios have the title", v, nradios);
 		free(v);
-		read_for(a->c, 200);
+		tw_read_for(a->c, 200);
 	}
 	free(v);
 	ck_assert_int_ge(fake_hits(&f), 1);
 	h0 = fake_hits(&f);
 	t0 = tc_now_ms();
-	read_for(a->c, td_ms(6000));
+	tw_read_for(a->c, td_ms(6000));
 	h1 = fake_hits(&f);
 	t1 = tc_now_ms();
 	ck_assert_msg(h1 - h0 <= (int)((t1 - t0) / interval) + 1, "%d requests in %lld ms for one URL shared by "
@@ -1294,7 +1267,7 @@ START_TEST(radio_slow_url_alone)
 	end = tc_now_ms() + td_ms(15000);
 	while (fake_hits(&slow) == 0) {
 		ck_assert_msg(tc_now_ms() < end, "the slow URL was never fetched");
-		read_for(a->c, 50);
+		tw_read_for(a->c, 50);
 	}
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/meta", fast.port);
 	id_fast = add_radio(a, url);
@@ -1337,7 +1310,7 @@ START_TEST(radio_backoff_survives_url_edit)
 	end = tc_now_ms() + td_ms(30000);
 	while (fake_hits(&f) < 3) {
 		ck_assert_msg(tc_now_ms() < end, "only %d polls of the failing URL", fake_hits(&f));
-		read_for(a->c, 20);
+		tw_read_for(a->c, 20);
 	}
 	pthread_mutex_lock(&f.mu);
 	n = f.fail_hits;
@@ -1363,7 +1336,7 @@ START_TEST(radio_backoff_survives_url_edit)
 		if (i > n)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "the failing URL was not polled again");
-		read_for(a->c, 20);
+		tw_read_for(a->c, 20);
 	}
 	pthread_mutex_lock(&f.mu);
 	ck_assert_msg(f.fail_ms - last >= backoff - 100, "polled again %lld ms after failure %d (backoff %lld ms)",
@@ -1402,7 +1375,7 @@ budget_case(const char *tag, const char *config, const char *logged)
 		id[i] = add_radio(a, url);
 	}
 	wait_log(td, logged);
-	read_for(a->c, td_ms(4000));
+	tw_read_for(a->c, td_ms(4000));
 	h = fake_hits(&f);
 	t = tc_now_ms() - t0;
 	ck_assert_msg(h >= 2 && h <= 2 + (int)(t / 5000) + 1, "%d requests in %lld ms for 3 URLs within a budget of "

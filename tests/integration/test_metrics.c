@@ -266,27 +266,13 @@ START_TEST(test_metrics_admission)
 END_TEST
 
 /* A free loopback port (bound, read and released). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 START_TEST(test_metrics_listener)
 {
 	char conf[128];
 	struct tc_http_resp r;
 	struct td *d;
-	int port = free_port();
+	int port = it_free_port();
 
 	snprintf(conf, sizeof conf, "metrics_listen 127.0.0.1:%d\n", port);
 	d = ag_start(conf, 0);

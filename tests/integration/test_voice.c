@@ -106,20 +106,6 @@ static int janus_ports[2];
 static char *janus_dirs[2];
 #define janus_port janus_ports[0]
 
-static int
-port_open(int port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-	close(fd);
-	return ok;
-}
 
 /* Janus number n (0 or 1) on loopback, its API on a port of its own. */
 static void
@@ -146,9 +132,9 @@ janus_start(int n)
 		_exit(127);
 	}
 	ck_assert_int_gt(janus_pids[n], 0);
-	for (i = 0; i < 150 && !port_open(janus_ports[n]); i++)
+	for (i = 0; i < 150 && !it_port_open(janus_ports[n]); i++)
 		tw_sleep_ms(100);
-	ck_assert_msg(port_open(janus_ports[n]), "Janus did not open port %d", janus_ports[n]);
+	ck_assert_msg(it_port_open(janus_ports[n]), "Janus did not open port %d", janus_ports[n]);
 }
 
 static void
@@ -309,34 +295,6 @@ END_TEST
  * Without Janus: Check's TAP goes to a file, copied out with one skip line
  * for the SFU case and a plan that counts it.
  */
-static int
-ag_main_skipping(Suite *s, const char *skipped, const char *reason)
-{
-	char *dir = td_mkdtemp(), path[4096], line[8192];
-	FILE *f;
-	int rc, n = 0;
-
-	snprintf(path, sizeof path, "%s/tap", dir);
-	setenv("CK_TAP_LOG_FILE_NAME", path, 1);
-	rc = ag_main(s);
-	if ((f = fopen(path, "r")) == NULL) {
-		printf("Bail out! no TAP output from Check\n");
-		return 99;
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "1..", 3) == 0)
-			continue;
-		if (strncmp(line, "ok ", 3) == 0 || strncmp(line, "not ok ", 7) == 0)
-			n++;
-		fputs(line, stdout);
-	}
-	fclose(f);
-	printf("ok %d - %s # SKIP %s\n1..%d\n", n + 1, skipped, reason, n + 1);
-	fflush(stdout);
-	td_rmtree(dir);
-	free(dir);
-	return rc;
-}
 
 static int
 have_janus(void)
@@ -365,6 +323,9 @@ main(void)
 		suite_add_tcase(s, tc);
 		return ag_main(s);
 	}
-	return ag_main_skipping(s, "voice_sfu_mode, voice_sfu_instances_by_area",
-	    "janus is not installed (scripts/install-deps --test)");
+	{
+		static const char *const skipped[] = { "voice_sfu_mode, voice_sfu_instances_by_area" };
+
+		return ag_main_skips(s, 1, skipped, "janus is not installed (scripts/install-deps --test)");
+	}
 }

@@ -223,6 +223,17 @@ tw_find_msg(json_object *a, const char *type, const char *key, const char *val)
 }
 
 void
+tw_read_for(struct tc_conn *c, int ms)
+{
+	int64_t end = tc_now_ms() + ms, left;
+	json_object *o;
+
+	while ((left = end - tc_now_ms()) > 0)
+		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
+			json_object_put(o);
+}
+
+void
 tw_drain(struct tc_conn *c, int ms)
 {
 	int64_t end = tc_now_ms() + 3000;

@@ -142,6 +142,8 @@ json_object *tw_collect(struct tc_conn *, int ms);
 json_object *tw_find_msg(json_object *a, const char *type, const char *key, const char *val);
 /* 1 if o is a message of type whose string member key (NULL: any) equals val. */
 int tw_matches(json_object *o, const char *type, const char *key, const char *val);
+/* Read and drop every message for ms (as given). */
+void tw_read_for(struct tc_conn *, int ms);
 /* Read and drop everything until ms pass without a message (at most 3 s). */
 void tw_drain(struct tc_conn *, int ms);
 
