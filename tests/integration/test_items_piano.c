@@ -345,35 +345,12 @@ START_TEST(piano_live_notes)
 END_TEST
 
 /*
- * SQL's first value (printf format), once it is there: songs are written
- * as they are saved, but a client may hear of the save first. NULL if it
- * never came.
+ * SQL values are read with ag_sql_wait: songs are written as they are
+ * saved, but a client may hear of the save first.
  */
-static char *sql_wait(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static char *
-sql_wait(const char *want, const char *fmt, ...)
-{
-	int64_t end = tc_now_ms() + td_ms(5000);
-	char *q, *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&q, fmt, ap) >= 0);
-	va_end(ap);
-	for (;;) {
-		v = ag_sql_value("%s", q);
-		if ((v != NULL && (want == NULL || strcmp(v, want) == 0)) || tc_now_ms() > end)
-			break;
-		free(v);
-		tw_sleep_ms(50);
-	}
-	free(q);
-	return v;
-}
 
 /* An integer from SQL once it equals want (the last value read, -1 for none). */
-#define sql_int(want, ...) sql_int_of(sql_wait(#want, __VA_ARGS__))
+#define sql_int(want, ...) sql_int_of(ag_sql_wait(#want, __VA_ARGS__))
 
 static int64_t
 sql_int_of(char *v)
@@ -388,7 +365,7 @@ sql_int_of(char *v)
 static json_object *
 song_part(const char *id, const char *part)
 {
-	char *v = sql_wait(NULL, "SELECT body->'%s' FROM songs WHERE id = 'item:%s:recording' AND item_id = '%s'",
+	char *v = ag_sql_wait(NULL, "SELECT body->'%s' FROM songs WHERE id = 'item:%s:recording' AND item_id = '%s'",
 	    part, id, id);
 	json_object *o;
 
@@ -488,7 +465,7 @@ START_TEST(piano_record_and_play)
 	length = tw_int(o, "recordingLengthMs");
 	json_object_put(o);
 	ck_assert_msg(length >= 900 && length <= 1800, "length %lld", (long long)length);
-	ck_assert_int_eq(sql_int_of(sql_wait(NULL, "SELECT length_ms FROM songs WHERE id = 'item:%s:recording'", id)),
+	ck_assert_int_eq(sql_int_of(ag_sql_wait(NULL, "SELECT length_ms FROM songs WHERE id = 'item:%s:recording'", id)),
 	    length);
 	events = song_part(id, "events");
 	ck_assert_int_eq(json_object_array_length(events), 6);
@@ -744,7 +721,7 @@ START_TEST(piano_song_storage_limit)
 	recording(a, p1, "toggle_record");
 	status_then(a, p1, "record_started", "recording", 1, "Recording started.");
 	stop_recording(a, NULL, p1, 1);
-	v = sql_wait(NULL, "SELECT octet_length(body::text) FROM songs WHERE item_id = '%s'", p1);
+	v = ag_sql_wait(NULL, "SELECT octet_length(body::text) FROM songs WHERE item_id = '%s'", p1);
 	ck_assert_msg(v != NULL, "the small recording was not saved");
 	printf("# an empty recording takes %s bytes\n", v);
 	free(v);

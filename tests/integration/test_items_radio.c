@@ -163,24 +163,16 @@ static void sql_soon_at(int line, const char *want, const char *fmt, ...) __attr
 static void
 sql_soon_at(int line, const char *want, const char *fmt, ...)
 {
-	int64_t end = tc_now_ms() + td_ms(5000);
 	char query[1024], *v;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(query, sizeof query, fmt, ap);
 	va_end(ap);
-	for (;;) {
-		v = ag_sql_value("%s", query);
-		if (v != NULL && strcmp(v, want) == 0) {
-			free(v);
-			return;
-		}
-		ck_assert_msg(tc_now_ms() < end, "line %d: %s gives %s, not %s", line, query, v != NULL ? v : "NULL",
-		    want);
-		free(v);
-		tw_sleep_ms(50);
-	}
+	v = ag_sql_wait(want, "%s", query);
+	ck_assert_msg(v != NULL && strcmp(v, want) == 0, "line %d: %s gives %s, not %s", line, query,
+	    v != NULL ? v : "NULL", want);
+	free(v);
 }
 
 /* The item's params from an upsert wait, as text. */

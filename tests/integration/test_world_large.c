@@ -62,19 +62,13 @@ large_start(char **dir_out)
 static struct tw_user *
 login_at(struct td *td, const char *tag, int x, int y, const char *role)
 {
-	char user[33], *v = NULL;
-	int64_t deadline;
+	char user[33];
 	struct tw_user *u;
 
 	tw_account(td, user, tag);
 	/* The registering connection's position is saved as it leaves: let that land first. */
-	for (deadline = tc_now_ms() + td_ms(5000); tc_now_ms() < deadline; tw_sleep_ms(50)) {
-		free(v);
-		if ((v = ag_sql_value("SELECT last_x FROM account_state s JOIN accounts a ON a.id = s.account_id "
-		    "WHERE a.username = '%s'", user)) != NULL)
-			break;
-	}
-	free(v);
+	free(ag_sql_wait(NULL, "SELECT last_x FROM account_state s JOIN accounts a ON a.id = s.account_id "
+	    "WHERE a.username = '%s'", user));
 	ag_sql("INSERT INTO account_state (account_id, last_x, last_y) SELECT id, %d, %d FROM accounts "
 	    "WHERE username = '%s' ON CONFLICT (account_id) DO UPDATE SET last_x = %d, last_y = %d",
 	    x, y, user, x, y);

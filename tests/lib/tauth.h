@@ -110,6 +110,14 @@ char *ag_expect_ok(json_object *o, const char *username);
 void ag_expect_cookie_ok(json_object *o, const char *username);
 
 /*
+ * Register a new account (tag as for ag_uname, password AG_PASSWORD) on c,
+ * expecting success; nothing after the auth_result is read.
+ */
+void ag_register_new(struct tc_conn *c, const char *tag);
+/* ag_ws, then ag_register_new on it. */
+struct tc_conn *ag_ws_registered(struct td *, const char *tag);
+
+/*
  * Register user (password AG_PASSWORD) on a new connection and close it;
  * returns the session token (caller frees).
  */
@@ -127,6 +135,12 @@ void ag_assert_has_word(const char *s, const char *word);
 void ag_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first column of the first row (malloc'd), NULL for SQL NULL or no row. */
 char *ag_sql_value(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Poll ag_sql_value every 50 ms for up to 5 s (stretched by td_ms) until it
+ * is not NULL and, unless want is NULL, equals want; returns the last value
+ * (malloc'd; NULL or another value when time ran out: the caller checks).
+ */
+char *ag_sql_wait(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *ag_sql_value_on(const char *conninfo, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
