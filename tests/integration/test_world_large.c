@@ -73,8 +73,7 @@ login_at(struct td *td, const char *tag, int x, int y, const char *role)
 	    "WHERE username = '%s' ON CONFLICT (account_id) DO UPDATE SET last_x = %d, last_y = %d",
 	    x, y, user, x, y);
 	if (role != NULL)
-		ag_sql("UPDATE accounts SET role_id = (SELECT id FROM roles WHERE name = '%s') WHERE username = '%s'",
-		    role, user);
+		tw_set_role(user, role);
 	u = tw_login(td, user);
 	ck_assert_int_eq(u->x, x);
 	ck_assert_int_eq(u->y, y);

@@ -358,19 +358,6 @@ expect_teleport_seen(struct tw_user *obs, struct tw_user *a, int x, int y)
 	json_object_put(o);
 }
 
-static void
-wait_saved(const char *user, int x, int y, int ms)
-{
-	int64_t end = tc_now_ms() + td_ms(ms);
-	int sx = -1, sy = -1;
-
-	while (!(tw_saved(user, &sx, &sy, NULL, 0) && sx == x && sy == y)) {
-		ck_assert_msg(tc_now_ms() < end, "saved %d,%d for %s within %d ms, want %d,%d", sx, sy,
-		    user, ms, x, y);
-		tw_sleep_ms(20);
-	}
-}
-
 START_TEST(test_teleport_onto_user)
 {
 	struct tw_user *a, *b, *c;
@@ -383,7 +370,7 @@ START_TEST(test_teleport_onto_user)
 	expect_teleport_seen(c, a, 30, 20);
 	tw_none(a->c, TW_QUIET_MS, "teleport_complete", NULL, NULL);
 	/* A teleport is saved at once. */
-	wait_saved(a->user, 30, 20, 2000);
+	tw_wait_saved(a->user, 30, 20, 2000);
 
 	/* Onto C's cell too; the step budget does not apply. */
 	tw_teleport(a, 10, 35);
@@ -445,7 +432,7 @@ START_TEST(test_teleport_free_permission)
 	expect_teleport_seen(b, a, 20, 20);
 	expect_teleport_seen(c, a, 20, 20);
 	tw_none(a->c, TW_QUIET_MS, "error", NULL, NULL);
-	wait_saved(a->user, 20, 20, 2000);
+	tw_wait_saved(a->user, 20, 20, 2000);
 	/* Still not out of the grid. */
 	tw_teleport(a, 41, 0);
 	tw_pos_is(a->c, a->id, 20, 20);

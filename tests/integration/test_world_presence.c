@@ -166,22 +166,6 @@ END_TEST
 
 /* ---- spawn ---- */
 
-/* Poll account_state until user's saved position is x, y. */
-static void
-wait_saved_pos(const char *user, int x, int y)
-{
-	int64_t end = tc_now_ms() + td_ms(5000);
-	int sx = -1, sy = -1;
-
-	for (;;) {
-		if (tw_saved(user, &sx, &sy, NULL, 0) && sx == x && sy == y)
-			return;
-		ck_assert_msg(tc_now_ms() < end, "saved position of %s is %d,%d, want %d,%d%s",
-		    user, sx, sy, x, y, td_health());
-		tw_sleep_ms(20);
-	}
-}
-
 START_TEST(test_spawn_restore_after_restart)
 {
 	struct td *d = tw_start(NULL);
@@ -201,7 +185,7 @@ START_TEST(test_spawn_restore_after_restart)
 	snprintf(uid, sizeof uid, "%s", u->id);
 	tw_close(u);
 	tw_see(obs->c, "user_left", "id", uid);
-	wait_saved_pos(user, px, py);
+	tw_wait_saved(user, px, py, 5000);
 	tw_close(obs);
 	it_stop(d);
 
@@ -239,7 +223,7 @@ START_TEST(test_spawn_outside_shrunk_grid)
 			same = 0;
 		tw_close(u);
 		/* The disconnect saves the new in-grid spawn; wait before the next SQL write. */
-		wait_saved_pos(user, xs[i], ys[i]);
+		tw_wait_saved(user, xs[i], ys[i], 5000);
 	}
 	ck_assert_msg(!same, "four out-of-grid spawns all at %d,%d: not random (clamped?)", xs[0],
 	    ys[0]);

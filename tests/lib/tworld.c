@@ -449,6 +449,19 @@ tw_saved(const char *user, int *x, int *y, char *nick, size_t nicklen)
 	return 1;
 }
 
+void
+tw_wait_saved_at(const char *file, int line, const char *user, int x, int y, int ms)
+{
+	int64_t end = tc_now_ms() + td_ms(ms);
+	int sx = -1, sy = -1;
+
+	while (!(tw_saved(user, &sx, &sy, NULL, 0) && sx == x && sy == y)) {
+		ck_assert_msg(tc_now_ms() < end, "%s:%d: saved position of %s is %d,%d after %d ms, "
+		    "want %d,%d%s", file, line, user, sx, sy, ms, x, y, td_health());
+		tw_sleep_ms(20);
+	}
+}
+
 char *
 tw_account_id(const char *user)
 {

@@ -86,6 +86,12 @@ void tw_place(const char *user, int x, int y);
 void tw_store_nick(const char *user, const char *nick);
 /* The account's saved state: 1 and the values if a row exists, else 0. */
 int tw_saved(const char *user, int *x, int *y, char *nick, size_t nicklen);
+/*
+ * Poll the saved state (every 20 ms, up to ms stretched by td_ms) until the
+ * account's saved position is x, y; fails the test otherwise.
+ */
+#define tw_wait_saved(user, x, y, ms) tw_wait_saved_at(__FILE__, __LINE__, (user), (x), (y), (ms))
+void tw_wait_saved_at(const char *file, int line, const char *user, int x, int y, int ms);
 /* The account id of user, as a string (malloc'd). */
 char *tw_account_id(const char *user);
 
