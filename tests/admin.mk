@@ -5,15 +5,10 @@
 # starts one private PostgreSQL cluster; every test case gets its own
 # database in it and a fresh chatgridd. Included from tests/local.mk.
 if HAVE_CHECK
-ADMIN_IT_SOURCES = \
-	tests/integration/test_admin_common.c \
-	tests/integration/test_auth_common.c tests/integration/test_auth_common.h \
-	tests/integration/itest.c tests/integration/itest.h \
-	tests/lib/pgtest.c tests/lib/pgtest.h
+ADMIN_IT_SOURCES = tests/integration/test_admin_common.c
 ADMIN_IT_CPPFLAGS = $(TEST_CPPFLAGS)
-ADMIN_IT_CFLAGS = $(TEST_CFLAGS) $(LIBPQ_CFLAGS)
-ADMIN_IT_LDADD = tests/lib/libtclient.la $(CHECK_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) \
-	$(LIBPQ_LIBS)
+ADMIN_IT_CFLAGS = $(IT_CFLAGS)
+ADMIN_IT_LDADD = $(IT_LDADD)
 
 check_PROGRAMS += \
 	tests/integration/test_admin_perms \

@@ -33,7 +33,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/integration/test_abuse
 TESTS += tests/integration/test_abuse
 tests_integration_test_abuse_SOURCES = \
-	tests/integration/test_abuse.c $(WORLD_IT_SOURCES)
+	tests/integration/test_abuse.c
 tests_integration_test_abuse_CPPFLAGS = $(WORLD_IT_CPPFLAGS)
 tests_integration_test_abuse_CFLAGS = $(WORLD_IT_CFLAGS)
 tests_integration_test_abuse_LDADD = $(WORLD_IT_LDADD)

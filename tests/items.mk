@@ -37,14 +37,10 @@ tests_unit_test_ipc_CFLAGS = $(TEST_CFLAGS) $(MSGPACK_CFLAGS)
 tests_unit_test_ipc_LDADD = $(UNIT_LDADD)
 
 # ---- integration ----
-ITEMS_IT_SOURCES = \
-	tests/integration/test_items_common.c tests/integration/test_items_common.h \
-	tests/integration/test_auth_common.c tests/integration/test_auth_common.h \
-	tests/integration/itest.c tests/integration/itest.h \
-	tests/lib/pgtest.c tests/lib/pgtest.h
+ITEMS_IT_SOURCES = tests/integration/test_items_common.c tests/integration/test_items_common.h
 ITEMS_IT_CPPFLAGS = $(TEST_CPPFLAGS)
-ITEMS_IT_CFLAGS = $(TEST_CFLAGS) $(LIBPQ_CFLAGS)
-ITEMS_IT_LDADD = tests/lib/libtclient.la $(CHECK_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(LIBPQ_LIBS)
+ITEMS_IT_CFLAGS = $(IT_CFLAGS)
+ITEMS_IT_LDADD = $(IT_LDADD)
 
 ITEMS_TESTS = \
 	tests/integration/test_items_dice \

@@ -6,7 +6,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/integration/test_voice
 TESTS += tests/integration/test_voice
 tests_integration_test_voice_SOURCES = \
-	tests/integration/test_voice.c $(WORLD_IT_SOURCES)
+	tests/integration/test_voice.c
 tests_integration_test_voice_CPPFLAGS = $(WORLD_IT_CPPFLAGS)
 tests_integration_test_voice_CFLAGS = $(WORLD_IT_CFLAGS)
 tests_integration_test_voice_LDADD = $(WORLD_IT_LDADD)

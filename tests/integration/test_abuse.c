@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_world_common.h"
+#include "tworld.h"
 
 /* VmRSS of a process in kB, or -1. */
 /*
@@ -331,20 +331,20 @@ END_TEST
 
 START_TEST(test_slow_reader_dropped)
 {
-	struct td *d = wt_start("max_output_bytes 65536\nmsg_rate 100000\nmsg_burst 100000\n");
-	struct wu *a = wt_join(d, "sleepy"), *b = wt_join(d, "reader"), *t[3];
+	struct td *d = tw_start("max_output_bytes 65536\nmsg_rate 100000\nmsg_burst 100000\n");
+	struct tw_user *a = tw_join(d, "sleepy"), *b = tw_join(d, "reader"), *t[3];
 	char text[600], tag[32], needle[160];
 	int small = 4096, round, i, k, dropped = 0;
 	int64_t t0, lat, worst = 0, deadline, next;
 	json_object *o;
 
 	for (i = 0; i < 3; i++)
-		t[i] = wt_join(d, "talker");
+		t[i] = tw_join(d, "talker");
 	/* a stops reading, with a small receive buffer so the daemon's queue fills sooner. */
 	ck_assert_int_eq(setsockopt(tc_fd(a->c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
-	wt_drain(b->c, 100);
+	tw_drain(b->c, 100);
 	for (i = 0; i < 3; i++)
-		wt_drain(t[i]->c, 100);
+		tw_drain(t[i]->c, 100);
 	snprintf(needle, sizeof needle, "%s (127.0.0.1): output queue over", a->id);
 	memset(text, 'z', 470);
 	text[470] = '\0';
@@ -358,17 +358,17 @@ START_TEST(test_slow_reader_dropped)
 		next = tc_now_ms() + 50;
 		for (i = 0; i < 3; i++)
 			for (k = 0; k < 40; k++)
-				wt_chat(t[i], text);
+				tw_chat(t[i], text);
 		snprintf(tag, sizeof tag, "probe %d", round);
 		t0 = tc_now_ms();
-		wt_chat(t[0], tag);
-		o = wt_wait(b->c, "chat_message", "message", tag);
+		tw_chat(t[0], tag);
+		o = tw_wait(b->c, "chat_message", "message", tag);
 		lat = tc_now_ms() - t0;
 		json_object_put(o);
 		if (lat > worst)
 			worst = lat;
 		for (i = 0; i < 3; i++)
-			wt_drain(t[i]->c, 5);	/* the talkers read their echoes */
+			tw_drain(t[i]->c, 5);	/* the talkers read their echoes */
 		dropped = td_log_contains(d, needle);
 		if (tc_now_ms() < next)
 			tc_sleep_ms((int)(next - tc_now_ms()));
@@ -379,16 +379,16 @@ START_TEST(test_slow_reader_dropped)
 	    "client stopped reading", (long long)worst);
 	/* The reader and the talkers are still there, and quick. */
 	t0 = tc_now_ms();
-	wt_chat(t[1], "after the drop");
-	wt_see(b->c, "chat_message", "message", "after the drop");
+	tw_chat(t[1], "after the drop");
+	tw_see(b->c, "chat_message", "message", "after the drop");
 	ck_assert_int_le(tc_now_ms() - t0, td_ms(1000));
 	/* The daemon tears the sleeper's connection down once the closing grace (2 s) is over. */
 	snprintf(needle, sizeof needle, "%s: closed:", a->id);
 	ck_assert_msg(td_wait_log(d, needle, td_ms(5000)), "the sleeper's connection was not torn down");
-	wt_close(a);
-	wt_close(b);
+	tw_close(a);
+	tw_close(b);
 	for (i = 0; i < 3; i++)
-		wt_close(t[i]);
+		tw_close(t[i]);
 	it_stop(d);
 }
 END_TEST
@@ -603,7 +603,7 @@ END_TEST
 /* The same with logged-in players (resume, world, account state, departure). */
 START_TEST(test_churn_players_no_leak)
 {
-	struct td *d = wt_start(NULL);
+	struct td *d = tw_start(NULL);
 	enum { N = 60 };
 	char *tokens[N], users[N][33];
 	struct tc_conn *cs[N];

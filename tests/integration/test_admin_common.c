@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "test_auth_common.h"
+#include "tworld.h"
 
 /* Exact protocol strings (reference §4.4, docs/protocol.md §5, core/proto-*.c). */
 #define AD_NOT_AUTHORIZED "Not authorized."
@@ -39,10 +39,7 @@
 #define AD_LAST_ADMIN_DELETE "Cannot delete the last active admin."
 #define AD_MSG_DELETED "Account deleted."
 #define AD_MSG_KICKED "You were disconnected by a moderator."
-#define AD_CHAT_DENIED "You are not allowed to send chat messages."
 #define AD_VOICE_DENIED "Not authorized to send voice."
-#define AD_NICK_DENIED "Not authorized to change nickname."
-#define AD_REBOOT_DENIED "Not authorized to reboot server."
 #define AD_TELEPORT_REFUSED "You can only teleport to a user or an item."
 
 /* The 22 permission keys in canonical order: the reference's 19, then chatgrid's 3. */
@@ -58,11 +55,6 @@ extern const char *const ad_guest_csv;
 extern const char *const ad_menu_ids[AD_NMENU];
 extern const char *const ad_menu_labels[AD_NMENU];
 extern const char *const ad_admin_menu_csv;
-
-/* "" for a missing or non-string member (safe for strcmp and messages). */
-const char *ad_str(json_object *o, const char *key);
-/* A JSON text for failure messages (never NULL). */
-const char *ad_js(json_object *o);
 
 /* ---- the database of this test case ---- */
 
@@ -101,23 +93,11 @@ char *ad_sql_param_value(const char *sql, int n, const char *const *values);
  */
 void ad_account(struct td *, const char *user, const char *role);
 
-/* A logged-in, welcomed connection. */
-struct ad_peer {
-	struct tc_conn *c;
-	char user[33];
-	char id[80];		/* the connection id (welcome.id) */
-	char *token;		/* the session token from auth_result */
-	int x, y;		/* position from welcome.player */
-	json_object *result;	/* the auth_result */
-	json_object *welcome;	/* the welcome */
-};
-
-/* auth_login as user, then the welcome (both checked and kept). */
-struct ad_peer *ad_login(struct td *, const char *user);
-/* The same over an already open (greeted) connection. */
-struct ad_peer *ad_login_on(struct tc_conn *, const char *user);
-/* Close the connection (if still open) and free everything. */
-void ad_peer_free(struct ad_peer *);
+/*
+ * A logged-in, welcomed connection is a struct tw_user (tests/lib/tworld.h:
+ * tw_login, tw_login_on and tw_close keep the auth_result, its token and
+ * the welcome).
+ */
 
 /* ---- messages ---- */
 
@@ -134,17 +114,12 @@ json_object *ad_m_signal(const char *target, const char *tag);
 /* {"type":type,"x":x,"y":y} */
 json_object *ad_m_xy(const char *type, int x, int y);
 
-/* Send; ownership of o taken. */
-void ad_send(struct ad_peer *, json_object *o);
-
 /* ---- expectations ---- */
 
-/* The next message of that type (5 s); others are skipped. Fails if none. */
-#define ad_expect(c, type) ad_expect_at(__FILE__, __LINE__, (c), (type))
-json_object *ad_expect_at(const char *, int, struct tc_conn *, const char *type);
-/* No message of that type within ms (everything read meanwhile is dropped). */
-#define ad_expect_none(c, type, ms) ad_expect_none_at(__FILE__, __LINE__, (c), (type), (ms))
-void ad_expect_none_at(const char *, int, struct tc_conn *, const char *type, int ms);
+/*
+ * The next message of a type: tw_wait(c, type, NULL, NULL) (5 s); none of
+ * a type within ms (stretched): tw_none(c, td_ms(ms), type, NULL, NULL).
+ */
 /* The next message whose type is one of types (NULL-terminated); fails if none in 5 s. */
 json_object *ad_expect_one_of(struct tc_conn *, const char *const *types);
 /* A chat_message with exactly text (system as given: 1, 0, or -1 for either); others skipped. */
@@ -166,11 +141,11 @@ void ad_expect_error_at(const char *, int, struct tc_conn *, const char *code, c
  */
 #define ad_act(p, msg, action, ok, message) \
 	ad_act_at(__FILE__, __LINE__, (p), (msg), (action), (ok), (message))
-void ad_act_at(const char *, int, struct ad_peer *, json_object *msg, const char *action,
+void ad_act_at(const char *, int, struct tw_user *, json_object *msg, const char *action,
     int ok, const char *message);
 /* Send msg and return the reply of type (admin_roles_list, admin_users_list). */
 #define ad_call(p, msg, type) ad_call_at(__FILE__, __LINE__, (p), (msg), (type))
-json_object *ad_call_at(const char *, int, struct ad_peer *, json_object *msg, const char *type);
+json_object *ad_call_at(const char *, int, struct tw_user *, json_object *msg, const char *type);
 
 /*
  * Fails unless arr is a JSON array of exactly the keys of csv (any order in
@@ -186,8 +161,6 @@ void ad_check_menu_at(const char *, int, json_object *arr, const char *csv);
 	ad_expect_auth_perms_at(__FILE__, __LINE__, (c), (role), (perms_csv), (menu_csv))
 json_object *ad_expect_auth_perms_at(const char *, int, struct tc_conn *, const char *role,
     const char *perms_csv, const char *menu_csv);
-/* Member key of o, which must exist (fails otherwise). */
-json_object *ad_get(json_object *o, const char *key);
 
 /*
  * Wait (up to 3 s: the audit insert runs behind the reply) for an audit_log
@@ -198,9 +171,6 @@ json_object *ad_get(json_object *o, const char *key);
 	ad_audit_at(__FILE__, __LINE__, (actor), (action), (target), (ok), (message))
 void ad_audit_at(const char *, int, const char *actor, const char *action, const char *target,
     int ok, const char *message);
-
-/* Run the suite with one private cluster; the exit status. */
-int ad_main(Suite *);
 
 #endif /* AD_COMMON_INTERFACE */
 
@@ -253,20 +223,6 @@ const char *const ad_admin_menu_csv =
 static char *cur_db;
 static char *cur_extra;
 static int db_counter;
-
-const char *
-ad_str(json_object *o, const char *key)
-{
-	const char *s = o != NULL ? tc_json_str(o, key) : NULL;
-
-	return s != NULL ? s : "";
-}
-
-const char *
-ad_js(json_object *o)
-{
-	return o != NULL ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "(none)";
-}
 
 /* ---- database ---- */
 
@@ -462,50 +418,6 @@ ad_account(struct td *td, const char *user, const char *role)
 	free(n);
 }
 
-struct ad_peer *
-ad_login_on(struct tc_conn *c, const char *user)
-{
-	struct ad_peer *p = calloc(1, sizeof *p);
-	json_object *pl;
-	int64_t v;
-
-	ck_assert_ptr_nonnull(p);
-	p->c = c;
-	snprintf(p->user, sizeof p->user, "%s", user);
-	p->result = ag_login(c, user, AG_PASSWORD);
-	p->token = ag_expect_ok(p->result, user);
-	p->welcome = tc_ws_expect(c, "welcome", td_ms(5000));
-	ck_assert_msg(p->welcome != NULL, "%s: no welcome after login: %s%s", user, tc_error(c),
-	    td_health());
-	snprintf(p->id, sizeof p->id, "%s", ad_str(p->welcome, "id"));
-	ck_assert_msg(p->id[0] != '\0', "welcome without id: %s", ad_js(p->welcome));
-	pl = ad_get(p->welcome, "player");
-	ck_assert_msg(tc_json_int(pl, "x", &v) == 0, "welcome.player without x: %s", ad_js(p->welcome));
-	p->x = (int)v;
-	ck_assert_msg(tc_json_int(pl, "y", &v) == 0, "welcome.player without y: %s", ad_js(p->welcome));
-	p->y = (int)v;
-	return p;
-}
-
-struct ad_peer *
-ad_login(struct td *td, const char *user)
-{
-	return ad_login_on(ag_ws(td), user);
-}
-
-void
-ad_peer_free(struct ad_peer *p)
-{
-	if (p == NULL)
-		return;
-	if (p->c != NULL)
-		tc_close(p->c);
-	free(p->token);
-	json_object_put(p->result);
-	json_object_put(p->welcome);
-	free(p);
-}
-
 /* ---- messages ---- */
 
 json_object *
@@ -576,41 +488,7 @@ ad_m_xy(const char *type, int x, int y)
 	return o;
 }
 
-void
-ad_send(struct ad_peer *p, json_object *o)
-{
-	ag_send(p->c, o);
-}
-
 /* ---- expectations ---- */
-
-json_object *
-ad_get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	ck_assert_msg(o != NULL && json_object_object_get_ex(o, key, &v) && v != NULL,
-	    "no member %s in %s", key, ad_js(o));
-	return v;
-}
-
-json_object *
-ad_expect_at(const char *file, int line, struct tc_conn *c, const char *type)
-{
-	json_object *o = tc_ws_expect(c, type, td_ms(5000));
-
-	ck_assert_msg(o != NULL, "%s:%d: no %s within 5 s: %s%s", file, line, type, tc_error(c),
-	    td_health());
-	return o;
-}
-
-void
-ad_expect_none_at(const char *file, int line, struct tc_conn *c, const char *type, int ms)
-{
-	json_object *o = tc_ws_expect(c, type, td_ms(ms));
-
-	ck_assert_msg(o == NULL, "%s:%d: unexpected %s: %s", file, line, type, ad_js(o));
-}
 
 json_object *
 ad_expect_one_of(struct tc_conn *c, const char *const *types)
@@ -626,7 +504,7 @@ ad_expect_one_of(struct tc_conn *c, const char *const *types)
 		ck_assert_msg(o != NULL, "no message of the awaited types (first %s): %s%s", types[0],
 		    tc_error(c), td_health());
 		for (i = 0; types[i] != NULL; i++)
-			if (strcmp(ad_str(o, "type"), types[i]) == 0)
+			if (strcmp(tw_strz(o, "type"), types[i]) == 0)
 				return o;
 		json_object_put(o);
 	}
@@ -638,9 +516,9 @@ chat_matches(json_object *o, const char *text, int system, int prefix)
 	json_object *v;
 	const char *m;
 
-	if (strcmp(ad_str(o, "type"), "chat_message") != 0)
+	if (strcmp(tw_strz(o, "type"), "chat_message") != 0)
 		return 0;
-	m = ad_str(o, "message");
+	m = tw_strz(o, "message");
 	if (prefix ? strncmp(m, text, strlen(text)) != 0 : strcmp(m, text) != 0)
 		return 0;
 	if (system >= 0 && (!json_object_object_get_ex(o, "system", &v) ||
@@ -694,7 +572,7 @@ ad_expect_no_chat_at(const char *file, int line, struct tc_conn *c, const char *
 {
 	json_object *o = wait_chat(c, text, -1, 0, ms);
 
-	ck_assert_msg(o == NULL, "%s:%d: chat_message \"%s\" arrived: %s", file, line, text, ad_js(o));
+	ck_assert_msg(o == NULL, "%s:%d: chat_message \"%s\" arrived: %s", file, line, text, tw_js(o));
 }
 
 void
@@ -705,40 +583,40 @@ ad_expect_error_at(const char *file, int line, struct tc_conn *c, const char *co
 
 	ck_assert_msg(o != NULL, "%s:%d: no error %s within 5 s: %s%s", file, line, code,
 	    tc_error(c), td_health());
-	ck_assert_msg(strcmp(ad_str(o, "code"), code) == 0 &&
-	    (message == NULL || strcmp(ad_str(o, "message"), message) == 0),
+	ck_assert_msg(strcmp(tw_strz(o, "code"), code) == 0 &&
+	    (message == NULL || strcmp(tw_strz(o, "message"), message) == 0),
 	    "%s:%d: want error %s \"%s\", got %s", file, line, code, message != NULL ? message : "*",
-	    ad_js(o));
+	    tw_js(o));
 	json_object_put(o);
 }
 
 void
-ad_act_at(const char *file, int line, struct ad_peer *p, json_object *msg, const char *action,
+ad_act_at(const char *file, int line, struct tw_user *p, json_object *msg, const char *action,
     int ok, const char *message)
 {
 	char sent[600];
 	json_object *o, *v;
 
-	snprintf(sent, sizeof sent, "%s", ad_js(msg));
+	snprintf(sent, sizeof sent, "%s", tw_js(msg));
 	ag_send(p->c, msg);
 	o = tc_ws_expect(p->c, "admin_action_result", td_ms(5000));
 	ck_assert_msg(o != NULL, "%s:%d: %s sent %s: no admin_action_result: %s%s", file, line,
 	    p->user, sent, tc_error(p->c), td_health());
 	ck_assert_msg(json_object_object_get_ex(o, "ok", &v) &&
 	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) == ok &&
-	    strcmp(ad_str(o, "action"), action) == 0 && strcmp(ad_str(o, "message"), message) == 0,
+	    strcmp(tw_strz(o, "action"), action) == 0 && strcmp(tw_strz(o, "message"), message) == 0,
 	    "%s:%d: %s sent %s: want {ok:%s, action:\"%s\", message:\"%s\"}, got %s", file, line,
-	    p->user, sent, ok ? "true" : "false", action, message, ad_js(o));
+	    p->user, sent, ok ? "true" : "false", action, message, tw_js(o));
 	json_object_put(o);
 }
 
 json_object *
-ad_call_at(const char *file, int line, struct ad_peer *p, json_object *msg, const char *type)
+ad_call_at(const char *file, int line, struct tw_user *p, json_object *msg, const char *type)
 {
 	char sent[600];
 	json_object *o;
 
-	snprintf(sent, sizeof sent, "%s", ad_js(msg));
+	snprintf(sent, sizeof sent, "%s", tw_js(msg));
 	ag_send(p->c, msg);
 	o = tc_ws_expect(p->c, type, td_ms(5000));
 	ck_assert_msg(o != NULL, "%s:%d: %s sent %s: no %s: %s%s", file, line, p->user, sent, type,
@@ -780,17 +658,17 @@ ad_check_perms_at(const char *file, int line, json_object *arr, const char *csv)
 	size_t n, i;
 
 	ck_assert_msg(arr != NULL && json_object_is_type(arr, json_type_array),
-	    "%s:%d: permissions is not an array: %s", file, line, ad_js(arr));
+	    "%s:%d: permissions is not an array: %s", file, line, tw_js(arr));
 	n = split_sorted(csv, buf, sizeof buf, want, 64);
 	ck_assert_msg(json_object_array_length(arr) == n,
-	    "%s:%d: permissions %s, want (sorted) %s", file, line, ad_js(arr), csv);
+	    "%s:%d: permissions %s, want (sorted) %s", file, line, tw_js(arr), csv);
 	for (i = 0; i < n; i++) {
 		json_object *k = json_object_array_get_idx(arr, i);
 
 		ck_assert_msg(json_object_is_type(k, json_type_string) &&
 		    strcmp(json_object_get_string(k), want[i]) == 0,
 		    "%s:%d: permissions %s, want sorted %s (entry %zu should be %s)", file, line,
-		    ad_js(arr), csv, i, want[i]);
+		    tw_js(arr), csv, i, want[i]);
 	}
 }
 
@@ -802,7 +680,7 @@ ad_check_menu_at(const char *file, int line, json_object *arr, const char *csv)
 	size_t n = 0, i, j = 0;
 
 	ck_assert_msg(arr != NULL && json_object_is_type(arr, json_type_array),
-	    "%s:%d: adminMenuActions is not an array: %s", file, line, ad_js(arr));
+	    "%s:%d: adminMenuActions is not an array: %s", file, line, tw_js(arr));
 	snprintf(buf, sizeof buf, "%s", csv);
 	for (s = buf; *s != '\0'; s = e, n++) {
 		e = strchr(s, ',');
@@ -817,18 +695,18 @@ ad_check_menu_at(const char *file, int line, json_object *arr, const char *csv)
 		    line, s);
 		j = i + 1;
 		ck_assert_msg(n < json_object_array_length(arr),
-		    "%s:%d: adminMenuActions %s lacks %s (want %s)", file, line, ad_js(arr), s, csv);
+		    "%s:%d: adminMenuActions %s lacks %s (want %s)", file, line, tw_js(arr), s, csv);
 		{
 			json_object *a = json_object_array_get_idx(arr, n);
 
-			ck_assert_msg(strcmp(ad_str(a, "id"), ad_menu_ids[i]) == 0 &&
-			    strcmp(ad_str(a, "label"), ad_menu_labels[i]) == 0,
+			ck_assert_msg(strcmp(tw_strz(a, "id"), ad_menu_ids[i]) == 0 &&
+			    strcmp(tw_strz(a, "label"), ad_menu_labels[i]) == 0,
 			    "%s:%d: adminMenuActions %s, want ids %s in order (entry %zu: %s \"%s\")",
-			    file, line, ad_js(arr), csv, n, ad_menu_ids[i], ad_menu_labels[i]);
+			    file, line, tw_js(arr), csv, n, ad_menu_ids[i], ad_menu_labels[i]);
 		}
 	}
 	ck_assert_msg(json_object_array_length(arr) == n, "%s:%d: adminMenuActions %s, want ids %s",
-	    file, line, ad_js(arr), csv);
+	    file, line, tw_js(arr), csv);
 }
 
 json_object *
@@ -839,10 +717,10 @@ ad_expect_auth_perms_at(const char *file, int line, struct tc_conn *c, const cha
 
 	ck_assert_msg(o != NULL, "%s:%d: no auth_permissions within 5 s: %s%s", file, line,
 	    tc_error(c), td_health());
-	ck_assert_msg(strcmp(ad_str(o, "role"), role) == 0, "%s:%d: auth_permissions role, want %s: %s",
-	    file, line, role, ad_js(o));
-	ad_check_perms_at(file, line, ad_get(o, "permissions"), perms_csv);
-	ad_check_menu_at(file, line, ad_get(o, "adminMenuActions"), menu_csv);
+	ck_assert_msg(strcmp(tw_strz(o, "role"), role) == 0, "%s:%d: auth_permissions role, want %s: %s",
+	    file, line, role, tw_js(o));
+	ad_check_perms_at(file, line, tw_get(o, "permissions"), perms_csv);
+	ad_check_menu_at(file, line, tw_get(o, "adminMenuActions"), menu_csv);
 	return o;
 }
 
@@ -879,12 +757,6 @@ ad_audit_at(const char *file, int line, const char *actor, const char *action, c
 	ck_abort_msg("%s:%d: no audit row {actor %s, action %s, target %s, ok %s, message \"%s\"}; "
 	    "rows: %s", file, line, actor, action, target != NULL ? target : "NULL",
 	    ok ? "true" : "false", message, rows != NULL ? rows : "(none)");
-}
-
-int
-ad_main(Suite *s)
-{
-	return ag_main(s);
 }
 
 #endif /* AD_INTERFACE_ONLY */

@@ -24,7 +24,7 @@
  */
 struct flip {
 	struct td *d;
-	struct ad_peer *a, *b, *w, *v;
+	struct tw_user *a, *b, *w, *v;
 };
 
 static void
@@ -37,11 +37,11 @@ flip_setup(struct flip *f, int victim, int victim_online)
 	ad_account(f->d, "witness", NULL);
 	if (victim)
 		ad_account(f->d, "victim", NULL);
-	f->a = ad_login(f->d, "boss");
-	f->b = ad_login(f->d, "subject");
-	f->w = ad_login(f->d, "witness");
+	f->a = tw_login(f->d, "boss");
+	f->b = tw_login(f->d, "subject");
+	f->w = tw_login(f->d, "witness");
 	if (victim && victim_online)
-		f->v = ad_login(f->d, "victim");
+		f->v = tw_login(f->d, "victim");
 	ad_act(f->a, ag_msg("admin_role_create", "name", "flip", NULL), "role_create", 1,
 	    "Created role flip.");
 	ad_act(f->a, ag_msg("admin_user_set_role", "username", "subject", "role", "flip", NULL),
@@ -61,16 +61,16 @@ flip_grant(struct flip *f, const char *csv, const char *menu)
 static void
 flip_free(struct flip *f)
 {
-	ad_peer_free(f->a);
-	ad_peer_free(f->b);
-	ad_peer_free(f->w);
-	ad_peer_free(f->v);
+	tw_close(f->a);
+	tw_close(f->b);
+	tw_close(f->w);
+	tw_close(f->v);
 	ad_stop(f->d);
 }
 
 /* Subject still connected and served (a ping round trip). */
 static void
-still_here(struct ad_peer *p, int64_t v)
+still_here(struct tw_user *p, int64_t v)
 {
 	ta_ws_ping(p->c, v);
 }
@@ -78,9 +78,9 @@ still_here(struct ad_peer *p, int64_t v)
 /* ---- chat.send ---- */
 
 static void
-chat(struct ad_peer *p, const char *text)
+chat(struct tw_user *p, const char *text)
 {
-	ad_send(p, ag_msg("chat_message", "message", text, NULL));
+	tw_send(p, ag_msg("chat_message", "message", text, NULL));
 }
 
 START_TEST(test_key_chat_send)
@@ -90,20 +90,20 @@ START_TEST(test_key_chat_send)
 
 	flip_setup(&f, 0, 0);
 	chat(f.b, "first words");
-	json_object_put(ad_expect_chat(f.b->c, AD_CHAT_DENIED, 1));
+	json_object_put(ad_expect_chat(f.b->c, TW_CHAT_DENIED, 1));
 	ad_expect_no_chat(f.w->c, "first words", 400);
 
 	flip_grant(&f, "chat.send", "");
 	chat(f.b, "second words");
 	o = ad_expect_chat(f.w->c, "second words", 0);
-	ck_assert_str_eq(ad_str(o, "senderId"), f.b->id);
+	ck_assert_str_eq(tw_strz(o, "senderId"), f.b->id);
 	json_object_put(o);
 	json_object_put(ad_expect_chat(f.b->c, "second words", 0));
 
 	/* Taken away again, live. */
 	flip_grant(&f, "", "");
 	chat(f.b, "third words");
-	json_object_put(ad_expect_chat(f.b->c, AD_CHAT_DENIED, 1));
+	json_object_put(ad_expect_chat(f.b->c, TW_CHAT_DENIED, 1));
 	ad_expect_no_chat(f.w->c, "third words", 400);
 	flip_free(&f);
 }
@@ -117,22 +117,22 @@ START_TEST(test_key_voice_send)
 	json_object *o;
 
 	flip_setup(&f, 0, 0);
-	ad_send(f.b, ad_m_signal(f.w->id, "v=denied"));
+	tw_send(f.b, ad_m_signal(f.w->id, "v=denied"));
 	ad_expect_error(f.b->c, "forbidden", AD_VOICE_DENIED);
-	ad_expect_none(f.w->c, "signal", 400);
+	tw_none(f.w->c, td_ms(400), "signal", NULL, NULL);
 
 	flip_grant(&f, "voice.send", "");
-	ad_send(f.b, ad_m_signal(f.w->id, "v=allowed"));
-	o = ad_expect(f.w->c, "signal");
-	ck_assert_str_eq(ad_str(o, "senderId"), f.b->id);
-	ck_assert_str_eq(ad_str(ad_get(o, "sdp"), "sdp"), "v=allowed");
+	tw_send(f.b, ad_m_signal(f.w->id, "v=allowed"));
+	o = tw_wait(f.w->c, "signal", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "senderId"), f.b->id);
+	ck_assert_str_eq(tw_strz(tw_get(o, "sdp"), "sdp"), "v=allowed");
 	json_object_put(o);
-	ad_expect_none(f.b->c, "error", 300);
+	tw_none(f.b->c, td_ms(300), "error", NULL, NULL);
 
 	flip_grant(&f, "chat.send", "");
-	ad_send(f.b, ad_m_signal(f.w->id, "v=again"));
+	tw_send(f.b, ad_m_signal(f.w->id, "v=again"));
 	ad_expect_error(f.b->c, "forbidden", AD_VOICE_DENIED);
-	ad_expect_none(f.w->c, "signal", 400);
+	tw_none(f.w->c, td_ms(400), "signal", NULL, NULL);
 	flip_free(&f);
 }
 END_TEST
@@ -145,32 +145,32 @@ START_TEST(test_key_update_nickname)
 	json_object *o, *v;
 
 	flip_setup(&f, 0, 0);
-	ad_send(f.b, ag_msg("update_nickname", "nickname", "Fancy Name", NULL));
-	o = ad_expect(f.b->c, "nickname_result");
+	tw_send(f.b, ag_msg("update_nickname", "nickname", "Fancy Name", NULL));
+	o = tw_wait(f.b->c, "nickname_result", NULL, NULL);
 	ck_assert_msg(json_object_object_get_ex(o, "accepted", &v) && !json_object_get_boolean(v),
-	    "denied nickname accepted: %s", ad_js(o));
-	ck_assert_str_eq(ad_str(o, "reason"), AD_NICK_DENIED);
-	ck_assert_str_eq(ad_str(o, "effectiveNickname"), "subject");
+	    "denied nickname accepted: %s", tw_js(o));
+	ck_assert_str_eq(tw_strz(o, "reason"), TW_NICK_DENIED);
+	ck_assert_str_eq(tw_strz(o, "effectiveNickname"), "subject");
 	json_object_put(o);
-	ad_expect_none(f.w->c, "update_nickname", 400);
+	tw_none(f.w->c, td_ms(400), "update_nickname", NULL, NULL);
 
 	flip_grant(&f, "profile.update_nickname", "");
-	ad_send(f.b, ag_msg("update_nickname", "nickname", "Fancy Name", NULL));
-	o = ad_expect(f.b->c, "nickname_result");
+	tw_send(f.b, ag_msg("update_nickname", "nickname", "Fancy Name", NULL));
+	o = tw_wait(f.b->c, "nickname_result", NULL, NULL);
 	ck_assert_msg(json_object_object_get_ex(o, "accepted", &v) && json_object_get_boolean(v),
-	    "allowed nickname refused: %s", ad_js(o));
-	ck_assert_str_eq(ad_str(o, "effectiveNickname"), "Fancy Name");
+	    "allowed nickname refused: %s", tw_js(o));
+	ck_assert_str_eq(tw_strz(o, "effectiveNickname"), "Fancy Name");
 	json_object_put(o);
-	o = ad_expect(f.w->c, "update_nickname");
-	ck_assert_str_eq(ad_str(o, "id"), f.b->id);
-	ck_assert_str_eq(ad_str(o, "nickname"), "Fancy Name");
+	o = tw_wait(f.w->c, "update_nickname", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "id"), f.b->id);
+	ck_assert_str_eq(tw_strz(o, "nickname"), "Fancy Name");
 	json_object_put(o);
 
 	flip_grant(&f, "", "");
-	ad_send(f.b, ag_msg("update_nickname", "nickname", "Other Name", NULL));
-	o = ad_expect(f.b->c, "nickname_result");
-	ck_assert_str_eq(ad_str(o, "reason"), AD_NICK_DENIED);
-	ck_assert_str_eq(ad_str(o, "effectiveNickname"), "Fancy Name");
+	tw_send(f.b, ag_msg("update_nickname", "nickname", "Other Name", NULL));
+	o = tw_wait(f.b->c, "nickname_result", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "reason"), TW_NICK_DENIED);
+	ck_assert_str_eq(tw_strz(o, "effectiveNickname"), "Fancy Name");
 	json_object_put(o);
 	flip_free(&f);
 }
@@ -185,16 +185,16 @@ START_TEST(test_key_reboot_denied)
 	flip_setup(&f, 0, 0);
 	/* Without chat.send the command never runs. */
 	chat(f.b, "/reboot now");
-	json_object_put(ad_expect_chat(f.b->c, AD_CHAT_DENIED, 1));
+	json_object_put(ad_expect_chat(f.b->c, TW_CHAT_DENIED, 1));
 	/* With chat.send but not server.allow_reboot: the reference's refusal. */
 	flip_grant(&f, "chat.send", "");
 	chat(f.b, "/reboot now");
-	json_object_put(ad_expect_chat(f.b->c, AD_REBOOT_DENIED, 1));
+	json_object_put(ad_expect_chat(f.b->c, TW_REBOOT_DENIED, 1));
 	ad_expect_no_chat(f.w->c, "Server rebooting in 5 seconds. now", 500);
 	/* Any other key does not help. */
 	flip_grant(&f, "chat.send,server.manage_settings,role.manage", "manage_roles");
 	chat(f.b, "/reboot");
-	json_object_put(ad_expect_chat(f.b->c, AD_REBOOT_DENIED, 1));
+	json_object_put(ad_expect_chat(f.b->c, TW_REBOOT_DENIED, 1));
 	ad_expect_no_chat(f.w->c, "Server rebooting in 5 seconds.", 500);
 	ck_assert_msg(td_alive(f.d), "the daemon went away after a denied /reboot");
 	still_here(f.b, 5);
@@ -206,7 +206,7 @@ END_TEST
 
 /* A cell nobody stands on. */
 static void
-empty_cell(struct ad_peer *const *ps, size_t n, int *x, int *y)
+empty_cell(struct tw_user *const *ps, size_t n, int *x, int *y)
 {
 	int cx, cy;
 	size_t i;
@@ -228,7 +228,7 @@ empty_cell(struct ad_peer *const *ps, size_t n, int *x, int *y)
 START_TEST(test_key_teleport_free)
 {
 	struct flip f;
-	struct ad_peer *ps[3];
+	struct tw_user *ps[3];
 	json_object *o;
 	int64_t v;
 	int x, y;
@@ -239,40 +239,40 @@ START_TEST(test_key_teleport_free)
 	ps[2] = f.w;
 	empty_cell(ps, 3, &x, &y);
 	/* Without the key: to an empty cell is refused and corrected. */
-	ad_send(f.b, ad_m_xy("teleport_complete", x, y));
+	tw_send(f.b, ad_m_xy("teleport_complete", x, y));
 	ad_expect_error(f.b->c, "teleport_refused", AD_TELEPORT_REFUSED);
-	o = ad_expect(f.b->c, "update_position");
-	ck_assert_str_eq(ad_str(o, "id"), f.b->id);
+	o = tw_wait(f.b->c, "update_position", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "id"), f.b->id);
 	ck_assert_msg(tc_json_int(o, "x", &v) == 0 && v == f.b->x && tc_json_int(o, "y", &v) == 0 &&
-	    v == f.b->y, "correction is not the old position %d,%d: %s", f.b->x, f.b->y, ad_js(o));
+	    v == f.b->y, "correction is not the old position %d,%d: %s", f.b->x, f.b->y, tw_js(o));
 	json_object_put(o);
-	ad_expect_none(f.w->c, "teleport_complete", 400);
+	tw_none(f.w->c, td_ms(400), "teleport_complete", NULL, NULL);
 	/* ... but to a user's cell it is allowed without the key. */
-	ad_send(f.b, ad_m_xy("teleport_complete", f.w->x, f.w->y));
-	o = ad_expect(f.w->c, "teleport_complete");
-	ck_assert_str_eq(ad_str(o, "id"), f.b->id);
+	tw_send(f.b, ad_m_xy("teleport_complete", f.w->x, f.w->y));
+	o = tw_wait(f.w->c, "teleport_complete", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "id"), f.b->id);
 	json_object_put(o);
-	ad_expect_none(f.b->c, "error", 300);
+	tw_none(f.b->c, td_ms(300), "error", NULL, NULL);
 	f.b->x = f.w->x;
 	f.b->y = f.w->y;
 
 	/* With the key: anywhere. */
 	flip_grant(&f, "movement.teleport_free", "");
 	empty_cell(ps, 3, &x, &y);
-	ad_send(f.b, ad_m_xy("teleport_complete", x, y));
-	o = ad_expect(f.w->c, "teleport_complete");
-	ck_assert_str_eq(ad_str(o, "id"), f.b->id);
+	tw_send(f.b, ad_m_xy("teleport_complete", x, y));
+	o = tw_wait(f.w->c, "teleport_complete", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "id"), f.b->id);
 	ck_assert_msg(tc_json_int(o, "x", &v) == 0 && v == x && tc_json_int(o, "y", &v) == 0 &&
-	    v == y, "teleport_complete is not at %d,%d: %s", x, y, ad_js(o));
+	    v == y, "teleport_complete is not at %d,%d: %s", x, y, tw_js(o));
 	json_object_put(o);
-	ad_expect_none(f.b->c, "error", 300);
+	tw_none(f.b->c, td_ms(300), "error", NULL, NULL);
 	f.b->x = x;
 	f.b->y = y;
 
 	/* And refused again once it is gone. */
 	flip_grant(&f, "", "");
 	empty_cell(ps, 3, &x, &y);
-	ad_send(f.b, ad_m_xy("teleport_complete", x, y));
+	tw_send(f.b, ad_m_xy("teleport_complete", x, y));
 	ad_expect_error(f.b->c, "teleport_refused", AD_TELEPORT_REFUSED);
 	flip_free(&f);
 }
@@ -298,7 +298,7 @@ START_TEST(test_key_ban_unban)
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'victim' "
 	    "AND status = 'disabled'"), 1);
 	o = ad_call(f.b, ag_msg("admin_users_list", "action", "unban", NULL), "admin_users_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "users")), 1);
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "users")), 1);
 	json_object_put(o);
 	ad_act(f.b, ad_m_user("admin_user_unban", "victim"), "user_unban", 1, "Unbanned victim.");
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'victim' "
@@ -336,10 +336,10 @@ START_TEST(test_key_change_role)
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE a.username = 'victim' AND r.name = 'guest'"), 1);
 	o = ad_call(f.b, ag_msg("admin_roles_list", NULL), "admin_roles_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "roles")), 5);
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "roles")), 5);
 	json_object_put(o);
 	o = ad_call(f.b, ag_msg("admin_users_list", "action", "set_role", NULL), "admin_users_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "users")), 4);
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "users")), 4);
 	json_object_put(o);
 
 	flip_grant(&f, "", "");
@@ -373,7 +373,7 @@ START_TEST(test_key_role_manage)
 	ad_act(f.b, ad_m_perms("by-subject", "chat.send"), "role_update_permissions", 1,
 	    "Updated permissions for by-subject.");
 	o = ad_call(f.b, ag_msg("admin_roles_list", NULL), "admin_roles_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "roles")), 6);
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "roles")), 6);
 	json_object_put(o);
 	ad_act(f.b, ag_msg("admin_role_delete", "role", "by-subject", "replacementRole", "user", NULL),
 	    "role_delete", 1, "Deleted role by-subject; reassigned 0 users to user.");
@@ -426,9 +426,9 @@ START_TEST(test_no_escalation)
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE (a.username, r.name) IN (('boss', 'admin'), ('subject', 'flip'), ('victim', 'user'))"), 3);
 	/* Nothing was pushed to the targets: they keep their permissions. */
-	ad_expect_none(f.a->c, "auth_permissions", 200);
-	ad_expect_none(f.b->c, "auth_permissions", 200);
-	ad_expect_none(f.v->c, "auth_permissions", 200);
+	tw_none(f.a->c, td_ms(200), "auth_permissions", NULL, NULL);
+	tw_none(f.b->c, td_ms(200), "auth_permissions", NULL, NULL);
+	tw_none(f.v->c, td_ms(200), "auth_permissions", NULL, NULL);
 	/* Within its own keys it works: subject moves witness between keyless roles. */
 	ad_act(f.a, ag_msg("admin_user_set_role", "username", "witness", "role", "empty", NULL),
 	    "user_set_role", 1, "Set role for witness to empty.");
@@ -495,7 +495,7 @@ START_TEST(test_key_delete_any)
 	flip_grant(&f, "account.delete.any", "delete_account");
 	o = ad_call(f.b, ag_msg("admin_users_list", "action", "delete_account", NULL),
 	    "admin_users_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "users")), 4);
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "users")), 4);
 	json_object_put(o);
 	ad_act(f.b, ad_m_user("admin_user_delete", "victim"), "user_delete", 1,
 	    "Deleted account victim.");
@@ -573,19 +573,19 @@ START_TEST(test_admin_denials)
 		{ "admin_user_mute", "user_mute" },
 	};
 	struct td *d = ad_start(NULL);
-	struct ad_peer *u, *g, *e, *a;
+	struct tw_user *u, *g, *e, *a;
 	const char *roles[] = { "user", "guest", "editor" };
-	struct ad_peer *ps[3];
+	struct tw_user *ps[3];
 	size_t i, r;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "plain", NULL);
 	ad_account(d, "visitor", "guest");
 	ad_account(d, "writer", "editor");
-	a = ad_login(d, "boss");
-	u = ad_login(d, "plain");
-	g = ad_login(d, "visitor");
-	e = ad_login(d, "writer");
+	a = tw_login(d, "boss");
+	u = tw_login(d, "plain");
+	g = tw_login(d, "visitor");
+	e = tw_login(d, "writer");
 	ps[0] = u;
 	ps[1] = g;
 	ps[2] = e;
@@ -613,18 +613,18 @@ START_TEST(test_admin_denials)
 			ad_act(ps[r], m, gated[i].action, 0, AD_NOT_AUTHORIZED);
 		}
 	/* Nothing happened: no list was sent, nothing changed, the admin is untouched. */
-	ad_expect_none(u->c, "admin_roles_list", 200);
-	ad_expect_none(u->c, "admin_users_list", 200);
+	tw_none(u->c, td_ms(200), "admin_roles_list", NULL, NULL);
+	tw_none(u->c, td_ms(200), "admin_users_list", NULL, NULL);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles"), 4);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE r.name = 'admin' AND a.status = 'active' AND a.mute_chat_until IS NULL"), 1);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions rp JOIN roles r ON "
 	    "r.id = rp.role_id WHERE r.name = 'guest'"), 4);
 	still_here(a, 3);
-	ad_peer_free(a);
-	ad_peer_free(u);
-	ad_peer_free(g);
-	ad_peer_free(e);
+	tw_close(a);
+	tw_close(u);
+	tw_close(g);
+	tw_close(e);
 	ad_stop(d);
 }
 END_TEST
@@ -634,35 +634,35 @@ END_TEST
 static json_object *
 welcome_menu(json_object *welcome)
 {
-	return ad_get(ad_get(ad_get(welcome, "uiDefinitions"), "adminMenu"), "actions");
+	return tw_get(tw_get(tw_get(welcome, "uiDefinitions"), "adminMenu"), "actions");
 }
 
 START_TEST(test_admin_menu)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *u, *e, *b;
+	struct tw_user *a, *u, *e, *b;
 	json_object *o;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "plain", NULL);
 	ad_account(d, "writer", "editor");
 	ad_account(d, "subject", NULL);
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	/* Admin: all seven, in order, in the auth_result and the welcome. */
-	ad_check_menu(ad_get(a->result, "adminMenuActions"), ad_admin_menu_csv);
+	ad_check_menu(tw_get(a->result, "adminMenuActions"), ad_admin_menu_csv);
 	ad_check_menu(welcome_menu(a->welcome), ad_admin_menu_csv);
-	ad_check_perms(ad_get(a->result, "permissions"), ad_admin_csv);
+	ad_check_perms(tw_get(a->result, "permissions"), ad_admin_csv);
 	/* user and editor: none. */
-	u = ad_login(d, "plain");
-	ad_check_menu(ad_get(u->result, "adminMenuActions"), "");
+	u = tw_login(d, "plain");
+	ad_check_menu(tw_get(u->result, "adminMenuActions"), "");
 	ad_check_menu(welcome_menu(u->welcome), "");
-	e = ad_login(d, "writer");
-	ad_check_menu(ad_get(e->result, "adminMenuActions"), "");
+	e = tw_login(d, "writer");
+	ad_check_menu(tw_get(e->result, "adminMenuActions"), "");
 	ad_check_menu(welcome_menu(e->welcome), "");
-	ad_check_perms(ad_get(e->result, "permissions"), ad_editor_csv);
+	ad_check_perms(tw_get(e->result, "permissions"), ad_editor_csv);
 
 	/* A custom role: the menu follows the keys, in menu order whatever the grant order. */
-	b = ad_login(d, "subject");
+	b = tw_login(d, "subject");
 	ad_act(a, ag_msg("admin_role_create", "name", "mods", NULL), "role_create", 1,
 	    "Created role mods.");
 	ad_act(a, ad_m_perms("mods", "user.mute,role.manage,chat.send,user.ban_unban"),
@@ -680,19 +680,19 @@ START_TEST(test_admin_menu)
 	    "user_set_role", 1, "Set role for subject to admin.");
 	json_object_put(ad_expect_auth_perms(b->c, "admin", ad_admin_csv, ad_admin_menu_csv));
 	/* On a new login the auth_result and the welcome agree. */
-	ad_peer_free(b);
+	tw_close(b);
 	ad_act(a, ag_msg("admin_user_set_role", "username", "subject", "role", "mods", NULL),
 	    "user_set_role", 1, "Set role for subject to mods.");
-	b = ad_login(d, "subject");
-	ad_check_menu(ad_get(b->result, "adminMenuActions"), "change_user_role,delete_account,kick_user");
+	b = tw_login(d, "subject");
+	ad_check_menu(tw_get(b->result, "adminMenuActions"), "change_user_role,delete_account,kick_user");
 	ad_check_menu(welcome_menu(b->welcome), "change_user_role,delete_account,kick_user");
-	o = ad_get(b->welcome, "auth");
-	ck_assert_str_eq(ad_str(o, "role"), "mods");
-	ad_check_perms(ad_get(o, "permissions"), "account.delete.any,user.kick,user.change_role");
-	ad_peer_free(b);
-	ad_peer_free(a);
-	ad_peer_free(u);
-	ad_peer_free(e);
+	o = tw_get(b->welcome, "auth");
+	ck_assert_str_eq(tw_strz(o, "role"), "mods");
+	ad_check_perms(tw_get(o, "permissions"), "account.delete.any,user.kick,user.change_role");
+	tw_close(b);
+	tw_close(a);
+	tw_close(u);
+	tw_close(e);
 	ad_stop(d);
 }
 END_TEST
@@ -730,5 +730,5 @@ perms_suite(void)
 int
 main(void)
 {
-	return ad_main(perms_suite());
+	return ag_main(perms_suite());
 }

@@ -22,9 +22,9 @@ role_in(json_object *roles, const char *name)
 	size_t i;
 
 	for (i = 0; i < json_object_array_length(roles); i++)
-		if (strcmp(ad_str(json_object_array_get_idx(roles, i), "name"), name) == 0)
+		if (strcmp(tw_strz(json_object_array_get_idx(roles, i), "name"), name) == 0)
 			return json_object_array_get_idx(roles, i);
-	ck_abort_msg("role %s not listed: %s", name, ad_js(roles));
+	ck_abort_msg("role %s not listed: %s", name, tw_js(roles));
 	return NULL;
 }
 
@@ -41,14 +41,14 @@ check_role(json_object *roles, const char *name, int is_system, int users, const
 	ck_assert_msg(id != NULL, "role %s not in the database", name);
 	ck_assert_msg(json_object_object_get_ex(r, "id", &v) && json_object_is_type(v, json_type_int) &&
 	    json_object_get_int64(v) == strtoll(id, NULL, 10), "role %s: id is not the integer %s: %s",
-	    name, id, ad_js(r));
+	    name, id, tw_js(r));
 	free(id);
 	ck_assert_msg(json_object_object_get_ex(r, "isSystem", &v) &&
 	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) == is_system,
-	    "role %s: isSystem want %d: %s", name, is_system, ad_js(r));
+	    "role %s: isSystem want %d: %s", name, is_system, tw_js(r));
 	ck_assert_msg(tc_json_int(r, "userCount", &n) == 0 && n == users,
-	    "role %s: userCount want %d: %s", name, users, ad_js(r));
-	ad_check_perms(ad_get(r, "permissions"), perms);
+	    "role %s: userCount want %d: %s", name, users, tw_js(r));
+	ad_check_perms(tw_get(r, "permissions"), perms);
 }
 
 static void
@@ -57,10 +57,10 @@ check_role_order(json_object *roles, const char *const *names, size_t n)
 	size_t i;
 
 	ck_assert_msg(json_object_array_length(roles) == n, "%zu roles listed, want %zu: %s",
-	    json_object_array_length(roles), n, ad_js(roles));
+	    json_object_array_length(roles), n, tw_js(roles));
 	for (i = 0; i < n; i++)
-		ck_assert_msg(strcmp(ad_str(json_object_array_get_idx(roles, i), "name"), names[i]) == 0,
-		    "roles not ordered by name (entry %zu should be %s): %s", i, names[i], ad_js(roles));
+		ck_assert_msg(strcmp(tw_strz(json_object_array_get_idx(roles, i), "name"), names[i]) == 0,
+		    "roles not ordered by name (entry %zu should be %s): %s", i, names[i], tw_js(roles));
 }
 
 START_TEST(test_roles_list)
@@ -69,7 +69,7 @@ START_TEST(test_roles_list)
 		"admin", "alpha-1", "beta_2", "editor", "guest", "user", "zeta",
 	};
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 	json_object *o, *keys, *tips, *v;
 	const char *p[1];
 	char *desc;
@@ -80,7 +80,7 @@ START_TEST(test_roles_list)
 	ad_account(d, "gone", NULL);
 	ad_account(d, "visitor", "guest");
 	ad_sql("UPDATE accounts SET status = 'disabled' WHERE username = 'gone'");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	ad_act(a, ag_msg("admin_role_create", "name", "zeta", NULL), "role_create", 1,
 	    "Created role zeta.");
 	ad_act(a, ag_msg("admin_role_create", "name", "beta_2", NULL), "role_create", 1,
@@ -93,31 +93,31 @@ START_TEST(test_roles_list)
 	    "user_set_role", 1, "Set role for visitor to beta_2.");
 
 	o = ad_call(a, ag_msg("admin_roles_list", NULL), "admin_roles_list");
-	check_role_order(ad_get(o, "roles"), order, sizeof order / sizeof order[0]);
-	check_role(ad_get(o, "roles"), "admin", 1, 1, ad_admin_csv);
-	check_role(ad_get(o, "roles"), "editor", 1, 0, ad_editor_csv);
+	check_role_order(tw_get(o, "roles"), order, sizeof order / sizeof order[0]);
+	check_role(tw_get(o, "roles"), "admin", 1, 1, ad_admin_csv);
+	check_role(tw_get(o, "roles"), "editor", 1, 0, ad_editor_csv);
 	/* userCount counts disabled accounts too. */
-	check_role(ad_get(o, "roles"), "user", 1, 2, ad_user_csv);
-	check_role(ad_get(o, "roles"), "guest", 1, 0, ad_guest_csv);
-	check_role(ad_get(o, "roles"), "beta_2", 0, 1, "user.kick,chat.send,item.use");
-	check_role(ad_get(o, "roles"), "alpha-1", 0, 0, "");
-	check_role(ad_get(o, "roles"), "zeta", 0, 0, "");
+	check_role(tw_get(o, "roles"), "user", 1, 2, ad_user_csv);
+	check_role(tw_get(o, "roles"), "guest", 1, 0, ad_guest_csv);
+	check_role(tw_get(o, "roles"), "beta_2", 0, 1, "user.kick,chat.send,item.use");
+	check_role(tw_get(o, "roles"), "alpha-1", 0, 0, "");
+	check_role(tw_get(o, "roles"), "zeta", 0, 0, "");
 
 	/* permissionKeys: canonical order, the reference's 19 first. */
-	keys = ad_get(o, "permissionKeys");
+	keys = tw_get(o, "permissionKeys");
 	ck_assert_msg(json_object_is_type(keys, json_type_array) &&
-	    json_object_array_length(keys) == AD_NKEYS, "permissionKeys: %s", ad_js(keys));
+	    json_object_array_length(keys) == AD_NKEYS, "permissionKeys: %s", tw_js(keys));
 	for (i = 0; i < AD_NKEYS; i++)
 		ck_assert_msg(strcmp(json_object_get_string(json_object_array_get_idx(keys, i)),
-		    ad_keys[i]) == 0, "permissionKeys[%zu] should be %s: %s", i, ad_keys[i], ad_js(keys));
+		    ad_keys[i]) == 0, "permissionKeys[%zu] should be %s: %s", i, ad_keys[i], tw_js(keys));
 	/* permissionTooltips: one non-empty text per key, the seeded description. */
-	tips = ad_get(o, "permissionTooltips");
+	tips = tw_get(o, "permissionTooltips");
 	ck_assert_msg(json_object_is_type(tips, json_type_object) &&
-	    json_object_object_length(tips) == AD_NKEYS, "permissionTooltips: %s", ad_js(tips));
+	    json_object_object_length(tips) == AD_NKEYS, "permissionTooltips: %s", tw_js(tips));
 	for (i = 0; i < AD_NKEYS; i++) {
 		ck_assert_msg(json_object_object_get_ex(tips, ad_keys[i], &v) &&
 		    json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0,
-		    "no tooltip for %s: %s", ad_keys[i], ad_js(tips));
+		    "no tooltip for %s: %s", ad_keys[i], tw_js(tips));
 		p[0] = ad_keys[i];
 		desc = ad_sql_param_value("SELECT description FROM permissions WHERE key = $1", 1, p);
 		ck_assert_msg(desc != NULL && strcmp(desc, json_object_get_string(v)) == 0,
@@ -126,7 +126,7 @@ START_TEST(test_roles_list)
 		free(desc);
 	}
 	json_object_put(o);
-	ad_peer_free(a);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -136,18 +136,18 @@ END_TEST
 static void
 check_users(json_object *list, const char *const *names, size_t n)
 {
-	json_object *users = ad_get(list, "users"), *u;
+	json_object *users = tw_get(list, "users"), *u;
 	const char *p[1];
 	char *row;
 	size_t i;
 
 	ck_assert_msg(json_object_is_type(users, json_type_array) &&
-	    json_object_array_length(users) == n, "users: %s, want %zu", ad_js(users), n);
+	    json_object_array_length(users) == n, "users: %s, want %zu", tw_js(users), n);
 	for (i = 0; i < n; i++) {
 		u = json_object_array_get_idx(users, i);
-		ck_assert_msg(strcmp(ad_str(u, "username"), names[i]) == 0,
+		ck_assert_msg(strcmp(tw_strz(u, "username"), names[i]) == 0,
 		    "users not ordered case-insensitively (entry %zu should be %s): %s", i, names[i],
-		    ad_js(users));
+		    tw_js(users));
 		p[0] = names[i];
 		row = ad_sql_param_value("SELECT a.id || ' ' || r.name || ' ' || a.status FROM accounts a "
 		    "JOIN roles r ON r.id = a.role_id WHERE a.username = $1", 1, p);
@@ -155,8 +155,8 @@ check_users(json_object *list, const char *const *names, size_t n)
 		{
 			char want[200];
 
-			snprintf(want, sizeof want, "%s %s %s", ad_str(u, "id"), ad_str(u, "role"),
-			    ad_str(u, "status"));
+			snprintf(want, sizeof want, "%s %s %s", tw_strz(u, "id"), tw_strz(u, "role"),
+			    tw_strz(u, "status"));
 			ck_assert_msg(strcmp(row, want) == 0, "user %s: id/role/status \"%s\", database \"%s\"",
 			    names[i], want, row);
 		}
@@ -165,7 +165,7 @@ check_users(json_object *list, const char *const *names, size_t n)
 			json_object *v;
 
 			ck_assert_msg(json_object_object_get_ex(u, "id", &v) &&
-			    json_object_is_type(v, json_type_string), "user id is not a string: %s", ad_js(u));
+			    json_object_is_type(v, json_type_string), "user id is not a string: %s", tw_js(u));
 		}
 	}
 }
@@ -176,7 +176,7 @@ START_TEST(test_users_list)
 	static const char *const active[] = { "Bob", "boss", "Dave" };
 	static const char *const disabled[] = { "carol" };
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 	json_object *o, *m;
 
 	ad_account(d, "boss", "admin");
@@ -187,7 +187,7 @@ START_TEST(test_users_list)
 	ad_sql("UPDATE accounts SET username = 'Bob' WHERE username = 'bob'");
 	ad_sql("UPDATE accounts SET username = 'Dave' WHERE username = 'dave'");
 	ad_sql("UPDATE accounts SET status = 'disabled' WHERE username = 'carol'");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 
 	o = ad_call(a, ag_msg("admin_users_list", NULL), "admin_users_list");
 	check_users(o, all, 4);
@@ -210,10 +210,10 @@ START_TEST(test_users_list)
 	check_users(o, all, 4);
 	json_object_put(o);
 	/* Any other action is a schema error. */
-	ad_send(a, ag_msg("admin_users_list", "action", "purge", NULL));
+	tw_send(a, ag_msg("admin_users_list", "action", "purge", NULL));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_expect_none(a->c, "admin_users_list", 300);
-	ad_peer_free(a);
+	tw_none(a->c, td_ms(300), "admin_users_list", NULL, NULL);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -229,7 +229,7 @@ START_TEST(test_list_order_collation)
 	static const char *const roles[] = { "a-x", "a_x", "ab", "admin", "editor", "guest", "user" };
 	static const char *const users[] = { "u-x", "u_x", "ub" };
 	struct td *d = ad_start_icu(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 	json_object *o, *list;
 	size_t i;
 
@@ -238,22 +238,22 @@ START_TEST(test_list_order_collation)
 	ad_account(d, "ub", "admin");
 	ad_account(d, "u_x", NULL);
 	ad_account(d, "u-x", NULL);
-	a = ad_login(d, "ub");
+	a = tw_login(d, "ub");
 	ad_act(a, ag_msg("admin_role_create", "name", "ab", NULL), "role_create", 1, "Created role ab.");
 	ad_act(a, ag_msg("admin_role_create", "name", "a_x", NULL), "role_create", 1, "Created role a_x.");
 	ad_act(a, ag_msg("admin_role_create", "name", "a-x", NULL), "role_create", 1, "Created role a-x.");
 	o = ad_call(a, ag_msg("admin_roles_list", NULL), "admin_roles_list");
-	check_role_order(ad_get(o, "roles"), roles, sizeof roles / sizeof roles[0]);
+	check_role_order(tw_get(o, "roles"), roles, sizeof roles / sizeof roles[0]);
 	json_object_put(o);
 	o = ad_call(a, ag_msg("admin_users_list", NULL), "admin_users_list");
-	list = ad_get(o, "users");
+	list = tw_get(o, "users");
 	ck_assert_int_eq(json_object_array_length(list), 3);
 	for (i = 0; i < 3; i++)
-		ck_assert_msg(strcmp(ad_str(json_object_array_get_idx(list, i), "username"), users[i]) == 0,
+		ck_assert_msg(strcmp(tw_strz(json_object_array_get_idx(list, i), "username"), users[i]) == 0,
 		    "users not in byte order ignoring case (entry %zu should be %s): %s", i, users[i],
-		    ad_js(list));
+		    tw_js(list));
 	json_object_put(o);
-	ad_peer_free(a);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -263,11 +263,11 @@ END_TEST
 START_TEST(test_role_create)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 	char name32[40], name33[40], msg[80];
 
 	ad_account(d, "boss", "admin");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	/* Trimmed and lowercased; a custom role starts empty. */
 	ad_act(a, ag_msg("admin_role_create", "name", "  NewRole  ", NULL), "role_create", 1,
 	    "Created role newrole.");
@@ -295,9 +295,9 @@ START_TEST(test_role_create)
 	ad_act(a, ag_msg("admin_role_create", "name", name32, NULL), "role_create", 1, msg);
 	memset(name33, 's', 33);
 	name33[33] = '\0';
-	ad_send(a, ag_msg("admin_role_create", "name", name33, NULL));
+	tw_send(a, ag_msg("admin_role_create", "name", name33, NULL));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_expect_none(a->c, "admin_action_result", 300);
+	tw_none(a->c, td_ms(300), "admin_action_result", NULL, NULL);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles WHERE name LIKE 'sss%%'"), 0);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles"), 7);
 
@@ -307,7 +307,7 @@ START_TEST(test_role_create)
 	ad_audit("boss", "role_create", "   ", 0, AD_ROLE_REQUIRED);
 	ad_audit("boss", "role_create", "bad role", 0, AD_ROLE_CHARS);
 	ad_audit("boss", "role_create", name32, 1, msg);
-	ad_peer_free(a);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -320,16 +320,16 @@ END_TEST
 START_TEST(test_role_create_length_in_characters)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 	char name[64] = "";
 	int i;
 
 	ad_account(d, "boss", "admin");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	for (i = 0; i < 17; i++)
 		strcat(name, "\xc3\xa9");
 	ad_act(a, ag_msg("admin_role_create", "name", name, NULL), "role_create", 0, AD_ROLE_CHARS);
-	ad_peer_free(a);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -340,20 +340,20 @@ START_TEST(test_role_update)
 {
 	static const char *const messy[] = { " user.kick ", "chat.send", "", "voice.send", "chat.send", "  " };
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *m1, *m2, *u;
+	struct tw_user *a, *m1, *m2, *u;
 	char *before, *after;
 
 	ad_account(d, "boss", "admin");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	ad_act(a, ag_msg("admin_role_create", "name", "mods", NULL), "role_create", 1, "Created role mods.");
 	ad_account(d, "mone", "mods");
 	ad_account(d, "mtwo", "mods");
 	ad_account(d, "plain", NULL);
-	m1 = ad_login(d, "mone");
-	m2 = ad_login(d, "mtwo");
-	u = ad_login(d, "plain");
-	ck_assert_str_eq(ad_str(m1->result, "role"), "mods");
-	ad_check_perms(ad_get(m1->result, "permissions"), "");
+	m1 = tw_login(d, "mone");
+	m2 = tw_login(d, "mtwo");
+	u = tw_login(d, "plain");
+	ck_assert_str_eq(tw_strz(m1->result, "role"), "mods");
+	ad_check_perms(tw_get(m1->result, "permissions"), "");
 	before = ad_sql_value("SELECT updated_at FROM roles WHERE name = 'mods'");
 
 	/* Keys trimmed, blanks skipped, duplicates merged; every member is told at once. */
@@ -361,8 +361,8 @@ START_TEST(test_role_update)
 	    "role_update_permissions", 1, "Updated permissions for mods.");
 	json_object_put(ad_expect_auth_perms(m1->c, "mods", "chat.send,user.kick,voice.send", "kick_user"));
 	json_object_put(ad_expect_auth_perms(m2->c, "mods", "chat.send,user.kick,voice.send", "kick_user"));
-	ad_expect_none(u->c, "auth_permissions", 300);
-	ad_expect_none(a->c, "auth_permissions", 100);
+	tw_none(u->c, td_ms(300), "auth_permissions", NULL, NULL);
+	tw_none(a->c, td_ms(100), "auth_permissions", NULL, NULL);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions rp JOIN roles r ON "
 	    "r.id = rp.role_id WHERE r.name = 'mods'"), 3);
 	after = ad_sql_value("SELECT updated_at > '%s' FROM roles WHERE name = 'mods'", before);
@@ -396,13 +396,13 @@ START_TEST(test_role_update)
 	    "Unknown permission: world.structure.edit");
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions rp JOIN roles r ON "
 	    "r.id = rp.role_id WHERE r.name = 'mods'"), 0);
-	ad_expect_none(m1->c, "auth_permissions", 300);
+	tw_none(m1->c, td_ms(300), "auth_permissions", NULL, NULL);
 
 	/* System roles other than admin are editable, and their members are told too. */
 	ad_act(a, ad_m_perms("user", "chat.send"), "role_update_permissions", 1,
 	    "Updated permissions for user.");
 	json_object_put(ad_expect_auth_perms(u->c, "user", "chat.send", ""));
-	ad_expect_none(m1->c, "auth_permissions", 200);
+	tw_none(m1->c, td_ms(200), "auth_permissions", NULL, NULL);
 	ad_act(a, ad_m_perms("user", ad_user_csv), "role_update_permissions", 1,
 	    "Updated permissions for user.");
 	json_object_put(ad_expect_auth_perms(u->c, "user", ad_user_csv, ""));
@@ -412,10 +412,10 @@ START_TEST(test_role_update)
 	ad_audit("boss", "role_update_permissions", "admin", 0, AD_ADMIN_LOCKED);
 	ad_audit("boss", "role_update_permissions", "nosuch", 0, AD_ROLE_NOT_FOUND);
 	ad_audit("boss", "role_update_permissions", "mods", 0, "Unknown permission: bogus.key");
-	ad_peer_free(m1);
-	ad_peer_free(m2);
-	ad_peer_free(u);
-	ad_peer_free(a);
+	tw_close(m1);
+	tw_close(m2);
+	tw_close(u);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -428,14 +428,14 @@ END_TEST
 START_TEST(test_role_update_check_order)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a;
+	struct tw_user *a;
 
 	ad_account(d, "boss", "admin");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	ad_act(a, ad_m_perms("nosuch", "bogus.key"), "role_update_permissions", 0, AD_ROLE_NOT_FOUND);
 	/* admin comes before both. */
 	ad_act(a, ad_m_perms("admin", "bogus.key"), "role_update_permissions", 0, AD_ADMIN_LOCKED);
-	ad_peer_free(a);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -445,20 +445,20 @@ END_TEST
 START_TEST(test_role_delete)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *t1, *u;
+	struct tw_user *a, *t1, *u;
 	char *old_id;
 
 	ad_account(d, "boss", "admin");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	ad_act(a, ag_msg("admin_role_create", "name", "temp", NULL), "role_create", 1, "Created role temp.");
 	ad_act(a, ad_m_perms("temp", "chat.send,user.mute"), "role_update_permissions", 1,
 	    "Updated permissions for temp.");
 	ad_account(d, "tone", "temp");
 	ad_account(d, "ttwo", "temp");
 	ad_account(d, "plain", NULL);
-	t1 = ad_login(d, "tone");
-	u = ad_login(d, "plain");
-	ad_check_menu(ad_get(t1->result, "adminMenuActions"), "mute_user");
+	t1 = tw_login(d, "tone");
+	u = tw_login(d, "plain");
+	ad_check_menu(tw_get(t1->result, "adminMenuActions"), "mute_user");
 	old_id = ad_sql_value("SELECT id FROM roles WHERE name = 'temp'");
 
 	ad_act(a, ag_msg("admin_role_delete", "role", "admin", "replacementRole", "user", NULL),
@@ -475,13 +475,13 @@ START_TEST(test_role_delete)
 	    "role_delete", 0, AD_REPLACEMENT_NOT_FOUND);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE r.name = 'temp'"), 2);
-	ad_expect_none(t1->c, "auth_permissions", 200);
+	tw_none(t1->c, td_ms(200), "auth_permissions", NULL, NULL);
 
 	/* Members move to the replacement, and the connected one is told its new role and keys. */
 	ad_act(a, ag_msg("admin_role_delete", "role", "temp", "replacementRole", "guest", NULL),
 	    "role_delete", 1, "Deleted role temp; reassigned 2 users to guest.");
 	json_object_put(ad_expect_auth_perms(t1->c, "guest", ad_guest_csv, ""));
-	ad_expect_none(u->c, "auth_permissions", 300);
+	tw_none(u->c, td_ms(300), "auth_permissions", NULL, NULL);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM roles WHERE name = 'temp'"), 0);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM role_permissions WHERE role_id = %s", old_id), 0);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
@@ -503,9 +503,9 @@ START_TEST(test_role_delete)
 	ad_audit("boss", "role_delete", "temp", 0, AD_REPLACEMENT_NOT_FOUND);
 	ad_audit("boss", "role_delete", "temp", 1, "Deleted role temp; reassigned 2 users to guest.");
 	free(old_id);
-	ad_peer_free(t1);
-	ad_peer_free(u);
-	ad_peer_free(a);
+	tw_close(t1);
+	tw_close(u);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST
@@ -515,12 +515,12 @@ END_TEST
 START_TEST(test_roles_survive_restart)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *k;
+	struct tw_user *a, *k;
 	json_object *o;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "keeper", NULL);
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	ad_act(a, ag_msg("admin_role_create", "name", "keepers", NULL), "role_create", 1,
 	    "Created role keepers.");
 	ad_act(a, ad_m_perms("keepers", "user.kick,chat.send"), "role_update_permissions", 1,
@@ -535,26 +535,26 @@ START_TEST(test_roles_survive_restart)
 	/* admin, though, holds every key again after a start. */
 	ad_sql("DELETE FROM role_permissions WHERE role_id = (SELECT id FROM roles WHERE name = 'admin') "
 	    "AND permission_key IN ('user.kick', 'chat.send')");
-	ad_peer_free(a);
+	tw_close(a);
 
 	d = ad_restart(d);
-	k = ad_login(d, "keeper");
-	ck_assert_str_eq(ad_str(k->result, "role"), "keepers");
-	ad_check_perms(ad_get(k->result, "permissions"), "chat.send,user.kick");
-	ad_check_menu(ad_get(k->result, "adminMenuActions"), "kick_user");
-	a = ad_login(d, "boss");
-	ad_check_perms(ad_get(a->result, "permissions"), ad_admin_csv);
+	k = tw_login(d, "keeper");
+	ck_assert_str_eq(tw_strz(k->result, "role"), "keepers");
+	ad_check_perms(tw_get(k->result, "permissions"), "chat.send,user.kick");
+	ad_check_menu(tw_get(k->result, "adminMenuActions"), "kick_user");
+	a = tw_login(d, "boss");
+	ad_check_perms(tw_get(a->result, "permissions"), ad_admin_csv);
 	o = ad_call(a, ag_msg("admin_roles_list", NULL), "admin_roles_list");
-	check_role(ad_get(o, "roles"), "keepers", 0, 1, "chat.send,user.kick");
-	check_role(ad_get(o, "roles"), "guest", 1, 0, "chat.send");
-	check_role(ad_get(o, "roles"), "editor", 1, 0, "");
-	check_role(ad_get(o, "roles"), "user", 1, 0, ad_user_csv);
-	check_role(ad_get(o, "roles"), "admin", 1, 1, ad_admin_csv);
+	check_role(tw_get(o, "roles"), "keepers", 0, 1, "chat.send,user.kick");
+	check_role(tw_get(o, "roles"), "guest", 1, 0, "chat.send");
+	check_role(tw_get(o, "roles"), "editor", 1, 0, "");
+	check_role(tw_get(o, "roles"), "user", 1, 0, ad_user_csv);
+	check_role(tw_get(o, "roles"), "admin", 1, 1, ad_admin_csv);
 	json_object_put(o);
 	/* And the restored role works through the gate. */
 	ad_act(k, ad_m_user("admin_user_kick", "nobody"), "user_kick", 0, "nobody is not connected.");
-	ad_peer_free(k);
-	ad_peer_free(a);
+	tw_close(k);
+	tw_close(a);
 	ad_stop(d);
 }
 END_TEST

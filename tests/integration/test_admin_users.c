@@ -22,32 +22,32 @@
  * {ok:false, message} without authPolicy, then the close.
  */
 static void
-expect_refusal(struct ad_peer *v, const char *perms_role, const char *perms, const char *message)
+expect_refusal(struct tw_user *v, const char *perms_role, const char *perms, const char *message)
 {
 	static const char *const types[] = { "auth_permissions", "auth_result", NULL };
 	json_object *o, *x;
 
 	if (perms_role != NULL) {
 		o = ad_expect_one_of(v->c, types);
-		ck_assert_msg(strcmp(ad_str(o, "type"), "auth_permissions") == 0,
-		    "%s: want auth_permissions before the refusal, got %s", v->user, ad_js(o));
-		ck_assert_str_eq(ad_str(o, "role"), perms_role);
-		ad_check_perms(ad_get(o, "permissions"), perms);
+		ck_assert_msg(strcmp(tw_strz(o, "type"), "auth_permissions") == 0,
+		    "%s: want auth_permissions before the refusal, got %s", v->user, tw_js(o));
+		ck_assert_str_eq(tw_strz(o, "role"), perms_role);
+		ad_check_perms(tw_get(o, "permissions"), perms);
 		json_object_put(o);
 	}
 	o = ad_expect_one_of(v->c, types);
-	ck_assert_msg(strcmp(ad_str(o, "type"), "auth_result") == 0,
-	    "%s: want auth_result \"%s\", got %s", v->user, message, ad_js(o));
+	ck_assert_msg(strcmp(tw_strz(o, "type"), "auth_result") == 0,
+	    "%s: want auth_result \"%s\", got %s", v->user, message, tw_js(o));
 	ag_expect(o, 0, message);
 	ck_assert_msg(!json_object_object_get_ex(o, "authPolicy", &x),
-	    "%s: the refusal carries authPolicy: %s", v->user, ad_js(o));
+	    "%s: the refusal carries authPolicy: %s", v->user, tw_js(o));
 	json_object_put(o);
 	ta_ws_gone(v->c, td_ms(5000));
 }
 
 /* user_left for connection id (others skipped). */
 static void
-expect_left(struct ad_peer *w, const char *id)
+expect_left(struct tw_user *w, const char *id)
 {
 	int64_t end = tc_now_ms() + td_ms(5000);
 	json_object *o;
@@ -58,7 +58,7 @@ expect_left(struct ad_peer *w, const char *id)
 		o = left > 0 ? tc_ws_expect(w->c, "user_left", left) : NULL;
 		ck_assert_msg(o != NULL, "%s: no user_left for %s: %s%s", w->user, id, tc_error(w->c),
 		    td_health());
-		if (strcmp(ad_str(o, "id"), id) == 0)
+		if (strcmp(tw_strz(o, "id"), id) == 0)
 			break;
 		json_object_put(o);
 	}
@@ -76,8 +76,8 @@ cookie_result(struct td *d, const char *token)
 	snprintf(hdr, sizeof hdr, "Cookie: chgrid_session_token=%s\r\n", token);
 	c = ag_ws_raw(d, hdr);
 	o = ag_next(c);
-	ck_assert_msg(strcmp(ad_str(o, "type"), "auth_result") == 0,
-	    "first message after a cookie handshake: %s", ad_js(o));
+	ck_assert_msg(strcmp(tw_strz(o, "type"), "auth_result") == 0,
+	    "first message after a cookie handshake: %s", tw_js(o));
 	tc_close(c);
 	return o;
 }
@@ -111,13 +111,13 @@ role_of(const char *user, char *buf, size_t len)
 START_TEST(test_set_role)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b;
+	struct tw_user *a, *b;
 	char r[40];
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
 
 	ad_act(a, ag_msg("admin_user_set_role", "username", "bee", "role", "nosuch", NULL),
 	    "user_set_role", 0, AD_ROLE_NOT_FOUND);
@@ -132,7 +132,7 @@ START_TEST(test_set_role)
 	/* ... but "changing" to admin is fine. */
 	ad_act(a, ag_msg("admin_user_set_role", "username", "BOSS", "role", "admin", NULL),
 	    "user_set_role", 1, "Set role for boss to admin.");
-	ad_expect_none(b->c, "auth_permissions", 200);
+	tw_none(b->c, td_ms(200), "auth_permissions", NULL, NULL);
 
 	/* Names are normalised; the role is said as sent; the target is told at once. */
 	ad_act(a, ag_msg("admin_user_set_role", "username", " Bee ", "role", " Editor", NULL),
@@ -164,8 +164,8 @@ START_TEST(test_set_role)
 	ad_audit("boss", "user_set_role", " Bee ", 1, "Set role for bee to  Editor.");
 	ad_audit("bee", "user_set_role", "boss", 1, "Set role for boss to guest.");
 	ad_audit("bee", "user_set_role", "bee", 0, AD_LAST_ADMIN_ROLE);
-	ad_peer_free(a);
-	ad_peer_free(b);
+	tw_close(a);
+	tw_close(b);
 	ad_stop(d);
 }
 END_TEST
@@ -175,16 +175,16 @@ END_TEST
 START_TEST(test_ban_unban)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b, *w;
+	struct tw_user *a, *b, *w;
 	json_object *o;
 	char *tok;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_account(d, "watcher", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
-	w = ad_login(d, "watcher");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
+	w = tw_login(d, "watcher");
 	tok = strdup(b->token);
 
 	ad_act(a, ad_m_user("admin_user_ban", "ghost"), "user_ban", 0, AD_USER_NOT_FOUND);
@@ -213,18 +213,18 @@ START_TEST(test_ban_unban)
 	ag_expect_fail(fresh_login(d, "bee"), AG_MSG_DISABLED);
 	/* Lists: no longer bannable, now unbannable. */
 	o = ad_call(a, ag_msg("admin_users_list", "action", "unban", NULL), "admin_users_list");
-	ck_assert_int_eq(json_object_array_length(ad_get(o, "users")), 1);
-	ck_assert_str_eq(ad_str(json_object_array_get_idx(ad_get(o, "users"), 0), "username"), "bee");
+	ck_assert_int_eq(json_object_array_length(tw_get(o, "users")), 1);
+	ck_assert_str_eq(tw_strz(json_object_array_get_idx(tw_get(o, "users"), 0), "username"), "bee");
 	json_object_put(o);
 
 	ad_act(a, ad_m_user("admin_user_unban", "ghost"), "user_unban", 0, AD_USER_NOT_FOUND);
 	ad_act(a, ad_m_user("admin_user_unban", "BEE"), "user_unban", 1, "Unbanned bee.");
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' "
 	    "AND status = 'active'"), 1);
-	ad_peer_free(b);
-	b = ad_login(d, "bee");
-	o = ad_expect(w->c, "user_joined");
-	ck_assert_str_eq(ad_str(o, "id"), b->id);
+	tw_close(b);
+	b = tw_login(d, "bee");
+	o = tw_wait(w->c, "user_joined", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "id"), b->id);
 	json_object_put(o);
 	/* The old session stays revoked (chatgrid revokes on ban). */
 	ag_expect_fail(cookie_result(d, tok), AG_MSG_REVOKED);
@@ -235,9 +235,9 @@ START_TEST(test_ban_unban)
 	ad_audit("boss", "user_unban", "ghost", 0, AD_USER_NOT_FOUND);
 	ad_audit("boss", "user_unban", "BEE", 1, "Unbanned bee.");
 	free(tok);
-	ad_peer_free(a);
-	ad_peer_free(b);
-	ad_peer_free(w);
+	tw_close(a);
+	tw_close(b);
+	tw_close(w);
 	ad_stop(d);
 }
 END_TEST
@@ -246,13 +246,13 @@ END_TEST
 START_TEST(test_ban_admin)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *a2;
+	struct tw_user *a, *a2;
 	json_object *o;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "deputy", "admin");
-	a = ad_login(d, "boss");
-	a2 = ad_login(d, "deputy");
+	a = tw_login(d, "boss");
+	a2 = tw_login(d, "deputy");
 	ad_act(a, ad_m_user("admin_user_ban", "deputy"), "user_ban", 1, "Banned deputy.");
 	expect_refusal(a2, "admin", ad_admin_csv, AG_MSG_DISABLED);
 	ad_act(a, ad_m_user("admin_user_ban", "boss"), "user_ban", 0, AD_LAST_ADMIN_BAN);
@@ -262,16 +262,16 @@ START_TEST(test_ban_admin)
 	/* Unbanned, deputy counts again: boss may now step down. */
 	ad_act(a, ad_m_user("admin_user_unban", "deputy"), "user_unban", 1, "Unbanned deputy.");
 	/* (Its own push comes before the reply.) */
-	ad_send(a, ag_msg("admin_user_set_role", "username", "boss", "role", "user", NULL));
+	tw_send(a, ag_msg("admin_user_set_role", "username", "boss", "role", "user", NULL));
 	json_object_put(ad_expect_auth_perms(a->c, "user", ad_user_csv, ""));
-	o = ad_expect(a->c, "admin_action_result");
-	ck_assert_msg(strcmp(ad_str(o, "message"), "Set role for boss to user.") == 0 &&
-	    strcmp(ad_str(o, "action"), "user_set_role") == 0, "self-demotion: %s", ad_js(o));
+	o = tw_wait(a->c, "admin_action_result", NULL, NULL);
+	ck_assert_msg(strcmp(tw_strz(o, "message"), "Set role for boss to user.") == 0 &&
+	    strcmp(tw_strz(o, "action"), "user_set_role") == 0, "self-demotion: %s", tw_js(o));
 	json_object_put(o);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON r.id = a.role_id "
 	    "WHERE r.name = 'admin' AND a.status = 'active'"), 1);
-	ad_peer_free(a);
-	ad_peer_free(a2);
+	tw_close(a);
+	tw_close(a2);
 	ad_stop(d);
 }
 END_TEST
@@ -280,7 +280,7 @@ END_TEST
 START_TEST(test_last_admin_race)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *a2;
+	struct tw_user *a, *a2;
 	int i;
 
 	ad_account(d, "boss", "admin");
@@ -288,17 +288,17 @@ START_TEST(test_last_admin_race)
 	for (i = 0; i < 3; i++) {
 		ad_sql("UPDATE accounts SET status = 'active'");
 		ad_sql("UPDATE sessions SET revoked_at = NULL");
-		a = ad_login(d, "boss");
-		a2 = ad_login(d, "deputy");
-		ad_send(a, ad_m_user(i == 2 ? "admin_user_delete" : "admin_user_ban", "deputy"));
-		ad_send(a2, ad_m_user("admin_user_ban", "boss"));
+		a = tw_login(d, "boss");
+		a2 = tw_login(d, "deputy");
+		tw_send(a, ad_m_user(i == 2 ? "admin_user_delete" : "admin_user_ban", "deputy"));
+		tw_send(a2, ad_m_user("admin_user_ban", "boss"));
 		/* Let both run (or be dropped with a closed connection). */
 		usleep(600 * 1000);
 		ck_assert_msg(ad_sql_num("SELECT count(*) FROM accounts a JOIN roles r ON "
 		    "r.id = a.role_id WHERE r.name = 'admin' AND a.status = 'active'") == 1,
 		    "round %d: not exactly one active admin after a mutual ban", i);
-		ad_peer_free(a);
-		ad_peer_free(a2);
+		tw_close(a);
+		tw_close(a2);
 		if (i == 2)
 			break;
 	}
@@ -311,7 +311,7 @@ END_TEST
 START_TEST(test_delete)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b, *w, *a3;
+	struct tw_user *a, *b, *w, *a3;
 	json_object *o;
 	char *tok, *id;
 	size_t i;
@@ -319,9 +319,9 @@ START_TEST(test_delete)
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_account(d, "watcher", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
-	w = ad_login(d, "watcher");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
+	w = tw_login(d, "watcher");
 	tok = strdup(b->token);
 	id = ad_sql_value("SELECT id FROM accounts WHERE username = 'bee'");
 
@@ -337,8 +337,8 @@ START_TEST(test_delete)
 	ag_expect_fail(fresh_login(d, "bee"), AG_MSG_INVALID_LOGIN);
 	ag_expect_fail(cookie_result(d, tok), AG_MSG_INVALID_SESSION);
 	o = ad_call(a, ag_msg("admin_users_list", NULL), "admin_users_list");
-	for (i = 0; i < json_object_array_length(ad_get(o, "users")); i++)
-		ck_assert_str_ne(ad_str(json_object_array_get_idx(ad_get(o, "users"), i), "username"), "bee");
+	for (i = 0; i < json_object_array_length(tw_get(o, "users")); i++)
+		ck_assert_str_ne(tw_strz(json_object_array_get_idx(tw_get(o, "users"), i), "username"), "bee");
 	json_object_put(o);
 	/* The name is free again. */
 	free(ag_new_account(d, "bee"));
@@ -347,8 +347,8 @@ START_TEST(test_delete)
 	ad_account(d, "deputy", "admin");
 	ad_act(a, ad_m_user("admin_user_delete", "deputy"), "user_delete", 1, "Deleted account deputy.");
 	ad_account(d, "third", "admin");
-	a3 = ad_login(d, "third");
-	ad_send(a3, ad_m_user("admin_user_delete", "third"));
+	a3 = tw_login(d, "third");
+	tw_send(a3, ad_m_user("admin_user_delete", "third"));
 	expect_refusal(a3, NULL, NULL, AD_MSG_DELETED);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'third'"), 0);
 
@@ -360,10 +360,10 @@ START_TEST(test_delete)
 	ad_audit("third", "user_delete", "third", 1, "Deleted account third.");
 	free(tok);
 	free(id);
-	ad_peer_free(a);
-	ad_peer_free(b);
-	ad_peer_free(w);
-	ad_peer_free(a3);
+	tw_close(a);
+	tw_close(b);
+	tw_close(w);
+	tw_close(a3);
 	ad_stop(d);
 }
 END_TEST
@@ -376,19 +376,19 @@ END_TEST
 START_TEST(test_delete_connected_no_state_error)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b;
+	struct tw_user *a, *b;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
 	ad_act(a, ad_m_user("admin_user_delete", "bee"), "user_delete", 1, "Deleted account bee.");
 	expect_refusal(b, NULL, NULL, AD_MSG_DELETED);
 	/* Give a behind-the-scenes write time to fail, then look. */
 	ck_assert_msg(!td_wait_log(d, "violates foreign key constraint", td_ms(1500)),
 	    "deleting a connected account logs a failed write: %s", td_log_tail(d, 400));
-	ad_peer_free(a);
-	ad_peer_free(b);
+	tw_close(a);
+	tw_close(b);
 	ad_stop(d);
 }
 END_TEST
@@ -402,19 +402,19 @@ END_TEST
 START_TEST(test_kick_stored_case)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b;
+	struct tw_user *a, *b;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_sql("UPDATE accounts SET username = 'Bee' WHERE username = 'bee'");
-	a = ad_login(d, "boss");
+	a = tw_login(d, "boss");
 	/* (auth_result says the stored name.) */
-	b = ad_login(d, "Bee");
+	b = tw_login(d, "Bee");
 	ad_act(a, ad_m_mute("bee", "chat", 1), "user_mute", 1, "Muted bee's chat for 1 minutes.");
 	ad_act(a, ad_m_user("admin_user_kick", "bee"), "user_kick", 1, "Kicked bee.");
 	expect_refusal(b, NULL, NULL, AD_MSG_KICKED);
-	ad_peer_free(a);
-	ad_peer_free(b);
+	tw_close(a);
+	tw_close(b);
 	ad_stop(d);
 }
 END_TEST
@@ -424,15 +424,15 @@ END_TEST
 START_TEST(test_kick)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b, *w;
+	struct tw_user *a, *b, *w;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_account(d, "watcher", NULL);
 	ad_account(d, "away", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
-	w = ad_login(d, "watcher");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
+	w = tw_login(d, "watcher");
 
 	ad_act(a, ad_m_user("admin_user_kick", "away"), "user_kick", 0, "away is not connected.");
 	ad_act(a, ad_m_user("admin_user_kick", " AWAY "), "user_kick", 0, "away is not connected.");
@@ -444,8 +444,8 @@ START_TEST(test_kick)
 	/* Not a ban: the account logs in again. */
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' "
 	    "AND status = 'active'"), 1);
-	ad_peer_free(b);
-	b = ad_login(d, "bee");
+	tw_close(b);
+	b = tw_login(d, "bee");
 	ta_ws_ping(b->c, 4);
 	ad_act(a, ad_m_user("admin_user_kick", "bee"), "user_kick", 1, "Kicked bee.");
 	expect_refusal(b, NULL, NULL, AD_MSG_KICKED);
@@ -453,9 +453,9 @@ START_TEST(test_kick)
 	ad_audit("boss", "user_kick", "away", 0, "away is not connected.");
 	ad_audit("boss", "user_kick", "ghost", 0, "ghost is not connected.");
 	ad_audit("boss", "user_kick", "Bee", 1, "Kicked bee.");
-	ad_peer_free(a);
-	ad_peer_free(b);
-	ad_peer_free(w);
+	tw_close(a);
+	tw_close(b);
+	tw_close(w);
 	ad_stop(d);
 }
 END_TEST
@@ -464,10 +464,10 @@ END_TEST
 
 /* "You are muted for N more seconds." with lo <= N <= hi. */
 static void
-expect_muted_line(struct ad_peer *p, int lo, int hi)
+expect_muted_line(struct tw_user *p, int lo, int hi)
 {
 	json_object *o = ad_expect_chat_prefix(p->c, "You are muted for ");
-	const char *m = ad_str(o, "message");
+	const char *m = tw_strz(o, "message");
 	int n = -1, used = 0;
 
 	ck_assert_msg(sscanf(m, "You are muted for %d more seconds.%n", &n, &used) == 1 &&
@@ -479,37 +479,37 @@ expect_muted_line(struct ad_peer *p, int lo, int hi)
 START_TEST(test_mute_chat)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b, *w, *o2;
+	struct tw_user *a, *b, *w, *o2;
 	json_object *o;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_account(d, "watcher", NULL);
 	ad_account(d, "away", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
-	w = ad_login(d, "watcher");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
+	w = tw_login(d, "watcher");
 
 	ad_act(a, ad_m_mute("ghost", "chat", 1), "user_mute", 0, AD_USER_NOT_FOUND);
 	ad_act(a, ad_m_mute(" BEE ", "chat", 1), "user_mute", 1, "Muted bee's chat for 1 minutes.");
 	json_object_put(ad_expect_chat(b->c, "A moderator muted your chat for 1 minutes.", 1));
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' AND "
 	    "mute_chat_until BETWEEN now() + interval '50 seconds' AND now() + interval '61 seconds'"), 1);
-	ad_send(b, ag_msg("chat_message", "message", "can you hear me", NULL));
+	tw_send(b, ag_msg("chat_message", "message", "can you hear me", NULL));
 	expect_muted_line(b, 50, 60);
 	ad_expect_no_chat(w->c, "can you hear me", 400);
 	/* Commands are chat too. */
-	ad_send(b, ag_msg("chat_message", "message", "/me waves", NULL));
+	tw_send(b, ag_msg("chat_message", "message", "/me waves", NULL));
 	expect_muted_line(b, 50, 60);
 	ad_expect_no_chat(w->c, "bee waves", 300);
 	/* Voice is untouched by a chat mute. */
-	ad_send(b, ad_m_signal(w->id, "v=still"));
-	json_object_put(ad_expect(w->c, "signal"));
+	tw_send(b, ad_m_signal(w->id, "v=still"));
+	json_object_put(tw_wait(w->c, "signal", NULL, NULL));
 
 	/* The mute is on the account: reconnecting keeps it. */
-	ad_peer_free(b);
-	b = ad_login(d, "bee");
-	ad_send(b, ag_msg("chat_message", "message", "after reconnect", NULL));
+	tw_close(b);
+	b = tw_login(d, "bee");
+	tw_send(b, ag_msg("chat_message", "message", "after reconnect", NULL));
 	expect_muted_line(b, 45, 60);
 	ad_expect_no_chat(w->c, "after reconnect", 400);
 
@@ -518,30 +518,30 @@ START_TEST(test_mute_chat)
 	json_object_put(ad_expect_chat(b->c, "A moderator unmuted your chat.", 1));
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' "
 	    "AND mute_chat_until IS NULL"), 1);
-	ad_send(b, ag_msg("chat_message", "message", "free again", NULL));
+	tw_send(b, ag_msg("chat_message", "message", "free again", NULL));
 	o = ad_expect_chat(w->c, "free again", 0);
-	ck_assert_str_eq(ad_str(o, "senderId"), b->id);
+	ck_assert_str_eq(tw_strz(o, "senderId"), b->id);
 	json_object_put(o);
 
 	/* The schema bounds minutes to 0..10080 and target to chat/voice. */
 	ad_act(a, ad_m_mute("bee", "chat", 10080), "user_mute", 1, "Muted bee's chat for 10080 minutes.");
 	ad_act(a, ad_m_mute("bee", "chat", 0), "user_mute", 1, "Unmuted bee's chat.");
-	ad_send(a, ad_m_mute("bee", "chat", 10081));
+	tw_send(a, ad_m_mute("bee", "chat", 10081));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_send(a, ad_m_mute("bee", "chat", -1));
+	tw_send(a, ad_m_mute("bee", "chat", -1));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_send(a, ad_m_mute("bee", "text", 1));
+	tw_send(a, ad_m_mute("bee", "text", 1));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_send(a, ag_msg("admin_user_mute", "username", "bee", "target", "chat", NULL));
+	tw_send(a, ag_msg("admin_user_mute", "username", "bee", "target", "chat", NULL));
 	ad_expect_error(a->c, "bad_field", NULL);
-	ad_expect_none(a->c, "admin_action_result", 300);
+	tw_none(a->c, td_ms(300), "admin_action_result", NULL, NULL);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' "
 	    "AND mute_chat_until IS NULL"), 1);
 
 	/* An offline account can be muted; it finds out when it talks. */
 	ad_act(a, ad_m_mute("away", "chat", 2), "user_mute", 1, "Muted away's chat for 2 minutes.");
-	o2 = ad_login(d, "away");
-	ad_send(o2, ag_msg("chat_message", "message", "hello from away", NULL));
+	o2 = tw_login(d, "away");
+	tw_send(o2, ag_msg("chat_message", "message", "hello from away", NULL));
 	expect_muted_line(o2, 100, 120);
 	ad_expect_no_chat(w->c, "hello from away", 300);
 
@@ -549,10 +549,10 @@ START_TEST(test_mute_chat)
 	ad_audit("boss", "user_mute", " BEE ", 1, "Muted bee's chat for 1 minutes.");
 	ad_audit("boss", "user_mute", "bee", 1, "Unmuted bee's chat.");
 	ad_audit("boss", "user_mute", "away", 1, "Muted away's chat for 2 minutes.");
-	ad_peer_free(a);
-	ad_peer_free(b);
-	ad_peer_free(w);
-	ad_peer_free(o2);
+	tw_close(a);
+	tw_close(b);
+	tw_close(w);
+	tw_close(o2);
 	ad_stop(d);
 }
 END_TEST
@@ -565,63 +565,63 @@ END_TEST
 START_TEST(test_mute_voice)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *a, *b, *w;
+	struct tw_user *a, *b, *w;
 	json_object *o;
 
 	ad_account(d, "boss", "admin");
 	ad_account(d, "bee", NULL);
 	ad_account(d, "watcher", NULL);
-	a = ad_login(d, "boss");
-	b = ad_login(d, "bee");
-	w = ad_login(d, "watcher");
+	a = tw_login(d, "boss");
+	b = tw_login(d, "bee");
+	w = tw_login(d, "watcher");
 
 	ad_act(a, ad_m_mute("Bee", "voice", 5), "user_mute", 1, "Muted bee's voice for 5 minutes.");
 	/* voice.send leaves the effective keys, so the client mutes its microphone. */
 	json_object_put(ad_expect_auth_perms(b->c, "user", USER_NO_VOICE, ""));
-	ad_send(b, ad_m_signal(w->id, "v=muted"));
+	tw_send(b, ad_m_signal(w->id, "v=muted"));
 	ad_expect_error(b->c, "muted", AD_MUTED_VOICE);
-	ad_expect_none(w->c, "signal", 400);
+	tw_none(w->c, td_ms(400), "signal", NULL, NULL);
 	/* Chat is untouched by a voice mute. */
-	ad_send(b, ag_msg("chat_message", "message", "typing still works", NULL));
+	tw_send(b, ag_msg("chat_message", "message", "typing still works", NULL));
 	json_object_put(ad_expect_chat(w->c, "typing still works", 0));
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' AND "
 	    "mute_voice_until > now() + interval '4 minutes'"), 1);
 
 	/* Kept across a reconnect: auth_result and welcome already lack voice.send. */
-	ad_peer_free(b);
-	b = ad_login(d, "bee");
-	ad_check_perms(ad_get(b->result, "permissions"), USER_NO_VOICE);
-	ad_check_perms(ad_get(ad_get(b->welcome, "auth"), "permissions"), USER_NO_VOICE);
-	ad_send(b, ad_m_signal(w->id, "v=muted-again"));
+	tw_close(b);
+	b = tw_login(d, "bee");
+	ad_check_perms(tw_get(b->result, "permissions"), USER_NO_VOICE);
+	ad_check_perms(tw_get(tw_get(b->welcome, "auth"), "permissions"), USER_NO_VOICE);
+	tw_send(b, ad_m_signal(w->id, "v=muted-again"));
 	ad_expect_error(b->c, "muted", AD_MUTED_VOICE);
-	ad_expect_none(w->c, "signal", 300);
+	tw_none(w->c, td_ms(300), "signal", NULL, NULL);
 
 	ad_act(a, ad_m_mute("bee", "voice", 0), "user_mute", 1, "Unmuted bee's voice.");
 	json_object_put(ad_expect_auth_perms(b->c, "user", ad_user_csv, ""));
-	ad_send(b, ad_m_signal(w->id, "v=back"));
-	o = ad_expect(w->c, "signal");
-	ck_assert_str_eq(ad_str(ad_get(o, "sdp"), "sdp"), "v=back");
+	tw_send(b, ad_m_signal(w->id, "v=back"));
+	o = tw_wait(w->c, "signal", NULL, NULL);
+	ck_assert_str_eq(tw_strz(tw_get(o, "sdp"), "sdp"), "v=back");
 	json_object_put(o);
 	ck_assert_int_eq(ad_sql_num("SELECT count(*) FROM accounts WHERE username = 'bee' "
 	    "AND mute_voice_until IS NULL"), 1);
 
 	/* A mute that runs out gives voice.send back by itself. */
-	ad_peer_free(b);
+	tw_close(b);
 	ad_sql("UPDATE accounts SET mute_voice_until = now() + interval '2 seconds' "
 	    "WHERE username = 'bee'");
-	b = ad_login(d, "bee");
-	ad_check_perms(ad_get(b->result, "permissions"), USER_NO_VOICE);
+	b = tw_login(d, "bee");
+	ad_check_perms(tw_get(b->result, "permissions"), USER_NO_VOICE);
 	json_object_put(ad_expect_auth_perms(b->c, "user", ad_user_csv, ""));
-	ad_send(b, ad_m_signal(w->id, "v=expired"));
-	o = ad_expect(w->c, "signal");
-	ck_assert_str_eq(ad_str(ad_get(o, "sdp"), "sdp"), "v=expired");
+	tw_send(b, ad_m_signal(w->id, "v=expired"));
+	o = tw_wait(w->c, "signal", NULL, NULL);
+	ck_assert_str_eq(tw_strz(tw_get(o, "sdp"), "sdp"), "v=expired");
 	json_object_put(o);
 
 	ad_audit("boss", "user_mute", "Bee", 1, "Muted bee's voice for 5 minutes.");
 	ad_audit("boss", "user_mute", "bee", 1, "Unmuted bee's voice.");
-	ad_peer_free(a);
-	ad_peer_free(b);
-	ad_peer_free(w);
+	tw_close(a);
+	tw_close(b);
+	tw_close(w);
 	ad_stop(d);
 }
 END_TEST
@@ -647,7 +647,7 @@ ctl(struct td *d, const char *args)
 START_TEST(test_chatgridctl_changes_reach_connections)
 {
 	struct td *d = ad_start(NULL);
-	struct ad_peer *b, *c, *e, *f, *w;
+	struct tw_user *b, *c, *e, *f, *w;
 	json_object *o;
 
 	ad_account(d, "bee", NULL);
@@ -655,15 +655,15 @@ START_TEST(test_chatgridctl_changes_reach_connections)
 	ad_account(d, "eee", NULL);
 	ad_account(d, "fee", NULL);
 	ad_account(d, "watcher", NULL);
-	b = ad_login(d, "bee");
-	c = ad_login(d, "cee");
-	e = ad_login(d, "eee");
-	f = ad_login(d, "fee");
-	w = ad_login(d, "watcher");
+	b = tw_login(d, "bee");
+	c = tw_login(d, "cee");
+	e = tw_login(d, "eee");
+	f = tw_login(d, "fee");
+	w = tw_login(d, "watcher");
 
 	ck_assert_int_eq(ctl(d, "user set-role bee admin"), 0);
-	o = ad_expect(b->c, "auth_permissions");
-	ck_assert_str_eq(ad_str(o, "role"), "admin");
+	o = tw_wait(b->c, "auth_permissions", NULL, NULL);
+	ck_assert_str_eq(tw_strz(o, "role"), "admin");
 	json_object_put(o);
 	/* Still connected, and now an admin. */
 	ta_ws_ping(b->c, 7);
@@ -684,11 +684,11 @@ START_TEST(test_chatgridctl_changes_reach_connections)
 	/* The others were left alone. */
 	ta_ws_ping(w->c, 8);
 	ta_ws_ping(b->c, 9);
-	ad_peer_free(b);
-	ad_peer_free(c);
-	ad_peer_free(e);
-	ad_peer_free(f);
-	ad_peer_free(w);
+	tw_close(b);
+	tw_close(c);
+	tw_close(e);
+	tw_close(f);
+	tw_close(w);
 	ad_stop(d);
 }
 END_TEST
@@ -724,5 +724,5 @@ users_suite(void)
 int
 main(void)
 {
-	return ad_main(users_suite());
+	return ag_main(users_suite());
 }

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* GET /healthz: the status and the "database" member (copied into db). */
 static int
@@ -241,40 +241,7 @@ twins_kill(void)
 		}
 }
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-static int
-port_open(int port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	if (fd < 0)
-		return 0;
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)port);
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-	close(fd);
-	return ok;
-}
 
 static char *
 slurp(const char *path)
@@ -301,7 +268,7 @@ twin_spawn(struct twin *t, const char *conninfo)
 
 	t->dir = td_mkdtemp();
 	ck_assert_ptr_nonnull(t->dir);
-	t->port = free_port();
+	t->port = it_free_port();
 	ck_assert_int_gt(t->port, 0);
 	ck_assert(asprintf(&conf, "listen 127.0.0.1:%d\nwww_root %s\nallow_insecure yes\n"
 	    "log_level debug\ndb_conninfo %s\nargon2_memory_kib 1024\nargon2_time_cost 1\n",
@@ -331,7 +298,7 @@ twin_wait_up(struct twin *t)
 	int st;
 	char *log;
 
-	while (!port_open(t->port)) {
+	while (!it_port_open(t->port)) {
 		if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
 			t->pid = 0;
 			log = slurp(t->log);

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 #define MSG_REGISTER_LIMIT "Too many registrations from your address. Try again later."
 #define MSG_ADDRESS_BUSY "Too many sign-ins in progress from your address. Try again in "

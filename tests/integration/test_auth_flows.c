@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "test_auth_common.h"
+#include "tworld.h"
 
 /* Reference §4.2: the default "user" role, sorted. */
 static const char *const user_perms[] = {
@@ -41,15 +41,6 @@ check_policy(json_object *o, int umin, int umax, int pmin, int pmax)
 	    "authPolicy %s, want %d/%d/%d/%d", json_object_to_json_string(pol), umin, umax, pmin,
 	    pmax);
 	ck_assert_int_eq(json_object_object_length(pol), 4);
-}
-
-/* Nothing of type within ms (other messages are read and dropped). */
-static void
-expect_no(struct tc_conn *c, const char *type, int ms)
-{
-	json_object *o = tc_ws_expect(c, type, ms);
-
-	ck_assert_msg(o == NULL, "unexpected %s: %s", type, json_object_to_json_string(o));
 }
 
 static void
@@ -113,7 +104,7 @@ START_TEST(test_gate_before_auth)
 	o = ag_result(c);
 	ag_expect(o, 0, AG_MSG_GATE);
 	json_object_put(o);
-	expect_no(c, "pong", 500);
+	tw_none(c, 500, "pong", NULL, NULL);
 	/* The connection stays usable: authenticate, then ping works. */
 	ag_uname(user, "gate");
 	o = ag_register(c, user, AG_PASSWORD, NULL);
@@ -790,7 +781,7 @@ START_TEST(test_cookie_resume)
 	/* Never the token: the HttpOnly cookie hides it from page script (issue 13). */
 	ag_expect_cookie_ok(o, user);
 	json_object_put(o);
-	expect_no(c, "auth_required", 300);
+	tw_none(c, 300, "auth_required", NULL, NULL);
 	ta_ws_ping(c, 9);
 	tc_close(c);
 

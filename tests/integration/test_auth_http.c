@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 #define CLIENT_HDR "X-Chgrid-Auth-Client: 1\r\n"
 

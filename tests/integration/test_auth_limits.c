@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* Rate-limit tests: generous address limit unless the test sets one, fast jitter. */
 #define LIMIT_BASE "auth_jitter_min_ms 0\nauth_jitter_max_ms 5\n"

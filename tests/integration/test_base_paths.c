@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_auth_common.h"
+#include "tworld.h"
 
 #define CLIENT_HDR "X-Chgrid-Auth-Client: 1\r\n"
 
@@ -61,27 +61,6 @@ join(struct tc_conn *c, const char *user)
 	json_object_put(o);
 }
 
-/* Wait for the chat line text on c. */
-static void
-see_chat(struct tc_conn *c, const char *text)
-{
-	int64_t end = tc_now_ms() + td_ms(5000);
-	json_object *o;
-	const char *m;
-
-	while (tc_now_ms() < end) {
-		o = tc_ws_expect(c, "chat_message", td_ms(5000));
-		ck_assert_msg(o != NULL, "no chat line \"%s\": %s", text, tc_error(c));
-		m = tc_json_str(o, "message");
-		if (m != NULL && strcmp(m, text) == 0) {
-			json_object_put(o);
-			return;
-		}
-		json_object_put(o);
-	}
-	ck_abort_msg("no chat line \"%s\" within 5 s", text);
-}
-
 START_TEST(test_ws_under_base)
 {
 	struct td *d = ag_start("web_base_paths / /chgrid/\n", 0);
@@ -97,10 +76,10 @@ START_TEST(test_ws_under_base)
 	join(b, ub);
 	/* The two play together: a chat line from the base path reaches /ws and back. */
 	ck_assert_int_eq(tc_ws_sendf(a, "{\"type\":\"chat_message\",\"message\":\"hello from /chgrid/ws\"}"), TC_OK);
-	see_chat(b, "hello from /chgrid/ws");
-	see_chat(a, "hello from /chgrid/ws");
+	tw_see(b, "chat_message", "message", "hello from /chgrid/ws");
+	tw_see(a, "chat_message", "message", "hello from /chgrid/ws");
 	ck_assert_int_eq(tc_ws_sendf(b, "{\"type\":\"chat_message\",\"message\":\"hello from /ws\"}"), TC_OK);
-	see_chat(a, "hello from /ws");
+	tw_see(a, "chat_message", "message", "hello from /ws");
 	ta_ws_ping(a, 21);
 	tc_close(a);
 	tc_close(b);

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* A quick check that the daemon still serves: GET /healthz on a new connection. */
 static void
@@ -70,32 +70,13 @@ wait_healthy(struct td *d)
 	}
 }
 
-/*
- * A WebSocket on a daemon started with ag_start, whose auth_required greeting
- * was checked, logged in as a new user registered here (tag names the test,
- * at most 14 characters).
- */
-static struct tc_conn *
-ws_login(struct td *d, const char *tag)
-{
-	struct tc_conn *c = ag_ws(d);
-	char user[33];
-	json_object *o;
-
-	ag_uname(user, tag);
-	o = ag_register(c, user, AG_PASSWORD, NULL);
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	return c;
-}
-
 /* ---- limits ---- */
 
 START_TEST(test_rate_limit)
 {
 	struct td *d = ag_start("msg_rate 5\nmsg_burst 5\n", 0);
 	/* The registration takes one of the burst's tokens; the bucket refills meanwhile. */
-	struct tc_conn *c = ws_login(d, "ratelimit");
+	struct tc_conn *c = ag_ws_registered(d, "ratelimit");
 	uint8_t *buf, key[4] = { 1, 2, 3, 4 };
 	char msg[64];
 	size_t len = 0, n;
@@ -296,7 +277,7 @@ END_TEST
 START_TEST(test_tls_ws)
 {
 	struct td *d = ag_start(NULL, 1);
-	struct tc_conn *c = ws_login(d, "tlsws");
+	struct tc_conn *c = ag_ws_registered(d, "tlsws");
 
 	ta_ws_ping(c, 77);
 	ta_ws_ping(c, -77);
@@ -434,7 +415,7 @@ END_TEST
 START_TEST(test_sigterm)
 {
 	struct td *d = ag_start(NULL, 0);
-	struct tc_conn *a = ws_login(d, "sigterm"), *b = ag_ws(d);
+	struct tc_conn *a = ag_ws_registered(d, "sigterm"), *b = ag_ws(d);
 	int st;
 
 	ta_ws_ping(a, 1);
@@ -453,7 +434,7 @@ END_TEST
 START_TEST(test_sighup)
 {
 	struct td *d = ag_start("log_level info\n", 0);
-	struct tc_conn *c = ws_login(d, "sighup");
+	struct tc_conn *c = ag_ws_registered(d, "sighup");
 	char extra[4096];
 
 	ta_ws_ping(c, 1);
@@ -468,7 +449,7 @@ START_TEST(test_sighup)
 	ta_ws_ping(c, 2);
 	assert_serving(d);
 	tc_close(c);
-	c = ws_login(d, "sighup");
+	c = ag_ws_registered(d, "sighup");
 	ta_ws_ping(c, 3);
 	tc_close(c);
 	it_stop(d);
@@ -529,7 +510,7 @@ START_TEST(test_noise_ws)
 	for (seed = 1; seed <= 4; seed++)
 		blast(d, 1, seed);
 	/* A new WebSocket still gets the greeting, logs in and is answered. */
-	c = ws_login(d, "noisews");
+	c = ag_ws_registered(d, "noisews");
 	ta_ws_ping(c, 1);
 	tc_close(c);
 	it_stop(d);

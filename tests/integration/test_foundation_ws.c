@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* ---- helpers ---- */
 
@@ -76,35 +76,6 @@ expect_error_for(struct tc_conn *c, const char *sent, const char *code)
 	ck_assert_msg(tc_json_str(o, "message") != NULL, "sent '%s': error without a message: %s",
 	    sent, json_object_to_json_string(o));
 	return o;
-}
-
-/*
- * Log c in as a new user registered here (tag names the test, at most 14
- * characters); the successful auth_result is checked and consumed.
- */
-static void
-ws_register(struct tc_conn *c, const char *tag)
-{
-	char user[33];
-	json_object *o;
-
-	ag_uname(user, tag);
-	o = ag_register(c, user, AG_PASSWORD, NULL);
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-}
-
-/*
- * A WebSocket on a daemon started with ag_start, whose auth_required greeting
- * was checked, logged in with ws_register.
- */
-static struct tc_conn *
-ws_login(struct td *d, const char *tag)
-{
-	struct tc_conn *c = ag_ws(d);
-
-	ws_register(c, tag);
-	return c;
 }
 
 /*
@@ -281,7 +252,7 @@ START_TEST(test_ping_pong)
 {
 	static const int64_t values[] = { 123, -5, 0, 1732560000000LL, -1732560000000LL };
 	struct td *d = ag_start(NULL, 0);
-	struct tc_conn *c = ws_login(d, "pingpong");
+	struct tc_conn *c = ag_ws_registered(d, "pingpong");
 	size_t i;
 
 	for (i = 0; i < sizeof values / sizeof values[0]; i++)
@@ -346,7 +317,7 @@ START_TEST(test_ping_before_login)
 		snprintf(sent, sizeof sent, "ping %" PRId64 " before login", values[i]);
 		expect_quiet(c, 300, sent);
 	}
-	ws_register(c, "gate");
+	ag_register_new(c, "gate");
 	/* ta_ws_ping takes the first pong: a late one for a refused ping would fail it. */
 	ta_ws_ping(c, 2);
 	ta_ws_ping(c, -2);
@@ -394,7 +365,7 @@ START_TEST(test_bad_json)
 			json_object_put(o);
 		}
 		if (pass == 0)
-			ws_register(c, "badjson");
+			ag_register_new(c, "badjson");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -419,7 +390,7 @@ START_TEST(test_bad_message)
 			json_object_put(o);
 		}
 		if (pass == 0)
-			ws_register(c, "badmsg");
+			ag_register_new(c, "badmsg");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -442,7 +413,7 @@ START_TEST(test_unknown_type)
 		ck_assert_msg(strstr(m, "frobnicate") != NULL, "message does not name the type: %s", m);
 		json_object_put(o);
 		if (pass == 0)
-			ws_register(c, "unknown");
+			ag_register_new(c, "unknown");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -463,7 +434,7 @@ START_TEST(test_type_nul)
 		"{\"type\":\"\\u0000\",\"clientSentAt\":43}",
 	};
 	struct td *d = ag_start("max_bad_messages 100\n", 0);
-	struct tc_conn *c = ws_login(d, "typenul");
+	struct tc_conn *c = ag_ws_registered(d, "typenul");
 	json_object *o;
 	const char *m;
 	size_t i;
@@ -554,7 +525,7 @@ START_TEST(test_bad_field)
 			json_object_put(o);
 		}
 		if (pass == 0)
-			ws_register(c, "badfield");
+			ag_register_new(c, "badfield");
 	}
 	ta_ws_ping(c, 1);
 	tc_close(c);
@@ -592,7 +563,7 @@ START_TEST(test_json_depth)
 {
 	struct td *d = ag_start("json_max_depth 8\nmax_bad_messages 100\n"
 	    "max_message_bytes 100000\n", 0);
-	struct tc_conn *c = ws_login(d, "depth");
+	struct tc_conn *c = ag_ws_registered(d, "depth");
 	json_object *o;
 	char *s;
 	size_t i, n;
@@ -626,7 +597,7 @@ END_TEST
 START_TEST(test_fragments_with_ping)
 {
 	struct td *d = ag_start(NULL, 0);
-	struct tc_conn *c = ws_login(d, "fragping");
+	struct tc_conn *c = ag_ws_registered(d, "fragping");
 	int64_t deadline, v;
 	struct tc_ws_msg m;
 	json_object *o;
@@ -838,7 +809,7 @@ END_TEST
 START_TEST(test_utf8_split_valid)
 {
 	struct td *d = ag_start(NULL, 0);
-	struct tc_conn *c = ws_login(d, "utf8split");
+	struct tc_conn *c = ag_ws_registered(d, "utf8split");
 	static const char f1[] = "{\"type\":\"ping\",\"clientSentAt\":11,\"x\":\"\xc3";
 
 	send_frame(c, 0, TC_WS_TEXT, 0, 1, f1, sizeof f1 - 1);
@@ -871,7 +842,7 @@ START_TEST(test_too_big)
 	int r;
 
 	/* Under the limit: fine (answered, so logged in). */
-	c = ws_login(d, "toobig");
+	c = ag_ws_registered(d, "toobig");
 	s = padded_ping(1, 900);
 	send_text(c, s);
 	free(s);
@@ -921,7 +892,7 @@ START_TEST(test_frame_lengths)
 {
 	static const size_t lens[] = { 100, 300, 70000 };
 	struct td *d = ag_start("max_message_bytes 100000\n", 0);
-	struct tc_conn *c = ws_login(d, "lengths");
+	struct tc_conn *c = ag_ws_registered(d, "lengths");
 	size_t i;
 	char *s;
 

@@ -109,7 +109,7 @@ static const char *
 tokens(json_object *ev)
 {
 	static char out[512];
-	json_object *a = ti_obj(ev, "sounds");
+	json_object *a = tw_get(ev, "sounds");
 	size_t i, n = 0, len;
 	const char *u;
 
@@ -140,12 +140,12 @@ samples_exist(const char *words)
 }
 
 /* The next announcement of item id for c: its tokens (static storage). */
-#define heard(c, id) heard_at(__FILE__, __LINE__, (c), (id), TI_WAIT_MS)
+#define heard(c, id) heard_at(__FILE__, __LINE__, (c), (id), TW_WAIT_MS)
 static const char *
 heard_at(const char *file, int line, struct tc_conn *c, const char *id, int ms)
 {
 	static char out[512];
-	json_object *ev = ti_wait_at(file, line, c, ms, "item_clock_announce", "itemId", id);
+	json_object *ev = tw_wait_at(file, line, c, ms, "item_clock_announce", "itemId", id);
 
 	snprintf(out, sizeof out, "%s", tokens(ev));
 	json_object_put(ev);
@@ -167,8 +167,8 @@ listen_for(struct tc_conn *c, int n, int ms, struct heard *h)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		ev = ti_wait_ms(c, ms, "item_clock_announce", NULL, NULL);
-		snprintf(h[i].id, sizeof h[i].id, "%s", ti_str(ev, "itemId"));
+		ev = tw_wait_ms(c, ms, "item_clock_announce", NULL, NULL);
+		snprintf(h[i].id, sizeof h[i].id, "%s", tw_str(ev, "itemId"));
 		snprintf(h[i].words, sizeof h[i].words, "%s", tokens(ev));
 		json_object_put(ev);
 	}
@@ -191,7 +191,7 @@ heard_of(const struct heard *h, int n, const char *id, int k)
  * nothing; the announcement comes before it (reference §6.6, use steps 11-12).
  */
 static const char *
-use(struct ti_user *u, struct tc_conn *c, const char *id)
+use(struct tw_user *u, struct tc_conn *c, const char *id)
 {
 	static char out[512];
 	int64_t deadline;
@@ -200,20 +200,20 @@ use(struct ti_user *u, struct tc_conn *c, const char *id)
 	int got_result = 0, got_event = 0;
 
 	ti_item_msg(u, "item_use", id);
-	deadline = tc_now_ms() + td_ms(TI_WAIT_MS);
+	deadline = tc_now_ms() + td_ms(TW_WAIT_MS);
 	while (!got_result || !got_event) {
 		o = tc_ws_recv_json(u->c, (int)(deadline - tc_now_ms() > 0 ? deadline - tc_now_ms() : 0));
 		ck_assert_msg(o != NULL, "no %s within %d ms%s", got_result ? "announcement" : "use result",
-		    TI_WAIT_MS, td_health());
+		    TW_WAIT_MS, td_health());
 		t = tc_json_str(o, "type");
 		if (t != NULL && strcmp(t, "item_action_result") == 0) {
 			m = tc_json_str(o, "message");
 			ck_assert_msg(got_event || u->c != c, "the result came before the announcement");
-			ck_assert_msg(m != NULL && *m == '\0' && strstr(ti_json(o), "\"ok\":true") != NULL &&
-			    strcmp(ti_str(o, "itemId"), id) == 0, "use: %s", ti_json(o));
+			ck_assert_msg(m != NULL && *m == '\0' && strstr(tw_js(o), "\"ok\":true") != NULL &&
+			    strcmp(tw_str(o, "itemId"), id) == 0, "use: %s", tw_js(o));
 			got_result = 1;
 		} else if (t != NULL && strcmp(t, "item_clock_announce") == 0 && u->c == c &&
-		    strcmp(ti_str(o, "itemId"), id) == 0) {
+		    strcmp(tw_str(o, "itemId"), id) == 0) {
 			snprintf(out, sizeof out, "%s", tokens(o));
 			got_event = 1;
 		}
@@ -229,21 +229,21 @@ use(struct ti_user *u, struct tc_conn *c, const char *id)
 
 /* Update params, expect success; returns the stored params' JSON (static storage). */
 static const char *
-edit(struct ti_user *u, const char *id, const char *params)
+edit(struct tw_user *u, const char *id, const char *params)
 {
 	json_object *it;
 	static char out[4096];
 
 	ti_update(u, id, NULL, params);
 	it = ti_upsert(u->c, id);
-	snprintf(out, sizeof out, "%s", plain(ti_obj(it, "params")));
+	snprintf(out, sizeof out, "%s", plain(tw_get(it, "params")));
 	json_object_put(it);
 	ti_expect(u, "update", 1, "Updated clock.");
 	return out;
 }
 
 static void
-refuse(struct ti_user *u, const char *id, const char *params, const char *message)
+refuse(struct tw_user *u, const char *id, const char *params, const char *message)
 {
 	ti_update(u, id, NULL, params);
 	ti_expect(u, "update", 0, message);
@@ -251,12 +251,12 @@ refuse(struct ti_user *u, const char *id, const char *params, const char *messag
 
 /* The alarmTime stored after an edit. */
 static const char *
-alarm_after(struct ti_user *u, const char *id, const char *params)
+alarm_after(struct tw_user *u, const char *id, const char *params)
 {
 	static char out[64];
 	json_object *p = json_tokener_parse(edit(u, id, params));
 
-	snprintf(out, sizeof out, "%s", ti_str(p, "alarmTime"));
+	snprintf(out, sizeof out, "%s", tw_str(p, "alarmTime"));
 	json_object_put(p);
 	return out;
 }
@@ -266,31 +266,31 @@ alarm_after(struct ti_user *u, const char *id, const char *params)
 START_TEST(clock_describe)
 {
 	struct td *td = ti_start("clock", NULL, NULL);
-	struct ti_user *a = ti_join(td, "cdesc");
+	struct tw_user *a = tw_join(td, "cdesc");
 	json_object *ui, *t, *g, *meta, *up, *it;
 	char *id;
 
-	ui = ti_obj(a->welcome, "uiDefinitions");
-	ck_assert_str_eq(ti_json(ti_obj(ui, "itemTypeOrder")), "[\"clock\"]");
-	t = json_object_array_get_idx(ti_obj(ui, "itemTypes"), 0);
-	ck_assert_str_eq(ti_str(t, "type"), "clock");
-	ck_assert_str_eq(ti_str(t, "label"), "clock");
-	ck_assert_str_eq(ti_json(ti_obj(t, "capabilities")), "[\"editable\",\"carryable\",\"deletable\",\"usable\"]");
-	ck_assert_str_eq(ti_json(ti_obj(t, "editableProperties")),
+	ui = tw_get(a->welcome, "uiDefinitions");
+	ck_assert_str_eq(tw_js(tw_get(ui, "itemTypeOrder")), "[\"clock\"]");
+	t = json_object_array_get_idx(tw_get(ui, "itemTypes"), 0);
+	ck_assert_str_eq(tw_str(t, "type"), "clock");
+	ck_assert_str_eq(tw_str(t, "label"), "clock");
+	ck_assert_str_eq(tw_js(tw_get(t, "capabilities")), "[\"editable\",\"carryable\",\"deletable\",\"usable\"]");
+	ck_assert_str_eq(tw_js(tw_get(t, "editableProperties")),
 	    "[\"title\",\"timeZone\",\"use24Hour\",\"topOfHourAnnounce\",\"alarmEnabled\",\"alarmTime\"]");
-	g = ti_obj(t, "globalProperties");
-	ck_assert_str_eq(ti_str(g, "useSound"), "none");
-	ck_assert_str_eq(ti_str(g, "emitSound"), "sounds/clock.ogg");
-	ck_assert_int_eq(ti_int(g, "useCooldownMs"), 1000);
-	ck_assert_int_eq(ti_int(g, "emitRange"), 10);
-	meta = ti_obj(t, "propertyMetadata");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "title"), "valueType"), "text");
-	ck_assert_int_eq(ti_int(ti_obj(meta, "title"), "maxLength"), 80);
-	ck_assert_str_eq(ti_str(ti_obj(meta, "timeZone"), "valueType"), "list");
+	g = tw_get(t, "globalProperties");
+	ck_assert_str_eq(tw_str(g, "useSound"), "none");
+	ck_assert_str_eq(tw_str(g, "emitSound"), "sounds/clock.ogg");
+	ck_assert_int_eq(tw_int(g, "useCooldownMs"), 1000);
+	ck_assert_int_eq(tw_int(g, "emitRange"), 10);
+	meta = tw_get(t, "propertyMetadata");
+	ck_assert_str_eq(tw_str(tw_get(meta, "title"), "valueType"), "text");
+	ck_assert_int_eq(tw_int(tw_get(meta, "title"), "maxLength"), 80);
+	ck_assert_str_eq(tw_str(tw_get(meta, "timeZone"), "valueType"), "list");
 	{
 		/* The 40 zones, in the reference's order. */
 		char want[2048], *w, *save = NULL;
-		json_object *opts = ti_obj(ti_obj(meta, "timeZone"), "options");
+		json_object *opts = tw_get(tw_get(meta, "timeZone"), "options");
 		size_t i = 0;
 
 		snprintf(want, sizeof want, "%s", zone_list);
@@ -299,27 +299,27 @@ START_TEST(clock_describe)
 			ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(opts, i)), w);
 		ck_assert_int_eq(i, 40);
 	}
-	ck_assert_str_eq(ti_str(ti_obj(meta, "use24Hour"), "valueType"), "boolean");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "topOfHourAnnounce"), "valueType"), "boolean");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "alarmEnabled"), "valueType"), "boolean");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "alarmTime"), "valueType"), "text");
-	ck_assert_int_eq(ti_int(ti_obj(meta, "alarmTime"), "maxLength"), 8);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "alarmTime"), "visibleWhen")), "{\"alarmEnabled\":true}");
-	ck_assert(!json_object_object_get_ex(ti_obj(meta, "timeZone"), "visibleWhen", NULL));
+	ck_assert_str_eq(tw_str(tw_get(meta, "use24Hour"), "valueType"), "boolean");
+	ck_assert_str_eq(tw_str(tw_get(meta, "topOfHourAnnounce"), "valueType"), "boolean");
+	ck_assert_str_eq(tw_str(tw_get(meta, "alarmEnabled"), "valueType"), "boolean");
+	ck_assert_str_eq(tw_str(tw_get(meta, "alarmTime"), "valueType"), "text");
+	ck_assert_int_eq(tw_int(tw_get(meta, "alarmTime"), "maxLength"), 8);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "alarmTime"), "visibleWhen")), "{\"alarmEnabled\":true}");
+	ck_assert(!json_object_object_get_ex(tw_get(meta, "timeZone"), "visibleWhen", NULL));
 
-	ti_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"clock\"}");
-	up = ti_wait(a->c, "item_upsert", NULL, NULL);
-	it = ti_obj(up, "item");
-	id = strdup(ti_str(it, "id"));
-	ck_assert_str_eq(ti_str(it, "title"), "clock");
-	ck_assert_str_eq(ti_str(it, "emitSound"), "sounds/clock.ogg");
+	tw_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"clock\"}");
+	up = tw_wait(a->c, "item_upsert", NULL, NULL);
+	it = tw_get(up, "item");
+	id = strdup(tw_str(it, "id"));
+	ck_assert_str_eq(tw_str(it, "title"), "clock");
+	ck_assert_str_eq(tw_str(it, "emitSound"), "sounds/clock.ogg");
 	ck_assert(!json_object_object_get_ex(it, "useSound", NULL));
-	ck_assert_str_eq(plain(ti_obj(it, "params")), "{\"timeZone\":\"America/Detroit\",\"use24Hour\":false,"
+	ck_assert_str_eq(plain(tw_get(it, "params")), "{\"timeZone\":\"America/Detroit\",\"use24Hour\":false,"
 	    "\"topOfHourAnnounce\":true,\"alarmEnabled\":false,\"alarmTime\":\"12:00 AM\"}");
 	json_object_put(up);
 	ti_expect(a, "add", 1, NULL);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -328,7 +328,7 @@ END_TEST
 START_TEST(clock_validation)
 {
 	struct td *td = ti_start("clock", NULL, NULL);
-	struct ti_user *a = ti_join(td, "cvalid");
+	struct tw_user *a = tw_join(td, "cvalid");
 	char *id = ti_add(a, "clock"), zmsg[2048];
 
 	snprintf(zmsg, sizeof zmsg, "timeZone must be one of %s.", zone_list);
@@ -379,7 +379,7 @@ START_TEST(clock_validation)
 	ck_assert_str_eq(alarm_after(a, id, "{\"alarmEnabled\":true,\"alarmTime\":\"6:45 am\"}"), "06:45");
 	refuse(a, id, "{\"alarmTime\":\"\"}", "alarmTime must be a valid time (HH:MM or H:MM AM/PM) when alarm is on.");
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -390,7 +390,7 @@ START_TEST(clock_legacy_alarm_time)
 {
 	const char *id = "0c9a4a58-5f27-4c0e-9d7e-6d0f4b7a1c01";
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char *dir;
 
 	ti_wipe();
@@ -406,17 +406,17 @@ START_TEST(clock_legacy_alarm_time)
 		char user[33];
 
 		/* Nobody owns the stored clock: an editor of any item. */
-		ti_account(td, user, "clegacy");
-		ti_role(user, "item.edit.any", NULL);
-		a = ti_login(td, user);
+		tw_account(td, user, "clegacy");
+		tw_give_role(user, "item.edit.any", NULL);
+		a = tw_login(td, user);
 	}
-	ti_move(a, 5, 5);
+	tw_goto(a, 5, 5);
 	ti_update(a, id, NULL, "{\"timeZone\":\"Europe/London\"}");
 	{
 		json_object *it = ti_upsert(a->c, id);
 
-		ck_assert_str_eq(ti_str(ti_obj(it, "params"), "alarmTime"), "sometime");
-		ck_assert_str_eq(ti_str(ti_obj(it, "params"), "timeZone"), "Europe/London");
+		ck_assert_str_eq(tw_str(tw_get(it, "params"), "alarmTime"), "sometime");
+		ck_assert_str_eq(tw_str(tw_get(it, "params"), "timeZone"), "Europe/London");
 		json_object_put(it);
 	}
 	ti_expect(a, "update", 1, "Updated old clock.");
@@ -424,7 +424,7 @@ START_TEST(clock_legacy_alarm_time)
 	refuse(a, id, "{\"use24Hour\":true}", "alarmTime must be a valid time (HH:MM or H:MM AM/PM).");
 	refuse(a, id, "{\"alarmEnabled\":\"on\"}",
 	    "alarmTime must be a valid time (HH:MM or H:MM AM/PM) when alarm is on.");
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -465,14 +465,14 @@ START_TEST(clock_speaks_the_time)
 		{ "America/St_Johns", 1, utc_ms(2025, 1, 15, 3, 30, 20), "its 0" },
 	};
 	struct td *td = ti_start("clock", offset_config(NULL), NULL);
-	struct ti_user *a = ti_join(td, "cspeak"), *b = ti_join(td, "cspeak");
+	struct tw_user *a = tw_join(td, "cspeak"), *b = tw_join(td, "cspeak");
 	char params[256], *id;
 	const char *got;
 	json_object *ev;
 	size_t i;
 
-	ti_move(a, 5, 5);
-	ti_move(b, 6, 7);
+	tw_goto(a, 5, 5);
+	tw_goto(b, 6, 7);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		/* A clock each: no waiting for the 1 s cooldown. */
 		id = ti_add(a, "clock");
@@ -484,19 +484,19 @@ START_TEST(clock_speaks_the_time)
 		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu (%s): heard \"%s\", want \"%s\"", i,
 		    cases[i].zone, got, cases[i].want);
 		/* The other user nearby hears the same, from the clock, with its range. */
-		ev = ti_wait(b->c, "item_clock_announce", "itemId", id);
+		ev = tw_wait(b->c, "item_clock_announce", "itemId", id);
 		ck_assert_str_eq(tokens(ev), cases[i].want);
-		ck_assert_int_eq(ti_int(ev, "x"), 5);
-		ck_assert_int_eq(ti_int(ev, "y"), 5);
-		ck_assert_int_eq(ti_int(ev, "range"), 10);
+		ck_assert_int_eq(tw_int(ev, "x"), 5);
+		ck_assert_int_eq(tw_int(ev, "y"), 5);
+		ck_assert_int_eq(tw_int(ev, "range"), 10);
 		json_object_put(ev);
 		free(id);
 	}
 	/* No use sound and no chat for a clock. */
-	ti_none(b->c, 300, "item_use_sound", NULL, NULL);
-	ti_none(b->c, 1, "chat_message", NULL, NULL);
-	ti_close(a);
-	ti_close(b);
+	tw_none(b->c, 300, "item_use_sound", NULL, NULL);
+	tw_none(b->c, 1, "chat_message", NULL, NULL);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -527,7 +527,7 @@ phrase24(time_t t, char *buf, size_t len)
 START_TEST(clock_real_time)
 {
 	struct td *td = ti_start("clock", NULL, NULL);
-	struct ti_user *a = ti_join(td, "creal");
+	struct tw_user *a = tw_join(td, "creal");
 	char *id = ti_add(a, "clock"), before[64], after[64];
 	const char *got;
 
@@ -539,7 +539,7 @@ START_TEST(clock_real_time)
 	ck_assert_msg(strcmp(got, before) == 0 || strcmp(got, after) == 0, "heard \"%s\", want \"%s\"", got,
 	    before);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -549,37 +549,37 @@ END_TEST
 START_TEST(clock_range)
 {
 	struct td *td = ti_start("clock", offset_config("interest_radius 10\n"), NULL);
-	struct ti_user *a = ti_join(td, "crange"), *b = ti_join(td, "crange"), *c = ti_join(td, "crange");
+	struct tw_user *a = tw_join(td, "crange"), *b = tw_join(td, "crange"), *c = tw_join(td, "crange");
 	char *id;
 
-	ti_move(a, 5, 5);
-	ti_move(b, 15, 5);
-	ti_move(c, 16, 5);
+	tw_goto(a, 5, 5);
+	tw_goto(b, 15, 5);
+	tw_goto(c, 16, 5);
 	id = ti_add(a, "clock");
 	edit(a, id, "{\"timeZone\":\"UTC\"}");
 	set_clock(utc_ms(2025, 6, 15, 8, 0, 20));
 	ck_assert_str_eq(use(a, b->c, id), "its 8 AM");
-	ti_none(c->c, 500, "item_clock_announce", NULL, NULL);
+	tw_none(c->c, 500, "item_clock_announce", NULL, NULL);
 	/* Carried, it speaks where its carrier is. */
 	ti_item_msg(a, "item_pickup", id);
 	ti_expect(a, "pickup", 1, "Picked up clock.");
-	ti_move(a, 12, 5);
-	ti_move(b, 22, 5);
-	ti_sleep_ms(1000);
+	tw_goto(a, 12, 5);
+	tw_goto(b, 22, 5);
+	tw_sleep_ms(1000);
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 1, "");
 	{
-		json_object *ev = ti_wait(c->c, "item_clock_announce", "itemId", id);
+		json_object *ev = tw_wait(c->c, "item_clock_announce", "itemId", id);
 
-		ck_assert_int_eq(ti_int(ev, "x"), 12);
-		ck_assert_int_eq(ti_int(ev, "y"), 5);
+		ck_assert_int_eq(tw_int(ev, "x"), 12);
+		ck_assert_int_eq(tw_int(ev, "y"), 5);
 		json_object_put(ev);
 	}
-	json_object_put(ti_wait(b->c, "item_clock_announce", "itemId", id));
+	json_object_put(tw_wait(b->c, "item_clock_announce", "itemId", id));
 	free(id);
-	ti_close(a);
-	ti_close(b);
-	ti_close(c);
+	tw_close(a);
+	tw_close(b);
+	tw_close(c);
 	td_stop(td);
 	td_free(td);
 }
@@ -605,13 +605,13 @@ before_kathmandu(int hh, int mm)
 START_TEST(clock_top_of_hour_and_alarm)
 {
 	struct td *td = ti_start("clock", offset_config(NULL), NULL);
-	struct ti_user *a = ti_join(td, "ctop");
+	struct tw_user *a = tw_join(td, "ctop");
 	char *plain, *quiet, *alarm;
 	struct heard h[3];
 	int64_t t0;
 	int wait;
 
-	ti_move(a, 5, 5);
+	tw_goto(a, 5, 5);
 	plain = ti_add(a, "clock");
 	quiet = ti_add(a, "clock");
 	alarm = ti_add(a, "clock");
@@ -619,7 +619,7 @@ START_TEST(clock_top_of_hour_and_alarm)
 	edit(a, quiet, "{\"timeZone\":\"Asia/Kathmandu\",\"topOfHourAnnounce\":false}");
 	edit(a, alarm, "{\"timeZone\":\"Asia/Kathmandu\",\"use24Hour\":true,\"alarmEnabled\":true,"
 	    "\"alarmTime\":\"11:00 am\"}");
-	ti_drain(a->c, 200);
+	tw_drain(a->c, 200);
 
 	/* 10:59:57 local: at 11:00 the hour, and the alarm set for it, in the same tick. */
 	wait = before_kathmandu(11, 0);
@@ -632,22 +632,22 @@ START_TEST(clock_top_of_hour_and_alarm)
 	ck_assert_str_eq(heard_of(h, 3, alarm, 0), "hour1 its 11 hour2");
 	ck_assert_str_eq(heard_of(h, 3, alarm, 1), "announcement its 11 alarm");
 	/* Once only; the quiet one never. */
-	ti_none(a->c, 3000, "item_clock_announce", NULL, NULL);
+	tw_none(a->c, 3000, "item_clock_announce", NULL, NULL);
 
 	/* An alarm at a minute that is not the hour; the hour clocks stay quiet. */
 	edit(a, alarm, "{\"alarmTime\":\"7:30 AM\"}");
 	wait = before_kathmandu(7, 30);
 	ck_assert_str_eq(heard_at(__FILE__, __LINE__, a->c, alarm, wait), "announcement its 7 30 alarm");
-	ti_none(a->c, 3000, "item_clock_announce", NULL, NULL);
+	tw_none(a->c, 3000, "item_clock_announce", NULL, NULL);
 
 	/* Off: no alarm. */
 	edit(a, alarm, "{\"alarmEnabled\":false}");
 	wait = before_kathmandu(7, 30);
-	ti_none(a->c, wait, "item_clock_announce", NULL, NULL);
+	tw_none(a->c, wait, "item_clock_announce", NULL, NULL);
 	free(plain);
 	free(quiet);
 	free(alarm);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -701,12 +701,12 @@ clock_host(struct td *td)
 START_TEST(clock_no_repeat_after_restart)
 {
 	struct td *td = ti_start("clock", offset_config(NULL), NULL);
-	struct ti_user *a = ti_join(td, "crestart");
+	struct tw_user *a = tw_join(td, "crestart");
 	char *id;
 	pid_t host, again;
 	int wait;
 
-	ti_move(a, 5, 5);
+	tw_goto(a, 5, 5);
 	id = ti_add(a, "clock");
 	edit(a, id, "{\"timeZone\":\"Asia/Kathmandu\"}");
 	host = clock_host(td);
@@ -719,15 +719,15 @@ START_TEST(clock_no_repeat_after_restart)
 	ck_assert(td_wait_log(td, "plugin clock.so: clock 1 ready again", td_ms(10000)));
 	again = clock_host(td);
 	ck_assert_msg(again > 0 && again != host, "host %ld, after restart %ld", (long)host, (long)again);
-	ti_none(a->c, 3000, "item_clock_announce", NULL, NULL);
+	tw_none(a->c, 3000, "item_clock_announce", NULL, NULL);
 
 	/* The new host still tells the time, and the next hour. */
 	ck_assert_str_eq(use(a, a->c, id), "its 4 PM");
 	wait = before_kathmandu(17, 0);
 	ck_assert_str_eq(heard_at(__FILE__, __LINE__, a->c, id, wait), "hour1 its 5 PM hour2");
-	ti_none(a->c, 2000, "item_clock_announce", NULL, NULL);
+	tw_none(a->c, 2000, "item_clock_announce", NULL, NULL);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -738,7 +738,7 @@ START_TEST(clock_missing_zones)
 {
 	char *tzdir = td_mkdtemp(), path[4096];
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char *id;
 	FILE *in, *out;
 	char buf[65536];
@@ -759,7 +759,7 @@ START_TEST(clock_missing_zones)
 	setenv("TZDIR", tzdir, 1);
 	td = ti_start("clock", offset_config(NULL), NULL);
 	unsetenv("TZDIR");
-	a = ti_join(td, "czone");
+	a = tw_join(td, "czone");
 	id = ti_add(a, "clock");
 	edit(a, id, "{\"timeZone\":\"Asia/Tokyo\",\"use24Hour\":true}");
 	/* 16:10 UTC is 12:10 in Detroit (and 01:10 in Tokyo). */
@@ -768,7 +768,7 @@ START_TEST(clock_missing_zones)
 	ck_assert(td_wait_log(td, "time zone Asia/Tokyo is not on this system", 2000));
 	td_stop(td);
 	td_free(td);
-	ti_close(a);
+	tw_close(a);
 	free(id);
 
 	/* Nothing at all: UTC. */
@@ -777,13 +777,13 @@ START_TEST(clock_missing_zones)
 	setenv("TZDIR", tzdir, 1);
 	td = ti_start("clock", offset_config(NULL), NULL);
 	unsetenv("TZDIR");
-	a = ti_join(td, "czone");
+	a = tw_join(td, "czone");
 	id = ti_add(a, "clock");
 	edit(a, id, "{\"timeZone\":\"Asia/Tokyo\",\"use24Hour\":true}");
 	set_clock(utc_ms(2025, 6, 15, 16, 10, 20));
 	ck_assert_str_eq(use(a, a->c, id), "its 16 10");
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	td_rmtree(tzdir);

@@ -137,138 +137,12 @@ ti_start(const char *plugins, const char *extra, char **dir_out)
 	return td;
 }
 
-/* ---- JSON ---- */
-
-const char *
-ti_str_at(const char *file, int line, json_object *o, const char *key)
-{
-	const char *s = tc_json_str(o, key);
-
-	ck_assert_msg(s != NULL, "%s:%d: no string \"%s\" in %s", file, line, key, json_object_to_json_string(o));
-	return s;
-}
-
-int64_t
-ti_int_at(const char *file, int line, json_object *o, const char *key)
-{
-	int64_t v;
-
-	ck_assert_msg(tc_json_int(o, key, &v) == 0, "%s:%d: no integer \"%s\" in %s", file, line, key,
-	    json_object_to_json_string(o));
-	return v;
-}
+/* ---- items ---- */
 
 json_object *
-ti_obj_at(const char *file, int line, json_object *o, const char *key)
+ti_result_at(const char *file, int line, struct tw_user *u, const char *action, int ok, const char *message)
 {
-	json_object *v;
-
-	ck_assert_msg(json_object_object_get_ex(o, key, &v) && v != NULL, "%s:%d: no \"%s\" in %s", file, line,
-	    key, json_object_to_json_string(o));
-	return v;
-}
-
-const char *
-ti_json(json_object *o)
-{
-	static char buf[65536];
-
-	snprintf(buf, sizeof buf, "%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	return buf;
-}
-
-void
-ti_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* ---- receiving ---- */
-
-static int
-matches(json_object *o, const char *type, const char *key, const char *val)
-{
-	const char *t = tc_json_str(o, "type"), *v;
-
-	if (t == NULL || strcmp(t, type) != 0)
-		return 0;
-	if (key == NULL)
-		return 1;
-	v = tc_json_str(o, key);
-	return v != NULL && strcmp(v, val) == 0;
-}
-
-json_object *
-ti_wait_at(const char *file, int line, struct tc_conn *c, int ms, const char *type, const char *key,
-    const char *val)
-{
-	int64_t deadline = tc_now_ms() + td_ms(ms), left;
-	char skipped[6000] = "";
-	size_t n;
-	json_object *o;
-
-	for (;;) {
-		left = deadline - tc_now_ms();
-		o = tc_ws_recv_json(c, left > 0 ? (int)left : 0);
-		if (o == NULL)
-			ck_abort_msg("%s:%d: no %s%s%s%s%s within %d ms (%s)%s; skipped:\n%s", file, line, type,
-			    key != NULL ? " with " : "", key != NULL ? key : "", key != NULL ? " = " : "",
-			    key != NULL ? val : "", ms, tc_error(c), td_health(),
-			    skipped[0] != '\0' ? skipped : "    (nothing)");
-		if (matches(o, type, key, val))
-			return o;
-		n = strlen(skipped);
-		if (n + 8 < sizeof skipped)
-			snprintf(skipped + n, sizeof skipped - n, "    %.300s\n",
-			    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-	}
-}
-
-void
-ti_none_at(const char *file, int line, struct tc_conn *c, int ms, const char *type, const char *key,
-    const char *val)
-{
-	int64_t deadline = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = deadline - tc_now_ms()) > 0) {
-		if ((o = tc_ws_recv_json(c, (int)left)) == NULL)
-			return;
-		ck_assert_msg(!matches(o, type, key, val), "%s:%d: unexpected %s", file, line,
-		    json_object_to_json_string(o));
-		json_object_put(o);
-	}
-}
-
-void
-ti_drain(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + 3000;
-	json_object *o;
-
-	while (tc_now_ms() < end && (o = tc_ws_recv_json(c, ms)) != NULL)
-		json_object_put(o);
-}
-
-void
-ti_sys_at(const char *file, int line, struct tc_conn *c, const char *text)
-{
-	json_object *o = ti_wait_at(file, line, c, TI_WAIT_MS, "chat_message", "message", text), *v;
-
-	ck_assert_msg(json_object_object_get_ex(o, "system", &v) && json_object_get_boolean(v) &&
-	    !json_object_object_get_ex(o, "senderId", NULL), "%s:%d: not a system line: %s", file, line,
-	    json_object_to_json_string(o));
-	json_object_put(o);
-}
-
-json_object *
-ti_result_at(const char *file, int line, struct ti_user *u, const char *action, int ok, const char *message)
-{
-	json_object *o = ti_wait_at(file, line, u->c, TI_WAIT_MS, "item_action_result", "action", action), *v;
+	json_object *o = tw_wait_at(file, line, u->c, TW_WAIT_MS, "item_action_result", "action", action), *v;
 	const char *m = tc_json_str(o, "message");
 
 	ck_assert_msg(json_object_object_get_ex(o, "ok", &v) && json_object_is_type(v, json_type_boolean) &&
@@ -281,13 +155,13 @@ ti_result_at(const char *file, int line, struct ti_user *u, const char *action, 
 json_object *
 ti_upsert_at(const char *file, int line, struct tc_conn *c, const char *id)
 {
-	int64_t deadline = tc_now_ms() + td_ms(TI_WAIT_MS), left;
+	int64_t deadline = tc_now_ms() + td_ms(TW_WAIT_MS), left;
 	json_object *o, *it;
 	const char *iid;
 
 	for (;;) {
 		left = deadline - tc_now_ms();
-		o = ti_wait_at(file, line, c, left > 0 ? (int)left : 0, "item_upsert", NULL, NULL);
+		o = tw_wait_at(file, line, c, left > 0 ? (int)left : 0, "item_upsert", NULL, NULL);
 		ck_assert_msg(json_object_object_get_ex(o, "item", &it), "%s:%d: item_upsert without item", file,
 		    line);
 		iid = tc_json_str(it, "id");
@@ -300,154 +174,16 @@ ti_upsert_at(const char *file, int line, struct tc_conn *c, const char *id)
 	}
 }
 
-/* ---- players ---- */
-
-static void
-read_welcome(struct ti_user *u)
-{
-	json_object *o = ti_wait(u->c, "welcome", NULL, NULL), *p;
-
-	u->welcome = o;
-	snprintf(u->id, sizeof u->id, "%s", ti_str(o, "id"));
-	p = ti_obj(o, "player");
-	snprintf(u->userid, sizeof u->userid, "%s", ti_str(p, "userId"));
-	snprintf(u->nick, sizeof u->nick, "%s", ti_str(p, "nickname"));
-	u->x = (int)ti_int(p, "x");
-	u->y = (int)ti_int(p, "y");
-}
-
-static struct ti_user *
-user_new(struct td *td, const char *user)
-{
-	struct ti_user *u = calloc(1, sizeof *u);
-
-	ck_assert_ptr_nonnull(u);
-	snprintf(u->user, sizeof u->user, "%s", user);
-	u->c = ag_ws(td);
-	return u;
-}
-
-struct ti_user *
-ti_join(struct td *td, const char *tag)
-{
-	char user[33];
-	struct ti_user *u;
-	json_object *o;
-
-	ag_uname(user, tag);
-	u = user_new(td, user);
-	o = ag_register(u->c, user, AG_PASSWORD, NULL);
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	read_welcome(u);
-	return u;
-}
-
-struct ti_user *
-ti_login(struct td *td, const char *user)
-{
-	struct ti_user *u = user_new(td, user);
-	json_object *o = ag_login(u->c, user, AG_PASSWORD);
-
-	free(ag_expect_ok(o, user));
-	json_object_put(o);
-	read_welcome(u);
-	return u;
-}
-
-void
-ti_close(struct ti_user *u)
-{
-	if (u == NULL)
-		return;
-	tc_close(u->c);
-	json_object_put(u->welcome);
-	free(u);
-}
-
-void
-ti_account(struct td *td, char user[33], const char *tag)
-{
-	ag_uname(user, tag);
-	free(ag_new_account(td, user));
-}
-
-void
-ti_role(const char *user, const char *add, const char *drop)
-{
-	static int n;
-	char role[33], list[1024], *k, *save = NULL;
-
-	snprintf(role, sizeof role, "ti_%ld_%d", (long)getpid() % 100000, ++n);
-	ag_sql("INSERT INTO roles (name) VALUES ('%s')", role);
-	ag_sql("INSERT INTO role_permissions (role_id, permission_key) SELECT (SELECT id FROM roles WHERE "
-	    "name = '%s'), permission_key FROM role_permissions WHERE role_id = (SELECT id FROM roles "
-	    "WHERE name = 'user')", role);
-	if (add != NULL) {
-		snprintf(list, sizeof list, "%s", add);
-		for (k = strtok_r(list, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
-			ag_sql("INSERT INTO role_permissions (role_id, permission_key) SELECT id, '%s' FROM roles "
-			    "WHERE name = '%s' ON CONFLICT DO NOTHING", k, role);
-	}
-	if (drop != NULL) {
-		snprintf(list, sizeof list, "%s", drop);
-		for (k = strtok_r(list, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
-			ag_sql("DELETE FROM role_permissions WHERE role_id = (SELECT id FROM roles WHERE name = '%s') "
-			    "AND permission_key = '%s'", role, k);
-	}
-	ag_sql("UPDATE accounts SET role_id = (SELECT id FROM roles WHERE name = '%s') WHERE username = '%s'",
-	    role, user);
-}
-
 /* ---- sending ---- */
 
 void
-ti_send(struct ti_user *u, json_object *o)
+ti_item_msg(struct tw_user *u, const char *type, const char *id)
 {
-	ag_send(u->c, o);
+	tw_sendf(u, "{\"type\":\"%s\",\"itemId\":\"%s\"}", type, id);
 }
 
 void
-ti_sendf(struct ti_user *u, const char *fmt, ...)
-{
-	char *text;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		ck_abort_msg("out of memory");
-	va_end(ap);
-	ck_assert_msg(tc_ws_send_text(u->c, text) == TC_OK, "send: %s", tc_error(u->c));
-	free(text);
-}
-
-void
-ti_move(struct ti_user *u, int x, int y)
-{
-	json_object *o;
-	int64_t gx, gy;
-
-	if (u->x == x && u->y == y)
-		return;
-	ti_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", x, y);
-	o = ti_wait(u->c, "update_position", "id", u->id);
-	gx = ti_int(o, "x");
-	gy = ti_int(o, "y");
-	json_object_put(o);
-	ck_assert_msg(gx == x && gy == y, "move to %d,%d answered with %lld,%lld", x, y, (long long)gx,
-	    (long long)gy);
-	u->x = x;
-	u->y = y;
-}
-
-void
-ti_item_msg(struct ti_user *u, const char *type, const char *id)
-{
-	ti_sendf(u, "{\"type\":\"%s\",\"itemId\":\"%s\"}", type, id);
-}
-
-void
-ti_update(struct ti_user *u, const char *id, const char *title, const char *params_json)
+ti_update(struct tw_user *u, const char *id, const char *title, const char *params_json)
 {
 	json_object *o = json_object_new_object(), *p;
 
@@ -460,18 +196,18 @@ ti_update(struct ti_user *u, const char *id, const char *title, const char *para
 		ck_assert_msg(p != NULL, "bad params JSON in the test: %s", params_json);
 		json_object_object_add(o, "params", p);
 	}
-	ti_send(u, o);
+	tw_send(u, o);
 }
 
 char *
-ti_add(struct ti_user *u, const char *type)
+ti_add(struct tw_user *u, const char *type)
 {
 	json_object *r;
 	char *id;
 
-	ti_sendf(u, "{\"type\":\"item_add\",\"itemType\":\"%s\"}", type);
+	tw_sendf(u, "{\"type\":\"item_add\",\"itemType\":\"%s\"}", type);
 	r = ti_result(u, "add", 1, NULL);
-	id = strdup(ti_str(r, "itemId"));
+	id = strdup(tw_str(r, "itemId"));
 	json_object_put(r);
 	return id;
 }

@@ -44,82 +44,82 @@ check_roll(const char *text, const char *prefix, int sides)
 START_TEST(dice_place_and_describe)
 {
 	struct td *td = ti_start("dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "dplace"), *b = ti_join(td, "dplace");
+	struct tw_user *a = tw_join(td, "dplace"), *b = tw_join(td, "dplace");
 	json_object *ui, *types, *t, *g, *meta, *it, *r, *params, *disp, *up;
 	char line[512], *id;
 
 	/* The descriptor, as §6.11 wants it. */
-	ui = ti_obj(a->welcome, "uiDefinitions");
-	ck_assert_str_eq(ti_json(ti_obj(ui, "itemTypeOrder")), "[\"dice\"]");
-	types = ti_obj(ui, "itemTypes");
+	ui = tw_get(a->welcome, "uiDefinitions");
+	ck_assert_str_eq(tw_js(tw_get(ui, "itemTypeOrder")), "[\"dice\"]");
+	types = tw_get(ui, "itemTypes");
 	ck_assert_int_eq(json_object_array_length(types), 1);
 	t = json_object_array_get_idx(types, 0);
-	ck_assert_str_eq(ti_str(t, "type"), "dice");
-	ck_assert_str_eq(ti_str(t, "label"), "dice");
-	ck_assert_str_eq(ti_json(ti_obj(t, "capabilities")), "[\"editable\",\"carryable\",\"deletable\",\"usable\"]");
-	ck_assert_str_eq(ti_json(ti_obj(t, "editableProperties")), "[\"title\",\"sides\",\"number\"]");
-	g = ti_obj(t, "globalProperties");
-	ck_assert_str_eq(ti_str(g, "useSound"), "sounds/roll.ogg");
-	ck_assert_str_eq(ti_str(g, "emitSound"), "none");
-	ck_assert_int_eq(ti_int(g, "useCooldownMs"), 1000);
-	ck_assert_int_eq(ti_int(g, "emitRange"), 15);
-	ck_assert_int_eq(ti_int(g, "emitSoundSpeed"), 50);
-	meta = ti_obj(t, "propertyMetadata");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "sides"), "range")), "{\"min\":1,\"max\":100,\"step\":1}");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "title"), "valueType"), "text");
-	ck_assert_int_eq(ti_int(ti_obj(meta, "title"), "maxLength"), 80);
+	ck_assert_str_eq(tw_str(t, "type"), "dice");
+	ck_assert_str_eq(tw_str(t, "label"), "dice");
+	ck_assert_str_eq(tw_js(tw_get(t, "capabilities")), "[\"editable\",\"carryable\",\"deletable\",\"usable\"]");
+	ck_assert_str_eq(tw_js(tw_get(t, "editableProperties")), "[\"title\",\"sides\",\"number\"]");
+	g = tw_get(t, "globalProperties");
+	ck_assert_str_eq(tw_str(g, "useSound"), "sounds/roll.ogg");
+	ck_assert_str_eq(tw_str(g, "emitSound"), "none");
+	ck_assert_int_eq(tw_int(g, "useCooldownMs"), 1000);
+	ck_assert_int_eq(tw_int(g, "emitRange"), 15);
+	ck_assert_int_eq(tw_int(g, "emitSoundSpeed"), 50);
+	meta = tw_get(t, "propertyMetadata");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "sides"), "range")), "{\"min\":1,\"max\":100,\"step\":1}");
+	ck_assert_str_eq(tw_str(tw_get(meta, "title"), "valueType"), "text");
+	ck_assert_int_eq(tw_int(tw_get(meta, "title"), "maxLength"), 80);
 	/* Shared metadata overlaid by the type's. */
-	ck_assert_str_eq(ti_str(ti_obj(meta, "carrierId"), "label"), "Carrier");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "emitSoundSpeed"), "valueType"), "number");
-	ck_assert_ptr_nonnull(ti_obj(ti_obj(ui, "adminMenu"), "actions"));
+	ck_assert_str_eq(tw_str(tw_get(meta, "carrierId"), "label"), "Carrier");
+	ck_assert_str_eq(tw_str(tw_get(meta, "emitSoundSpeed"), "valueType"), "number");
+	ck_assert_ptr_nonnull(tw_get(tw_get(ui, "adminMenu"), "actions"));
 
-	ti_move(b, a->x, a->y);
-	ti_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"dice\"}");
-	up = ti_wait(a->c, "item_upsert", NULL, NULL);
+	tw_goto(b, a->x, a->y);
+	tw_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"dice\"}");
+	up = tw_wait(a->c, "item_upsert", NULL, NULL);
 	r = ti_result(a, "add", 1, NULL);
 	snprintf(line, sizeof line, "You placed Dice (dice) at %d, %d.", a->x, a->y);
-	ck_assert_str_eq(ti_str(r, "message"), line);
-	id = strdup(ti_str(r, "itemId"));
-	it = ti_obj(up, "item");
-	ck_assert_str_eq(ti_str(it, "id"), id);
-	ck_assert_str_eq(ti_str(it, "type"), "dice");
-	ck_assert_str_eq(ti_str(it, "title"), "Dice");
-	ck_assert_int_eq(ti_int(it, "x"), a->x);
-	ck_assert_int_eq(ti_int(it, "version"), 1);
-	ck_assert_str_eq(ti_str(it, "createdBy"), a->userid);
-	ck_assert_str_eq(ti_str(it, "createdByName"), a->user);
-	ck_assert_str_eq(ti_str(it, "useSound"), "sounds/roll.ogg");
+	ck_assert_str_eq(tw_str(r, "message"), line);
+	id = strdup(tw_str(r, "itemId"));
+	it = tw_get(up, "item");
+	ck_assert_str_eq(tw_str(it, "id"), id);
+	ck_assert_str_eq(tw_str(it, "type"), "dice");
+	ck_assert_str_eq(tw_str(it, "title"), "Dice");
+	ck_assert_int_eq(tw_int(it, "x"), a->x);
+	ck_assert_int_eq(tw_int(it, "version"), 1);
+	ck_assert_str_eq(tw_str(it, "createdBy"), a->userid);
+	ck_assert_str_eq(tw_str(it, "createdByName"), a->user);
+	ck_assert_str_eq(tw_str(it, "useSound"), "sounds/roll.ogg");
 	ck_assert(!json_object_object_get_ex(it, "emitSound", NULL));
 	ck_assert(!json_object_object_get_ex(it, "carrierId", NULL));
-	params = ti_obj(it, "params");
-	ck_assert_str_eq(ti_json(params), "{\"sides\":6,\"number\":2}");
-	disp = ti_obj(it, "display");
-	ck_assert_str_eq(ti_str(disp, "carrierId"), "none");
-	ck_assert_str_eq(ti_str(disp, "useSound"), "roll.ogg");
-	ck_assert_str_eq(ti_str(disp, "emitSound"), "none");
-	ck_assert_str_eq(ti_str(disp, "capabilities"), "editable, carryable, deletable, usable");
-	ck_assert_str_eq(ti_str(disp, "createdBy"), a->user);
-	ck_assert_int_eq(strlen(ti_str(disp, "createdAt")), 16);
+	params = tw_get(it, "params");
+	ck_assert_str_eq(tw_js(params), "{\"sides\":6,\"number\":2}");
+	disp = tw_get(it, "display");
+	ck_assert_str_eq(tw_str(disp, "carrierId"), "none");
+	ck_assert_str_eq(tw_str(disp, "useSound"), "roll.ogg");
+	ck_assert_str_eq(tw_str(disp, "emitSound"), "none");
+	ck_assert_str_eq(tw_str(disp, "capabilities"), "editable, carryable, deletable, usable");
+	ck_assert_str_eq(tw_str(disp, "createdBy"), a->user);
+	ck_assert_int_eq(strlen(tw_str(disp, "createdAt")), 16);
 	json_object_put(r);
 	json_object_put(up);
 
 	/* The others see it, then hear about it. */
 	json_object_put(ti_upsert(b->c, id));
 	snprintf(line, sizeof line, "%s placed Dice (dice) at %d, %d.", a->nick, a->x, a->y);
-	ti_sys(b->c, line);
+	tw_sys(b->c, line);
 
 	/* A newcomer finds it in welcome.items. */
 	{
-		struct ti_user *c = ti_join(td, "dplace");
-		json_object *items = ti_obj(c->welcome, "items");
+		struct tw_user *c = tw_join(td, "dplace");
+		json_object *items = tw_get(c->welcome, "items");
 
 		ck_assert_int_eq(json_object_array_length(items), 1);
-		ck_assert_str_eq(ti_str(json_object_array_get_idx(items, 0), "id"), id);
-		ti_close(c);
+		ck_assert_str_eq(tw_str(json_object_array_get_idx(items, 0), "id"), id);
+		tw_close(c);
 	}
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -128,56 +128,56 @@ END_TEST
 START_TEST(dice_roll_sound_cooldown)
 {
 	struct td *td = ti_start("dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "droll"), *b = ti_join(td, "droll");
+	struct tw_user *a = tw_join(td, "droll"), *b = tw_join(td, "droll");
 	json_object *o, *r;
 	char prefix[256], *id;
 	const char *m;
 
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, "dice");
-	ti_drain(b->c, 200);
-	ti_drain(a->c, 200);
+	tw_drain(b->c, 200);
+	tw_drain(a->c, 200);
 
 	ti_item_msg(a, "item_use", id);
 	/* Others: the roll as a system line; everyone: the sound at the item. */
-	o = ti_wait(b->c, "chat_message", NULL, NULL);
+	o = tw_wait(b->c, "chat_message", NULL, NULL);
 	snprintf(prefix, sizeof prefix, "%s rolled Dice: ", a->nick);
-	ck_assert_int_eq(check_roll(ti_str(o, "message"), prefix, 6), 2);
+	ck_assert_int_eq(check_roll(tw_str(o, "message"), prefix, 6), 2);
 	json_object_put(o);
-	o = ti_wait(a->c, "item_use_sound", "itemId", id);
-	ck_assert_str_eq(ti_str(o, "sound"), "sounds/roll.ogg");
-	ck_assert_int_eq(ti_int(o, "x"), a->x);
-	ck_assert_int_eq(ti_int(o, "y"), a->y);
-	ck_assert_int_eq(ti_int(o, "range"), 15);
+	o = tw_wait(a->c, "item_use_sound", "itemId", id);
+	ck_assert_str_eq(tw_str(o, "sound"), "sounds/roll.ogg");
+	ck_assert_int_eq(tw_int(o, "x"), a->x);
+	ck_assert_int_eq(tw_int(o, "y"), a->y);
+	ck_assert_int_eq(tw_int(o, "range"), 15);
 	json_object_put(o);
-	json_object_put(ti_wait(b->c, "item_use_sound", "itemId", id));
+	json_object_put(tw_wait(b->c, "item_use_sound", "itemId", id));
 	r = ti_result(a, "use", 1, NULL);
-	ck_assert_str_eq(ti_str(r, "itemId"), id);
-	check_roll(ti_str(r, "message"), "You rolled Dice: ", 6);
+	ck_assert_str_eq(tw_str(r, "itemId"), id);
+	check_roll(tw_str(r, "message"), "You rolled Dice: ", 6);
 	json_object_put(r);
 
 	/* Per item, for everyone: b is refused too. */
 	ti_item_msg(b, "item_use", id);
 	r = ti_result(b, "use", 0, NULL);
-	m = ti_str(r, "message");
+	m = tw_str(r, "message");
 	ck_assert_msg(strcmp(m, "Dice is on cooldown for 1.0 s.") == 0 || strcmp(m, "Dice is on cooldown for 0.9 s.") == 0 ||
 	    strcmp(m, "Dice is on cooldown for 0.8 s.") == 0, "cooldown message: %s", m);
 	json_object_put(r);
-	ti_sleep_ms(1100);
+	tw_sleep_ms(1100);
 	ti_item_msg(b, "item_use", id);
 	json_object_put(ti_result(b, "use", 1, NULL));
 
 	/* One die: no total. */
 	ti_update(a, id, NULL, "{\"number\":1,\"sides\":\"20\"}");
 	ti_expect(a, "update", 1, "Updated Dice.");
-	ti_sleep_ms(1100);
+	tw_sleep_ms(1100);
 	ti_item_msg(a, "item_use", id);
 	r = ti_result(a, "use", 1, NULL);
-	ck_assert_int_eq(check_roll(ti_str(r, "message"), "You rolled Dice: ", 20), 1);
+	ck_assert_int_eq(check_roll(tw_str(r, "message"), "You rolled Dice: ", 20), 1);
 	json_object_put(r);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -186,7 +186,7 @@ END_TEST
 START_TEST(dice_validation)
 {
 	struct td *td = ti_start("dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "dvalid");
+	struct tw_user *a = tw_join(td, "dvalid");
 	json_object *it;
 	char *id = ti_add(a, "dice");
 
@@ -210,29 +210,29 @@ START_TEST(dice_validation)
 	ti_expect(a, "update", 0, "Title may not contain invisible or text-direction characters.");
 	ti_update(a, id, "Di\xc2\xad" "ce", NULL);
 	ti_expect(a, "update", 0, "Title may not contain invisible or text-direction characters.");
-	ti_drain(a->c, 200);
+	tw_drain(a->c, 200);
 
 	/* Python int(): strings with white space, floats truncated, booleans; unknown keys dropped. */
 	ti_update(a, id, "  Big dice ", "{\"sides\":\" 12 \",\"number\":3.9,\"hackedFlag\":1}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":12,\"number\":3}");
-	ck_assert_str_eq(ti_str(it, "title"), "Big dice");
-	ck_assert_int_eq(ti_int(it, "version"), 2);
+	ck_assert_str_eq(tw_js(tw_get(it, "params")), "{\"sides\":12,\"number\":3}");
+	ck_assert_str_eq(tw_str(it, "title"), "Big dice");
+	ck_assert_int_eq(tw_int(it, "version"), 2);
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated Big dice.");
 	ti_update(a, id, NULL, "{\"sides\":true}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":1,\"number\":3}");
+	ck_assert_str_eq(tw_js(tw_get(it, "params")), "{\"sides\":1,\"number\":3}");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated Big dice.");
 	/* An update without anything still counts as an edit. */
 	ti_update(a, id, NULL, NULL);
 	it = ti_upsert(a->c, id);
-	ck_assert_int_eq(ti_int(it, "version"), 4);
+	ck_assert_int_eq(tw_int(it, "version"), 4);
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated Big dice.");
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -241,13 +241,13 @@ END_TEST
 START_TEST(dice_use_failures)
 {
 	struct td *td = ti_start("dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "dfail"), *b;
+	struct tw_user *a = tw_join(td, "dfail"), *b;
 	char user[33], *id;
 	json_object *r;
 
-	ti_account(td, user, "dfail");
-	ti_role(user, NULL, "item.use");
-	b = ti_login(td, user);
+	tw_account(td, user, "dfail");
+	tw_give_role(user, NULL, "item.use");
+	b = tw_login(td, user);
 	id = ti_add(a, "dice");
 
 	ti_item_msg(a, "item_use", "no-such-item");
@@ -264,28 +264,28 @@ START_TEST(dice_use_failures)
 	json_object_put(r);
 	ti_item_msg(b, "item_secondary_use", id);
 	ti_expect(b, "secondary_use", 0, "Not authorized to use items.");
-	ti_close(b);
+	tw_close(b);
 
-	b = ti_join(td, "dfail");
-	ti_move(b, a->x == 0 ? 1 : a->x - 1, a->y);
+	b = tw_join(td, "dfail");
+	tw_goto(b, a->x == 0 ? 1 : a->x - 1, a->y);
 	ti_item_msg(b, "item_use", id);
 	r = ti_result(b, "use", 0, "Item is not on your square.");
-	ck_assert_str_eq(ti_str(r, "itemId"), id);
+	ck_assert_str_eq(tw_str(r, "itemId"), id);
 	json_object_put(r);
 
 	/* Carried by someone else: not available, wherever it is. */
 	ti_item_msg(a, "item_pickup", id);
 	ti_expect(a, "pickup", 1, "Picked up Dice.");
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	ti_item_msg(b, "item_use", id);
 	ti_expect(b, "use", 0, "Item is not available.");
 	/* The carrier uses it anywhere. */
-	ti_move(a, a->x == 40 ? 39 : a->x + 1, a->y);
+	tw_goto(a, a->x == 40 ? 39 : a->x + 1, a->y);
 	ti_item_msg(a, "item_use", id);
 	json_object_put(ti_result(a, "use", 1, NULL));
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }

@@ -73,7 +73,7 @@ START_TEST(example_plugin_via_pkg_config)
 	const char *build = getenv("CG_BUILDDIR") != NULL ? getenv("CG_BUILDDIR") : ".";
 	char *tmp = td_mkdtemp(), *pc, *host, *dice, *pcdir, *plugdir, *so, *cfgtext, *id;
 	struct td *td;
-	struct ti_user *a, *b;
+	struct tw_user *a, *b;
 	json_object *o, *it;
 	char line[256];
 
@@ -106,48 +106,48 @@ START_TEST(example_plugin_via_pkg_config)
 	if (asprintf(&cfgtext, "plugin_dir %s\nitemhost %s\nmovement_max_steps_per_tick 100\n", plugdir, host) < 0)
 		ck_abort_msg("out of memory");
 	td = ag_start(cfgtext, 0);
-	a = ti_join(td, "example");
-	b = ti_join(td, "example");
-	ti_move(b, a->x, a->y);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(a->welcome, "uiDefinitions"), "itemTypeOrder")), "[\"dice\"]");
+	a = tw_join(td, "example");
+	b = tw_join(td, "example");
+	tw_goto(b, a->x, a->y);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(a->welcome, "uiDefinitions"), "itemTypeOrder")), "[\"dice\"]");
 	sh(tmp, "cp '%s' '%s/.counter.tmp' && mv '%s/.counter.tmp' '%s/counter.so'", so, plugdir, plugdir, plugdir);
 	td_signal(td, SIGHUP);
-	o = ti_wait(a->c, "ui_definitions", NULL, NULL);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"counter\"]");
+	o = tw_wait(a->c, "ui_definitions", NULL, NULL);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"counter\"]");
 	json_object_put(o);
 	ck_assert(td_wait_log(td, "plugin counter.so: counter plugin starting", td_ms(2000)));
 
 	/* 4. A client uses it. */
 	id = ti_add(a, "counter");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 	ti_item_msg(a, "item_use", id);
 	it = ti_upsert(b->c, id);
-	ck_assert_int_eq(ti_int(ti_obj(it, "params"), "count"), 1);
+	ck_assert_int_eq(tw_int(tw_get(it, "params"), "count"), 1);
 	json_object_put(it);
 	snprintf(line, sizeof line, "%s counts Counter: 1.", a->nick);
-	ti_sys(b->c, line);
-	o = ti_wait(b->c, "item_use_sound", "itemId", id);
-	ck_assert_str_eq(ti_str(o, "sound"), "sounds/action.ogg");
+	tw_sys(b->c, line);
+	o = tw_wait(b->c, "item_use_sound", "itemId", id);
+	ck_assert_str_eq(tw_str(o, "sound"), "sounds/action.ogg");
 	json_object_put(o);
 	ti_expect(a, "use", 1, "You count Counter: 1.");
 	ti_update(a, id, NULL, "{\"step\":5}");
 	ti_expect(a, "update", 1, "Updated Counter.");
-	ti_sleep_ms(600);
+	tw_sleep_ms(600);
 	ti_item_msg(b, "item_use", id);
 	ti_expect(b, "use", 1, "You count Counter: 6.");
 	ti_item_msg(b, "item_secondary_use", id);
 	ti_expect(b, "secondary_use", 1, "Counter is at 6.");
 	ti_update(a, id, NULL, "{\"step\":0}");
 	ti_expect(a, "update", 0, "step must be an integer between 1 and 100.");
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"reset\"}", id);
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"reset\"}", id);
 	ti_expect(a, "reset", 1, "You reset Counter.");
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"explode\"}", id);
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"explode\"}", id);
 	ti_expect(a, "explode", 0, "Unknown action.");
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "Counter is at 0.");
 
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 	free(id);

@@ -39,7 +39,7 @@ row_becomes(const char *id, const char *col, const char *want, int ms)
 		free(v);
 		if (ok || tc_now_ms() > end)
 			return ok;
-		ti_sleep_ms(50);
+		tw_sleep_ms(50);
 	}
 }
 
@@ -47,7 +47,7 @@ START_TEST(clean_restart_keeps_everything)
 {
 	char *dir, *id;
 	struct td *td = ti_start("dice", NULL, &dir);
-	struct ti_user *a = ti_join(td, "pclean");
+	struct tw_user *a = tw_join(td, "pclean");
 	json_object *items, *it;
 	char user[33];
 
@@ -56,29 +56,29 @@ START_TEST(clean_restart_keeps_everything)
 	ti_update(a, id, "Kept dice", "{\"sides\":12}");
 	ti_expect(a, "update", 1, "Updated Kept dice.");
 	/* Stop at once: the final flush writes what the debounce still holds. */
-	ti_close(a);
+	tw_close(a);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 	ck_assert(row_becomes(id, "title", "Kept dice", 0));
 
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, user);
-	items = ti_obj(a->welcome, "items");
+	a = tw_login(td, user);
+	items = tw_get(a->welcome, "items");
 	ck_assert_int_eq(json_object_array_length(items), 1);
 	it = json_object_array_get_idx(items, 0);
-	ck_assert_str_eq(ti_str(it, "id"), id);
-	ck_assert_str_eq(ti_str(it, "title"), "Kept dice");
-	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":12,\"number\":2}");
-	ck_assert_int_eq(ti_int(it, "version"), 2);
-	ck_assert_str_eq(ti_str(it, "createdBy"), a->userid);
-	ck_assert_str_eq(ti_str(it, "createdByName"), user);
-	ck_assert(ti_int(it, "createdAt") > 1600000000000LL);
+	ck_assert_str_eq(tw_str(it, "id"), id);
+	ck_assert_str_eq(tw_str(it, "title"), "Kept dice");
+	ck_assert_str_eq(tw_js(tw_get(it, "params")), "{\"sides\":12,\"number\":2}");
+	ck_assert_int_eq(tw_int(it, "version"), 2);
+	ck_assert_str_eq(tw_str(it, "createdBy"), a->userid);
+	ck_assert_str_eq(tw_str(it, "createdByName"), user);
+	ck_assert(tw_int(it, "createdAt") > 1600000000000LL);
 	/* Capabilities and sounds come from the type again, not from the row. */
-	ck_assert_str_eq(ti_str(it, "useSound"), "sounds/roll.ogg");
-	ck_assert_int_eq(json_object_array_length(ti_obj(it, "capabilities")), 4);
+	ck_assert_str_eq(tw_str(it, "useSound"), "sounds/roll.ogg");
+	ck_assert_int_eq(json_object_array_length(tw_get(it, "capabilities")), 4);
 	free(id);
 	free(dir);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -87,7 +87,7 @@ END_TEST
 START_TEST(writes_are_coalesced)
 {
 	struct td *td = ti_start("dice", "item_save_debounce_ms 1000\nitem_save_max_delay_ms 3000\n", NULL);
-	struct ti_user *a = ti_join(td, "pcoal");
+	struct tw_user *a = tw_join(td, "pcoal");
 	char *id, want[16];
 	int i;
 
@@ -105,7 +105,7 @@ START_TEST(writes_are_coalesced)
 			ck_assert_str_eq(v, "1");
 			free(v);
 		}
-		ti_sleep_ms(300);
+		tw_sleep_ms(300);
 	}
 	{
 		char *v = row(id, "version");
@@ -116,7 +116,7 @@ START_TEST(writes_are_coalesced)
 	snprintf(want, sizeof want, "%d", 13);
 	ck_assert(row_becomes(id, "version", want, 2500));
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -126,7 +126,7 @@ START_TEST(kill_9_loses_at_most_the_window)
 {
 	char *dir, *id, *id2, user[33];
 	struct td *td = ti_start("dice", NULL, &dir);
-	struct ti_user *a = ti_join(td, "pkill");
+	struct tw_user *a = tw_join(td, "pkill");
 	json_object *items, *it;
 	size_t i;
 	int found = 0;
@@ -146,16 +146,16 @@ START_TEST(kill_9_loses_at_most_the_window)
 	td_free(td);
 
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, user);
-	items = ti_obj(a->welcome, "items");
+	a = tw_login(td, user);
+	items = tw_get(a->welcome, "items");
 	for (i = 0; i < json_object_array_length(items); i++) {
 		it = json_object_array_get_idx(items, i);
-		if (strcmp(ti_str(it, "id"), id) != 0)
+		if (strcmp(tw_str(it, "id"), id) != 0)
 			continue;
 		found = 1;
-		ck_assert_msg(strcmp(ti_str(it, "title"), "Saved") == 0 || strcmp(ti_str(it, "title"), "Maybe") == 0,
-		    "title %s", ti_str(it, "title"));
-		ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"sides\":6,\"number\":5}");
+		ck_assert_msg(strcmp(tw_str(it, "title"), "Saved") == 0 || strcmp(tw_str(it, "title"), "Maybe") == 0,
+		    "title %s", tw_str(it, "title"));
+		ck_assert_str_eq(tw_js(tw_get(it, "params")), "{\"sides\":6,\"number\":5}");
 	}
 	ck_assert(found);
 	/* Whatever survived is whole: every row loads and is usable. */
@@ -164,7 +164,7 @@ START_TEST(kill_9_loses_at_most_the_window)
 	free(id);
 	free(id2);
 	free(dir);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -174,7 +174,7 @@ START_TEST(carried_items_put_down_after_crash)
 {
 	char *dir, *id, user[33], *v;
 	struct td *td = ti_start("dice", NULL, &dir);
-	struct ti_user *a = ti_join(td, "pcarry");
+	struct tw_user *a = tw_join(td, "pcarry");
 	json_object *it;
 	int x, y;
 
@@ -184,7 +184,7 @@ START_TEST(carried_items_put_down_after_crash)
 	ti_expect(a, "pickup", 1, NULL);
 	x = a->x < 20 ? a->x + 7 : a->x - 7;
 	y = a->y < 20 ? a->y + 7 : a->y - 7;
-	ti_move(a, x, y);
+	tw_goto(a, x, y);
 	/* The carried position is written behind too. */
 	{
 		char want[16];
@@ -204,20 +204,20 @@ START_TEST(carried_items_put_down_after_crash)
 	ck_assert(td_wait_log(td, "items still carried after an unclean stop, put down where they were last: 1", td_ms(2000)));
 	v = row(id, "carrier_account_id");
 	ck_assert_ptr_null(v);
-	a = ti_login(td, user);
-	it = json_object_array_get_idx(ti_obj(a->welcome, "items"), 0);
-	ck_assert_str_eq(ti_str(it, "id"), id);
+	a = tw_login(td, user);
+	it = json_object_array_get_idx(tw_get(a->welcome, "items"), 0);
+	ck_assert_str_eq(tw_str(it, "id"), id);
 	ck_assert(!json_object_object_get_ex(it, "carrierId", NULL));
-	ck_assert_int_eq(ti_int(it, "x"), x);
-	ck_assert_int_eq(ti_int(it, "y"), y);
-	ck_assert_str_eq(ti_str(it, "updatedBy"), "system");
+	ck_assert_int_eq(tw_int(it, "x"), x);
+	ck_assert_int_eq(tw_int(it, "y"), y);
+	ck_assert_str_eq(tw_str(it, "updatedBy"), "system");
 	/* And it can be picked up again. */
-	ti_move(a, x, y);
+	tw_goto(a, x, y);
 	ti_item_msg(a, "item_pickup", id);
 	ti_expect(a, "pickup", 1, "Picked up Dice.");
 	free(id);
 	free(dir);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -227,7 +227,7 @@ START_TEST(missing_type_is_kept)
 {
 	char *dir, *dice, *wheel, user[33], *v;
 	struct td *td = ti_start("dice wheel", NULL, &dir);
-	struct ti_user *a = ti_join(td, "pmiss"), *b;
+	struct tw_user *a = tw_join(td, "pmiss"), *b;
 	json_object *items, *o, *it;
 
 	snprintf(user, sizeof user, "%s", a->user);
@@ -235,7 +235,7 @@ START_TEST(missing_type_is_kept)
 	wheel = ti_add(a, "wheel");
 	ti_update(a, wheel, "Fortune", "{\"spaces\":\"x, y\"}");
 	ti_expect(a, "update", 1, NULL);
-	ti_close(a);
+	tw_close(a);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 	free(dir);
@@ -244,17 +244,17 @@ START_TEST(missing_type_is_kept)
 	dir = ti_plugin_dir("dice");
 	td = ti_start_dir(dir, NULL);
 	ck_assert(td_wait_log(td, "items of type wheel kept but not shown (no loaded plugin provides that type): 1", td_ms(2000)));
-	a = ti_login(td, user);
-	items = ti_obj(a->welcome, "items");
+	a = tw_login(td, user);
+	items = tw_get(a->welcome, "items");
 	ck_assert_int_eq(json_object_array_length(items), 1);
-	ck_assert_str_eq(ti_str(json_object_array_get_idx(items, 0), "id"), dice);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(a->welcome, "uiDefinitions"), "itemTypeOrder")), "[\"dice\"]");
+	ck_assert_str_eq(tw_str(json_object_array_get_idx(items, 0), "id"), dice);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(a->welcome, "uiDefinitions"), "itemTypeOrder")), "[\"dice\"]");
 	ti_item_msg(a, "item_use", wheel);
 	ti_expect(a, "use", 0, "Item not found.");
-	ti_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"wheel\"}");
+	tw_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"wheel\"}");
 	ti_expect(a, "add", 0, "Unknown item type.");
 	/* A restart without it does not lose it either. */
-	ti_close(a);
+	tw_close(a);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 	v = row(wheel, "params->>'spaces'");
@@ -263,23 +263,23 @@ START_TEST(missing_type_is_kept)
 
 	/* Back with its plugin, dropped in while running: SIGHUP. */
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, user);
+	a = tw_login(td, user);
 	ti_add_plugin(dir, "wheel");
 	td_signal(td, SIGHUP);
 	it = ti_upsert(a->c, wheel);
-	ck_assert_str_eq(ti_str(it, "title"), "Fortune");
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "spaces"), "x, y");
+	ck_assert_str_eq(tw_str(it, "title"), "Fortune");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "spaces"), "x, y");
 	json_object_put(it);
-	o = ti_wait(a->c, "ui_definitions", NULL, NULL);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"wheel\"]");
+	o = tw_wait(a->c, "ui_definitions", NULL, NULL);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"wheel\"]");
 	json_object_put(o);
-	b = ti_join(td, "pmiss");
-	ck_assert_int_eq(json_object_array_length(ti_obj(b->welcome, "items")), 2);
+	b = tw_join(td, "pmiss");
+	ck_assert_int_eq(json_object_array_length(tw_get(b->welcome, "items")), 2);
 	free(dice);
 	free(wheel);
 	free(dir);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -288,7 +288,7 @@ END_TEST
 START_TEST(writes_wait_for_the_database)
 {
 	struct td *td = ti_start("dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pdown");
+	struct tw_user *a = tw_join(td, "pdown");
 	char *id;
 
 	id = ti_add(a, "dice");
@@ -297,11 +297,11 @@ START_TEST(writes_wait_for_the_database)
 	/* The world goes on without the database. */
 	ti_update(a, id, "Offline edit", NULL);
 	ti_expect(a, "update", 1, "Updated Offline edit.");
-	ti_sleep_ms(1500);
+	tw_sleep_ms(1500);
 	ck_assert_int_eq(pgtest_start_server(ag_pg), 0);
 	ck_assert(row_becomes(id, "title", "Offline edit", 15000));
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -316,7 +316,7 @@ END_TEST
 START_TEST(deletes_bounded_while_database_down)
 {
 	struct td *td = ti_start("dice", "item_delete_backlog_max 2\n", NULL);
-	struct ti_user *a = ti_join(td, "pgone");
+	struct tw_user *a = tw_join(td, "pgone");
 	char *id[4];
 	int i;
 
@@ -330,7 +330,7 @@ START_TEST(deletes_bounded_while_database_down)
 		ti_expect(a, "delete", 1, NULL);
 	}
 	/* Let the write-behind fail and hold them again. */
-	ti_sleep_ms(td_ms(1500));
+	tw_sleep_ms(td_ms(1500));
 	ti_item_msg(a, "item_delete", id[2]);
 	ti_expect(a, "delete", 0, "Items cannot be deleted right now: the server's database is unavailable. "
 	    "Try again shortly.");
@@ -345,7 +345,7 @@ START_TEST(deletes_bounded_while_database_down)
 	ck_assert(row_becomes(id[2], "version", NULL, 15000));
 	for (i = 0; i < 4; i++)
 		free(id[i]);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -372,7 +372,7 @@ sessions_where(const char *account, const char *cond)
 START_TEST(expired_sessions_swept)
 {
 	struct td *td = ti_start("dice", "session_sweep_interval_s 1\nsession_sweep_batch 2\n", NULL);
-	struct ti_user *a = ti_join(td, "psweep");
+	struct tw_user *a = tw_join(td, "psweep");
 	char *acct;
 	int64_t end;
 	int i, live;
@@ -391,12 +391,12 @@ START_TEST(expired_sessions_swept)
 	while (sessions_where(acct, "expires_at <= now()") > 0) {
 		ck_assert_msg(tc_now_ms() < end, "%d expired sessions are still there",
 		    sessions_where(acct, "expires_at <= now()"));
-		ti_sleep_ms(100);
+		tw_sleep_ms(100);
 	}
 	ck_assert_int_eq(sessions_where(acct, "expires_at > now() AND revoked_at IS NULL"), live);
 	ck_assert_int_eq(sessions_where(acct, "revoked_at IS NOT NULL AND expires_at > now()"), 1);
 	free(acct);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }

@@ -23,26 +23,26 @@
 
 /* A piano placed by a, with b (if any) on the same square. */
 static char *
-piano_for(struct ti_user *a, struct ti_user *b)
+piano_for(struct tw_user *a, struct tw_user *b)
 {
 	char *id = ti_add(a, "piano");
 
 	if (b != NULL)
-		ti_move(b, a->x, a->y);
+		tw_goto(b, a->x, a->y);
 	return id;
 }
 
 static void
-note(struct ti_user *u, const char *id, const char *key, const char *midi, int on)
+note(struct tw_user *u, const char *id, const char *key, const char *midi, int on)
 {
-	ti_sendf(u, "{\"type\":\"item_piano_note\",\"itemId\":\"%s\",\"keyId\":\"%s\",\"midi\":%s,\"on\":%s}", id,
+	tw_sendf(u, "{\"type\":\"item_piano_note\",\"itemId\":\"%s\",\"keyId\":\"%s\",\"midi\":%s,\"on\":%s}", id,
 	    key, midi, on ? "true" : "false");
 }
 
 static void
-recording(struct ti_user *u, const char *id, const char *action)
+recording(struct tw_user *u, const char *id, const char *action)
 {
-	ti_sendf(u, "{\"type\":\"item_piano_recording\",\"itemId\":\"%s\",\"action\":\"%s\"}", id, action);
+	tw_sendf(u, "{\"type\":\"item_piano_recording\",\"itemId\":\"%s\",\"action\":\"%s\"}", id, action);
 }
 
 static int
@@ -60,16 +60,16 @@ flag(json_object *o, const char *key)
 	status_then_at(__FILE__, __LINE__, (u), (id), (event), (state), (ok), (message))
 
 static void
-status_then_at(const char *file, int line, struct ti_user *u, const char *id, const char *event,
+status_then_at(const char *file, int line, struct tw_user *u, const char *id, const char *event,
     const char *state, int ok, const char *message)
 {
-	json_object *o = ti_wait_at(file, line, u->c, TI_WAIT_MS, "item_piano_status", "event", event);
+	json_object *o = tw_wait_at(file, line, u->c, TW_WAIT_MS, "item_piano_status", "event", event);
 
-	ck_assert_msg(strcmp(ti_str(o, "recordingState"), state) == 0 && strcmp(ti_str(o, "itemId"), id) == 0,
+	ck_assert_msg(strcmp(tw_str(o, "recordingState"), state) == 0 && strcmp(tw_str(o, "itemId"), id) == 0,
 	    "%s:%d: %s", file, line, json_object_to_json_string(o));
 	json_object_put(o);
 	o = ti_result_at(file, line, u, "use", ok, message);
-	ck_assert_str_eq(ti_str(o, "itemId"), id);
+	ck_assert_str_eq(tw_str(o, "itemId"), id);
 	json_object_put(o);
 }
 
@@ -77,11 +77,11 @@ status_then_at(const char *file, int line, struct ti_user *u, const char *id, co
 #define next_note(u, sender, key, midi, on) next_note_at(__FILE__, __LINE__, (u), (sender), (key), (midi), (on))
 
 static json_object *
-next_note_at(const char *file, int line, struct ti_user *u, const char *sender, const char *key, int midi, int on)
+next_note_at(const char *file, int line, struct tw_user *u, const char *sender, const char *key, int midi, int on)
 {
-	json_object *o = ti_wait_at(file, line, u->c, TI_WAIT_MS, "item_piano_note", "senderId", sender);
+	json_object *o = tw_wait_at(file, line, u->c, TW_WAIT_MS, "item_piano_note", "senderId", sender);
 
-	ck_assert_msg(strcmp(ti_str(o, "keyId"), key) == 0 && ti_int(o, "midi") == midi && flag(o, "on") == on,
+	ck_assert_msg(strcmp(tw_str(o, "keyId"), key) == 0 && tw_int(o, "midi") == midi && flag(o, "on") == on,
 	    "%s:%d: want %s %d %s, got %s", file, line, key, midi, on ? "on" : "off", json_object_to_json_string(o));
 	return o;
 }
@@ -90,48 +90,48 @@ next_note_at(const char *file, int line, struct ti_user *u, const char *sender, 
 
 /* The piano's params after the next upsert of it (caller frees the item). */
 static json_object *
-upsert(struct ti_user *u, const char *id, json_object **params)
+upsert(struct tw_user *u, const char *id, json_object **params)
 {
 	json_object *it = ti_upsert(u->c, id);
 
-	*params = ti_obj(it, "params");
+	*params = tw_get(it, "params");
 	return it;
 }
 
 START_TEST(piano_parameters)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pparam");
+	struct tw_user *a = tw_join(td, "pparam");
 	json_object *ui, *t, *meta, *it, *p;
 	char *id;
 
 	/* The descriptor (§6.3, §6.11). */
-	ui = ti_obj(a->welcome, "uiDefinitions");
-	ck_assert_str_eq(ti_json(ti_obj(ui, "itemTypeOrder")), "[\"piano\"]");
-	t = json_object_array_get_idx(ti_obj(ui, "itemTypes"), 0);
-	ck_assert_str_eq(ti_str(t, "label"), "piano");
-	ck_assert_str_eq(ti_json(ti_obj(t, "editableProperties")), "[\"title\",\"instrument\",\"voiceMode\","
+	ui = tw_get(a->welcome, "uiDefinitions");
+	ck_assert_str_eq(tw_js(tw_get(ui, "itemTypeOrder")), "[\"piano\"]");
+	t = json_object_array_get_idx(tw_get(ui, "itemTypes"), 0);
+	ck_assert_str_eq(tw_str(t, "label"), "piano");
+	ck_assert_str_eq(tw_js(tw_get(t, "editableProperties")), "[\"title\",\"instrument\",\"voiceMode\","
 	    "\"octave\",\"attack\",\"decay\",\"release\",\"brightness\",\"emitRange\"]");
-	meta = ti_obj(t, "propertyMetadata");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "instrument"), "options")), "[\"piano\",\"electric_piano\","
+	meta = tw_get(t, "propertyMetadata");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "instrument"), "options")), "[\"piano\",\"electric_piano\","
 	    "\"guitar\",\"organ\",\"bass\",\"violin\",\"synth_lead\",\"brass\",\"nintendo\",\"drum_kit\"]");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "voiceMode"), "options")), "[\"poly\",\"mono\"]");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "octave"), "range")), "{\"min\":-2,\"max\":2,\"step\":1}");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "decay"), "range")), "{\"min\":0,\"max\":100,\"step\":1}");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "emitRange"), "range")), "{\"min\":5,\"max\":20,\"step\":1}");
-	ck_assert_str_eq(ti_str(ti_obj(t, "globalProperties"), "useSound"), "none");
-	ck_assert_int_eq(ti_int(ti_obj(t, "globalProperties"), "useCooldownMs"), 1000);
-	ck_assert_int_eq(ti_int(ti_obj(t, "globalProperties"), "emitRange"), 15);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "voiceMode"), "options")), "[\"poly\",\"mono\"]");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "octave"), "range")), "{\"min\":-2,\"max\":2,\"step\":1}");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "decay"), "range")), "{\"min\":0,\"max\":100,\"step\":1}");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "emitRange"), "range")), "{\"min\":5,\"max\":20,\"step\":1}");
+	ck_assert_str_eq(tw_str(tw_get(t, "globalProperties"), "useSound"), "none");
+	ck_assert_int_eq(tw_int(tw_get(t, "globalProperties"), "useCooldownMs"), 1000);
+	ck_assert_int_eq(tw_int(tw_get(t, "globalProperties"), "emitRange"), 15);
 
-	ti_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"piano\"}");
-	it = ti_wait(a->c, "item_upsert", NULL, NULL);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(it, "item"), "params")), "{\"instrument\":\"piano\","
+	tw_sendf(a, "{\"type\":\"item_add\",\"itemType\":\"piano\"}");
+	it = tw_wait(a->c, "item_upsert", NULL, NULL);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(it, "item"), "params")), "{\"instrument\":\"piano\","
 	    "\"voiceMode\":\"poly\",\"octave\":0,\"attack\":15,\"decay\":45,\"release\":35,\"brightness\":55,"
 	    "\"emitRange\":15,\"songId\":\"unterlandersheimweh\"}");
-	ck_assert_str_eq(ti_str(ti_obj(it, "item"), "title"), "piano");
+	ck_assert_str_eq(tw_str(tw_get(it, "item"), "title"), "piano");
 	json_object_put(it);
 	it = ti_result(a, "add", 1, NULL);
-	id = strdup(ti_str(it, "itemId"));
+	id = strdup(tw_str(it, "itemId"));
 	json_object_put(it);
 
 	/* Each field's two messages (§6.4). */
@@ -167,38 +167,38 @@ START_TEST(piano_parameters)
 	ti_update(a, id, NULL, "{\"voiceMode\":\" MONO \",\"octave\":\" 2 \",\"attack\":90.9,\"emitRange\":\"5\","
 	    "\"songId\":\"stolen\",\"hackedFlag\":1}");
 	it = upsert(a, id, &p);
-	ck_assert_str_eq(ti_json(p), "{\"instrument\":\"piano\",\"voiceMode\":\"mono\",\"octave\":2,\"attack\":90,"
+	ck_assert_str_eq(tw_js(p), "{\"instrument\":\"piano\",\"voiceMode\":\"mono\",\"octave\":2,\"attack\":90,"
 	    "\"decay\":45,\"release\":35,\"brightness\":55,\"emitRange\":5,\"songId\":\"unterlandersheimweh\"}");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated piano.");
 	ti_update(a, id, NULL, "{\"emitRange\":7.9}");
 	it = upsert(a, id, &p);
-	ck_assert_int_eq(ti_int(p, "emitRange"), 7);
+	ck_assert_int_eq(tw_int(p, "emitRange"), 7);
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated piano.");
 
 	/* A new instrument brings its own envelope, voice mode and octave over what was sent. */
 	ti_update(a, id, NULL, "{\"instrument\":\" Bass \",\"attack\":77,\"voiceMode\":\"poly\"}");
 	it = upsert(a, id, &p);
-	ck_assert_str_eq(ti_json(p), "{\"instrument\":\"bass\",\"voiceMode\":\"mono\",\"octave\":-1,\"attack\":2,"
+	ck_assert_str_eq(tw_js(p), "{\"instrument\":\"bass\",\"voiceMode\":\"mono\",\"octave\":-1,\"attack\":2,"
 	    "\"decay\":24,\"release\":18,\"brightness\":34,\"emitRange\":7,\"songId\":\"unterlandersheimweh\"}");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated piano.");
 	/* The same instrument again keeps what is sent. */
 	ti_update(a, id, NULL, "{\"instrument\":\"bass\",\"attack\":77,\"voiceMode\":\"poly\",\"octave\":1}");
 	it = upsert(a, id, &p);
-	ck_assert_str_eq(ti_json(p), "{\"instrument\":\"bass\",\"voiceMode\":\"poly\",\"octave\":1,\"attack\":77,"
+	ck_assert_str_eq(tw_js(p), "{\"instrument\":\"bass\",\"voiceMode\":\"poly\",\"octave\":1,\"attack\":77,"
 	    "\"decay\":24,\"release\":18,\"brightness\":34,\"emitRange\":7,\"songId\":\"unterlandersheimweh\"}");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated piano.");
 	ti_update(a, id, NULL, "{\"instrument\":\"violin\"}");
 	it = upsert(a, id, &p);
-	ck_assert_str_eq(ti_json(p), "{\"instrument\":\"violin\",\"voiceMode\":\"mono\",\"octave\":0,\"attack\":22,"
+	ck_assert_str_eq(tw_js(p), "{\"instrument\":\"violin\",\"voiceMode\":\"mono\",\"octave\":0,\"attack\":22,"
 	    "\"decay\":75,\"release\":55,\"brightness\":58,\"emitRange\":7,\"songId\":\"unterlandersheimweh\"}");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated piano.");
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -207,7 +207,7 @@ END_TEST
 START_TEST(piano_use)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "puse"), *b = ti_join(td, "puse");
+	struct tw_user *a = tw_join(td, "puse"), *b = tw_join(td, "puse");
 	char line[256], *id = piano_for(a, b);
 
 	ti_update(a, id, "Grand", NULL);
@@ -215,14 +215,14 @@ START_TEST(piano_use)
 	ti_item_msg(a, "item_use", id);
 	status_then(a, id, "use_mode_entered", "idle", 1, "You begin playing Grand.");
 	snprintf(line, sizeof line, "%s begins playing Grand.", a->nick);
-	ti_sys(b->c, line);
-	ti_none(b->c, 300, "item_piano_status", NULL, NULL);
+	tw_sys(b->c, line);
+	tw_none(b->c, 300, "item_piano_status", NULL, NULL);
 	/* The type's 1 s cooldown. */
 	ti_item_msg(b, "item_use", id);
 	ti_expect(b, "use", 0, NULL);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -231,7 +231,7 @@ END_TEST
 START_TEST(piano_live_notes)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pnote"), *b = ti_join(td, "pnote"), *d;
+	struct tw_user *a = tw_join(td, "pnote"), *b = tw_join(td, "pnote"), *d;
 	json_object *o, *it, *p;
 	char user[33], key[16], *id = piano_for(a, b);
 	int i;
@@ -239,23 +239,23 @@ START_TEST(piano_live_notes)
 	ti_update(a, id, NULL, "{\"octave\":-2,\"attack\":20,\"emitRange\":9}");
 	json_object_put(upsert(a, id, &p));
 	ti_expect(a, "update", 1, "Updated piano.");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	/* Relayed to the others, clamped; the sender hears nothing back. */
 	note(a, id, "KeyA", "200", 1);
 	o = next_note(b, a->id, "KeyA", 127, 1);
-	ck_assert_str_eq(ti_str(o, "itemId"), id);
-	ck_assert_str_eq(ti_str(o, "instrument"), "piano");
-	ck_assert_str_eq(ti_str(o, "voiceMode"), "poly");
-	ck_assert_int_eq(ti_int(o, "octave"), -2);
-	ck_assert_int_eq(ti_int(o, "attack"), 20);
-	ck_assert_int_eq(ti_int(o, "decay"), 45);
-	ck_assert_int_eq(ti_int(o, "release"), 35);
-	ck_assert_int_eq(ti_int(o, "brightness"), 55);
-	ck_assert_int_eq(ti_int(o, "emitRange"), 9);
-	ck_assert_int_eq(ti_int(o, "range"), 9);
-	ck_assert_int_eq(ti_int(o, "x"), a->x);
-	ck_assert_int_eq(ti_int(o, "y"), a->y);
+	ck_assert_str_eq(tw_str(o, "itemId"), id);
+	ck_assert_str_eq(tw_str(o, "instrument"), "piano");
+	ck_assert_str_eq(tw_str(o, "voiceMode"), "poly");
+	ck_assert_int_eq(tw_int(o, "octave"), -2);
+	ck_assert_int_eq(tw_int(o, "attack"), 20);
+	ck_assert_int_eq(tw_int(o, "decay"), 45);
+	ck_assert_int_eq(tw_int(o, "release"), 35);
+	ck_assert_int_eq(tw_int(o, "brightness"), 55);
+	ck_assert_int_eq(tw_int(o, "emitRange"), 9);
+	ck_assert_int_eq(tw_int(o, "range"), 9);
+	ck_assert_int_eq(tw_int(o, "x"), a->x);
+	ck_assert_int_eq(tw_int(o, "y"), a->y);
 	json_object_put(o);
 	note(a, id, "KeyA", "-5", 0);
 	drop_note(b, a->id, "KeyA", 0, 0);
@@ -266,7 +266,7 @@ START_TEST(piano_live_notes)
 	/* Key ids are cut to 32 characters. */
 	note(a, id, "K123456789012345678901234567890123456789", "64", 0);
 	drop_note(b, a->id, "K1234567890123456789012345678901", 64, 0);
-	ti_none(a->c, 300, "item_piano_note", NULL, NULL);
+	tw_none(a->c, 300, "item_piano_note", NULL, NULL);
 
 	/* Twelve keys held; the thirteenth is refused, to the sender only. */
 	for (i = 0; i < 12; i++) {
@@ -275,10 +275,10 @@ START_TEST(piano_live_notes)
 		drop_note(b, a->id, key, 60, 1);
 	}
 	note(a, id, "K12", "61", 1);
-	o = ti_wait(a->c, "error", "code", "piano_note");
-	ck_assert_str_eq(ti_str(o, "message"), "You can hold at most 12 keys.");
+	o = tw_wait(a->c, "error", "code", "piano_note");
+	ck_assert_str_eq(tw_str(o, "message"), "You can hold at most 12 keys.");
 	json_object_put(o);
-	ti_none(b->c, 300, "item_piano_note", NULL, NULL);
+	tw_none(b->c, 300, "item_piano_note", NULL, NULL);
 	/* A key already held is no new key; a released one makes room. */
 	note(a, id, "K3", "62", 1);
 	drop_note(b, a->id, "K3", 62, 1);
@@ -286,7 +286,7 @@ START_TEST(piano_live_notes)
 	drop_note(b, a->id, "K0", 60, 0);
 	note(a, id, "K12", "61", 1);
 	drop_note(b, a->id, "K12", 61, 1);
-	ti_none(a->c, 300, "error", NULL, NULL);
+	tw_none(a->c, 300, "error", NULL, NULL);
 
 	for (i = 1; i <= 12; i++) {
 		snprintf(key, sizeof key, "K%d", i);
@@ -297,83 +297,60 @@ START_TEST(piano_live_notes)
 	/* Carried: it sounds where its carrier is, from any square. */
 	ti_item_msg(a, "item_pickup", id);
 	ti_expect(a, "pickup", 1, "Picked up piano.");
-	ti_move(a, a->x < 20 ? a->x + 3 : a->x - 3, a->y);
+	tw_goto(a, a->x < 20 ? a->x + 3 : a->x - 3, a->y);
 	note(a, id, "KeyC", "48", 1);
 	o = next_note(b, a->id, "KeyC", 48, 1);
-	ck_assert_int_eq(ti_int(o, "x"), a->x);
-	ck_assert_int_eq(ti_int(o, "y"), a->y);
+	ck_assert_int_eq(tw_int(o, "x"), a->x);
+	ck_assert_int_eq(tw_int(o, "y"), a->y);
 	json_object_put(o);
 	/* Others see it as carried. */
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	note(b, id, "KeyC", "48", 1);
-	o = ti_wait(b->c, "error", "code", "piano_note");
-	ck_assert_str_eq(ti_str(o, "message"), "Piano is not available.");
+	o = tw_wait(b->c, "error", "code", "piano_note");
+	ck_assert_str_eq(tw_str(o, "message"), "Piano is not available.");
 	json_object_put(o);
-	ti_sendf(a, "{\"type\":\"item_drop\",\"itemId\":\"%s\",\"x\":%d,\"y\":%d}", id, a->x, a->y);
+	tw_sendf(a, "{\"type\":\"item_drop\",\"itemId\":\"%s\",\"x\":%d,\"y\":%d}", id, a->x, a->y);
 	it = ti_upsert(a->c, id);
 	json_object_put(it);
 	ti_expect(a, "drop", 1, NULL);
-	ti_move(a, a->x == 0 ? 1 : a->x - 1, a->y);
+	tw_goto(a, a->x == 0 ? 1 : a->x - 1, a->y);
 	note(a, id, "KeyD", "50", 1);
-	o = ti_wait(a->c, "error", "code", "piano_note");
-	ck_assert_str_eq(ti_str(o, "message"), "Piano is not on your square.");
+	o = tw_wait(a->c, "error", "code", "piano_note");
+	ck_assert_str_eq(tw_str(o, "message"), "Piano is not on your square.");
 	json_object_put(o);
 	note(a, "00000000-0000-4000-8000-000000000000", "KeyD", "50", 1);
-	o = ti_wait(a->c, "error", "code", "piano_note");
-	ck_assert_str_eq(ti_str(o, "message"), "Piano not found.");
+	o = tw_wait(a->c, "error", "code", "piano_note");
+	ck_assert_str_eq(tw_str(o, "message"), "Piano not found.");
 	json_object_put(o);
 
 	/* Without item.use. */
-	ti_account(td, user, "pnouse");
-	ti_role(user, NULL, "item.use");
-	d = ti_login(td, user);
-	ti_move(d, b->x, b->y);
+	tw_account(td, user, "pnouse");
+	tw_give_role(user, NULL, "item.use");
+	d = tw_login(td, user);
+	tw_goto(d, b->x, b->y);
 	note(d, id, "KeyE", "52", 1);
-	o = ti_wait(d->c, "error", "code", "piano_note");
-	ck_assert_str_eq(ti_str(o, "message"), "Not authorized to use items.");
+	o = tw_wait(d->c, "error", "code", "piano_note");
+	ck_assert_str_eq(tw_str(o, "message"), "Not authorized to use items.");
 	json_object_put(o);
 	recording(d, id, "toggle_record");
 	ti_expect(d, "use", 0, "Not authorized to use items.");
-	ti_none(b->c, 300, "item_piano_note", "senderId", d->id);
+	tw_none(b->c, 300, "item_piano_note", "senderId", d->id);
 	free(id);
-	ti_close(a);
-	ti_close(b);
-	ti_close(d);
+	tw_close(a);
+	tw_close(b);
+	tw_close(d);
 	td_stop(td);
 	td_free(td);
 }
 END_TEST
 
 /*
- * SQL's first value (printf format), once it is there: songs are written
- * as they are saved, but a client may hear of the save first. NULL if it
- * never came.
+ * SQL values are read with ag_sql_wait: songs are written as they are
+ * saved, but a client may hear of the save first.
  */
-static char *sql_wait(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static char *
-sql_wait(const char *want, const char *fmt, ...)
-{
-	int64_t end = tc_now_ms() + td_ms(5000);
-	char *q, *v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&q, fmt, ap) >= 0);
-	va_end(ap);
-	for (;;) {
-		v = ag_sql_value("%s", q);
-		if ((v != NULL && (want == NULL || strcmp(v, want) == 0)) || tc_now_ms() > end)
-			break;
-		free(v);
-		ti_sleep_ms(50);
-	}
-	free(q);
-	return v;
-}
 
 /* An integer from SQL once it equals want (the last value read, -1 for none). */
-#define sql_int(want, ...) sql_int_of(sql_wait(#want, __VA_ARGS__))
+#define sql_int(want, ...) sql_int_of(ag_sql_wait(#want, __VA_ARGS__))
 
 static int64_t
 sql_int_of(char *v)
@@ -388,7 +365,7 @@ sql_int_of(char *v)
 static json_object *
 song_part(const char *id, const char *part)
 {
-	char *v = sql_wait(NULL, "SELECT body->'%s' FROM songs WHERE id = 'item:%s:recording' AND item_id = '%s'",
+	char *v = ag_sql_wait(NULL, "SELECT body->'%s' FROM songs WHERE id = 'item:%s:recording' AND item_id = '%s'",
 	    part, id, id);
 	json_object *o;
 
@@ -401,7 +378,7 @@ song_part(const char *id, const char *part)
 
 /* Stop a's recording: the new songId for everyone first, then the status and result. */
 static void
-stop_recording(struct ti_user *a, struct ti_user *b, const char *id, int64_t version)
+stop_recording(struct tw_user *a, struct tw_user *b, const char *id, int64_t version)
 {
 	json_object *it, *p;
 	char song[128];
@@ -409,13 +386,13 @@ stop_recording(struct ti_user *a, struct ti_user *b, const char *id, int64_t ver
 	snprintf(song, sizeof song, "item:%s:recording", id);
 	recording(a, id, "stop_record");
 	it = upsert(a, id, &p);
-	ck_assert_str_eq(ti_str(p, "songId"), song);
-	ck_assert_int_eq(ti_int(it, "version"), version + 1);
+	ck_assert_str_eq(tw_str(p, "songId"), song);
+	ck_assert_int_eq(tw_int(it, "version"), version + 1);
 	json_object_put(it);
 	status_then(a, id, "record_stopped", "idle", 1, "Recording stopped.");
 	if (b != NULL) {
 		it = upsert(b, id, &p);
-		ck_assert_str_eq(ti_str(p, "songId"), song);
+		ck_assert_str_eq(tw_str(p, "songId"), song);
 		json_object_put(it);
 	}
 }
@@ -423,7 +400,7 @@ stop_recording(struct ti_user *a, struct ti_user *b, const char *id, int64_t ver
 START_TEST(piano_record_and_play)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "prec"), *b = ti_join(td, "prec");
+	struct tw_user *a = tw_join(td, "prec"), *b = tw_join(td, "prec");
 	static const char *const keys[] = { "KeyA", "KeyA", "KeyS", "KeyS", "KeyD", "KeyD" };
 	static const int midis[] = { 60, 60, 62, 62, 64, 64 }, ons[] = { 1, 0, 1, 0, 1, 0 };
 	json_object *o, *it, *p, *events, *ev;
@@ -449,46 +426,46 @@ START_TEST(piano_record_and_play)
 	note(b, id, "KeyQ", "70", 0);
 
 	note(a, id, "KeyA", "60", 1);
-	ti_sleep_ms(200);
+	tw_sleep_ms(200);
 	note(a, id, "KeyA", "60", 0);
-	ti_sleep_ms(200);
+	tw_sleep_ms(200);
 	note(a, id, "KeyS", "62", 1);
-	ti_sleep_ms(200);
+	tw_sleep_ms(200);
 	note(a, id, "KeyS", "62", 0);
 	recording(a, id, "toggle_record");
 	status_then(a, id, "record_paused", "paused", 1, "Recording paused.");
 	/* Paused: neither the time nor the notes count. */
 	note(a, id, "KeyF", "65", 1);
 	note(a, id, "KeyF", "65", 0);
-	ti_sleep_ms(600);
+	tw_sleep_ms(600);
 	/* Using it again tells the recorder where they are. */
-	ti_sleep_ms(400);
+	tw_sleep_ms(400);
 	ti_item_msg(a, "item_use", id);
 	status_then(a, id, "use_mode_entered", "paused", 1, "You begin playing piano.");
 	recording(a, id, "toggle_record");
 	status_then(a, id, "record_resumed", "recording", 1, "Recording resumed.");
-	ti_sleep_ms(100);
+	tw_sleep_ms(100);
 	note(a, id, "KeyD", "64", 1);
-	ti_sleep_ms(300);
+	tw_sleep_ms(300);
 	note(a, id, "KeyD", "64", 0);
-	ti_sleep_ms(100);
-	ti_drain(b->c, 200);
+	tw_sleep_ms(100);
+	tw_drain(b->c, 200);
 	/* A use changes no version (Q7): the piano is still at its first. */
 	stop_recording(a, b, id, 1);
 
 	/* In PostgreSQL: the compact song (§6.9 step 2). */
 	o = song_part(id, "keys");
-	ck_assert_str_eq(ti_json(o), "[\"KeyA\",\"KeyS\",\"KeyD\"]");
+	ck_assert_str_eq(tw_js(o), "[\"KeyA\",\"KeyS\",\"KeyD\"]");
 	json_object_put(o);
 	o = song_part(id, "states");
-	ck_assert_str_eq(ti_json(o), "[[\"piano\",\"poly\",15,45,35,55,15]]");
+	ck_assert_str_eq(tw_js(o), "[[\"piano\",\"poly\",15,45,35,55,15]]");
 	json_object_put(o);
 	o = song_part(id, "meta");
-	ck_assert_str_eq(ti_str(o, "instrument"), "piano");
-	length = ti_int(o, "recordingLengthMs");
+	ck_assert_str_eq(tw_str(o, "instrument"), "piano");
+	length = tw_int(o, "recordingLengthMs");
 	json_object_put(o);
 	ck_assert_msg(length >= 900 && length <= 1800, "length %lld", (long long)length);
-	ck_assert_int_eq(sql_int_of(sql_wait(NULL, "SELECT length_ms FROM songs WHERE id = 'item:%s:recording'", id)),
+	ck_assert_int_eq(sql_int_of(ag_sql_wait(NULL, "SELECT length_ms FROM songs WHERE id = 'item:%s:recording'", id)),
 	    length);
 	events = song_part(id, "events");
 	ck_assert_int_eq(json_object_array_length(events), 6);
@@ -509,15 +486,15 @@ START_TEST(piano_record_and_play)
 	ti_update(a, id, NULL, "{\"octave\":1,\"attack\":99}");
 	json_object_put(upsert(a, id, &p));
 	ti_expect(a, "update", 1, "Updated piano.");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 	recording(a, id, "playback");
 	status_then(a, id, "playback_started", "playback", 1, "Playback started.");
 	for (i = 0; i < 6; i++) {
 		o = next_note(b, sender, keys[i], midis[i], ons[i]);
 		at[i] = tc_now_ms();
-		ck_assert_int_eq(ti_int(o, "octave"), 1);
-		ck_assert_int_eq(ti_int(o, "attack"), 15);
-		ck_assert_str_eq(ti_str(o, "instrument"), "piano");
+		ck_assert_int_eq(tw_int(o, "octave"), 1);
+		ck_assert_int_eq(tw_int(o, "attack"), 15);
+		ck_assert_str_eq(tw_str(o, "instrument"), "piano");
 		json_object_put(o);
 	}
 	for (i = 1; i < 6; i++) {
@@ -527,7 +504,7 @@ START_TEST(piano_record_and_play)
 	}
 	drop_note(a, sender, "KeyA", 60, 1);
 	/* Its natural end says nothing. */
-	ti_none(a->c, 300, "item_piano_status", NULL, NULL);
+	tw_none(a->c, 300, "item_piano_status", NULL, NULL);
 
 	/* Stopped: what sounds is released, and nothing more comes. */
 	recording(a, id, "playback");
@@ -536,7 +513,7 @@ START_TEST(piano_record_and_play)
 	recording(a, id, "stop_playback");
 	drop_note(b, sender, "KeyA", 60, 0);
 	status_then(a, id, "playback_stopped", "idle", 1, "Playback stopped.");
-	ti_none(b->c, 1200, "item_piano_note", "senderId", sender);
+	tw_none(b->c, 1200, "item_piano_note", "senderId", sender);
 	recording(b, id, "stop_playback");
 	status_then(b, id, "playback_stopped", "idle", 1, "Playback stopped.");
 	/* Stopping a recording that is not there still answers. */
@@ -550,7 +527,7 @@ START_TEST(piano_record_and_play)
 	recording(b, id, "toggle_record");
 	drop_note(a, sender, "KeyA", 60, 0);
 	status_then(b, id, "record_started", "recording", 1, "Recording started.");
-	ti_none(a->c, 1000, "item_piano_note", "senderId", sender);
+	tw_none(a->c, 1000, "item_piano_note", "senderId", sender);
 	recording(b, id, "stop_record");
 	it = ti_upsert(b->c, id);
 	json_object_put(it);
@@ -559,7 +536,7 @@ START_TEST(piano_record_and_play)
 	ck_assert_int_eq(sql_int(0, "SELECT events FROM songs WHERE id = 'item:%s:recording'", id), 0);
 	recording(b, id, "playback");
 	status_then(b, id, "playback_started", "playback", 1, "Playback started.");
-	ti_none(a->c, 500, "item_piano_note", "senderId", sender);
+	tw_none(a->c, 500, "item_piano_note", "senderId", sender);
 
 	/* A new piano has no recording (its default song lives in the clients, Q11). */
 	id2 = ti_add(a, "piano");
@@ -569,8 +546,8 @@ START_TEST(piano_record_and_play)
 	status_then(a, id2, "playback_stopped", "idle", 1, "Playback stopped.");
 	free(id2);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -579,7 +556,7 @@ END_TEST
 START_TEST(piano_delete_while_playing)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pdel"), *b = ti_join(td, "pdel");
+	struct tw_user *a = tw_join(td, "pdel"), *b = tw_join(td, "pdel");
 	char *id = piano_for(a, b), sender[128];
 	json_object *o;
 
@@ -587,31 +564,31 @@ START_TEST(piano_delete_while_playing)
 	/* Asked before anything was loaded: started, then taken back once the song is known to be absent. */
 	recording(a, id, "playback");
 	status_then(a, id, "playback_started", "playback", 1, "Playback started.");
-	o = ti_wait(a->c, "item_piano_status", "event", "playback_stopped");
-	ck_assert_str_eq(ti_str(o, "recordingState"), "idle");
+	o = tw_wait(a->c, "item_piano_status", "event", "playback_stopped");
+	ck_assert_str_eq(tw_str(o, "recordingState"), "idle");
 	json_object_put(o);
 	ti_expect(a, "use", 0, "No recording saved on this piano.");
 
 	recording(a, id, "toggle_record");
 	status_then(a, id, "record_started", "recording", 1, "Recording started.");
 	note(a, id, "KeyA", "60", 1);
-	ti_sleep_ms(100);
+	tw_sleep_ms(100);
 	note(a, id, "KeyA", "60", 0);
-	ti_sleep_ms(1500);
+	tw_sleep_ms(1500);
 	note(a, id, "KeyS", "62", 1);
-	ti_sleep_ms(100);
+	tw_sleep_ms(100);
 	note(a, id, "KeyS", "62", 0);
 	stop_recording(a, NULL, id, 1);
 	ck_assert_int_eq(sql_int(1, "SELECT count(*) FROM songs WHERE item_id = '%s'", id), 1);
 
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 	recording(a, id, "playback");
 	status_then(a, id, "playback_started", "playback", 1, "Playback started.");
 	drop_note(b, sender, "KeyA", 60, 1);
 	drop_note(b, sender, "KeyA", 60, 0);
 	ti_item_msg(a, "item_delete", id);
 	ti_expect(a, "delete", 1, NULL);
-	ti_none(b->c, 2000, "item_piano_note", NULL, NULL);
+	tw_none(b->c, 2000, "item_piano_note", NULL, NULL);
 	ck_assert_int_eq(sql_int(0, "SELECT count(*) FROM songs WHERE item_id = '%s'", id), 0);
 
 	/* The plugin goes on: a new piano records and plays. */
@@ -628,8 +605,8 @@ START_TEST(piano_delete_while_playing)
 	/* Held at the end: released. */
 	drop_note(b, sender, "KeyG", 67, 0);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -638,7 +615,7 @@ END_TEST
 START_TEST(piano_players_leave)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pleave"), *b = ti_join(td, "pleave");
+	struct tw_user *a = tw_join(td, "pleave"), *b = tw_join(td, "pleave");
 	char *id = piano_for(a, b), *id2, song[128], left[80];
 	json_object *o, *it, *p;
 	int seen = 0, i;
@@ -658,17 +635,17 @@ START_TEST(piano_players_leave)
 	drop_note(b, left, "KeyX", 50, 1);
 	note(a, id, "KeyX", "50", 0);
 	drop_note(b, left, "KeyX", 50, 0);
-	ti_close(a);
+	tw_close(a);
 
 	/* Every key still held, on both pianos, released for the others (Q28). */
 	for (i = 0; i < 3; i++) {
-		o = ti_wait(b->c, "item_piano_note", "senderId", left);
+		o = tw_wait(b->c, "item_piano_note", "senderId", left);
 		ck_assert_msg(!flag(o, "on"), "%s", json_object_to_json_string(o));
-		if (strcmp(ti_str(o, "keyId"), "KeyA") == 0 && ti_int(o, "midi") == 60 && strcmp(ti_str(o, "itemId"), id) == 0)
+		if (strcmp(tw_str(o, "keyId"), "KeyA") == 0 && tw_int(o, "midi") == 60 && strcmp(tw_str(o, "itemId"), id) == 0)
 			seen |= 1;
-		else if (strcmp(ti_str(o, "keyId"), "KeyS") == 0 && ti_int(o, "midi") == 62)
+		else if (strcmp(tw_str(o, "keyId"), "KeyS") == 0 && tw_int(o, "midi") == 62)
 			seen |= 2;
-		else if (strcmp(ti_str(o, "keyId"), "KeyZ") == 0 && strcmp(ti_str(o, "itemId"), id2) == 0)
+		else if (strcmp(tw_str(o, "keyId"), "KeyZ") == 0 && strcmp(tw_str(o, "itemId"), id2) == 0)
 			seen |= 4;
 		json_object_put(o);
 	}
@@ -676,9 +653,9 @@ START_TEST(piano_players_leave)
 
 	/* The recording was saved, though nobody is told. */
 	it = upsert(b, id, &p);
-	ck_assert_str_eq(ti_str(p, "songId"), song);
+	ck_assert_str_eq(tw_str(p, "songId"), song);
 	json_object_put(it);
-	ti_none(b->c, 300, "item_piano_note", "senderId", left);
+	tw_none(b->c, 300, "item_piano_note", "senderId", left);
 	ck_assert_int_eq(sql_int(4, "SELECT events FROM songs WHERE item_id = '%s'", id), 4);
 
 	/* And the piano is free for the next player. */
@@ -688,7 +665,7 @@ START_TEST(piano_players_leave)
 	status_then(b, id, "record_started", "recording", 1, "Recording started.");
 	free(id);
 	free(id2);
-	ti_close(b);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -697,7 +674,7 @@ END_TEST
 START_TEST(piano_recording_limit)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "plimit");
+	struct tw_user *a = tw_join(td, "plimit");
 	char *id = piano_for(a, NULL), song[128];
 	json_object *o, *it;
 	int64_t t0, el;
@@ -708,11 +685,11 @@ START_TEST(piano_recording_limit)
 	status_then(a, id, "record_started", "recording", 1, "Recording started.");
 	note(a, id, "KeyA", "60", 1);
 	/* 30 s after the start it stops by itself: saved, and the recorder is told. */
-	o = ti_wait_ms(a->c, 36000, "item_upsert", NULL, NULL);
+	o = tw_wait_ms(a->c, 36000, "item_upsert", NULL, NULL);
 	el = tc_now_ms() - t0;
-	it = ti_obj(o, "item");
-	ck_assert_str_eq(ti_str(it, "id"), id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "songId"), song);
+	it = tw_get(o, "item");
+	ck_assert_str_eq(tw_str(it, "id"), id);
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "songId"), song);
 	json_object_put(o);
 	ck_assert_msg(el >= 29900 && el <= 33000, "stopped after %lld ms", (long long)el);
 	status_then(a, id, "record_stopped", "idle", 1, "Recording stopped.");
@@ -723,7 +700,7 @@ START_TEST(piano_recording_limit)
 	recording(a, id, "toggle_record");
 	status_then(a, id, "record_started", "recording", 1, "Recording started.");
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -737,14 +714,14 @@ END_TEST
 START_TEST(piano_song_storage_limit)
 {
 	struct td *td = ti_start("piano", "song_account_max_kib 1\n", NULL);
-	struct ti_user *a = ti_join(td, "pquota");
+	struct tw_user *a = tw_join(td, "pquota");
 	char *p1 = piano_for(a, NULL), *p2, *v;
 	int i;
 
 	recording(a, p1, "toggle_record");
 	status_then(a, p1, "record_started", "recording", 1, "Recording started.");
 	stop_recording(a, NULL, p1, 1);
-	v = sql_wait(NULL, "SELECT octet_length(body::text) FROM songs WHERE item_id = '%s'", p1);
+	v = ag_sql_wait(NULL, "SELECT octet_length(body::text) FROM songs WHERE item_id = '%s'", p1);
 	ck_assert_msg(v != NULL, "the small recording was not saved");
 	printf("# an empty recording takes %s bytes\n", v);
 	free(v);
@@ -757,7 +734,7 @@ START_TEST(piano_song_storage_limit)
 		note(a, p2, "KeyA", "60", 0);
 	}
 	stop_recording(a, NULL, p2, 1);
-	ti_sys(a->c, "The recording was not saved: the songs of this item's owner would pass the 1 KiB one account "
+	tw_sys(a->c, "The recording was not saved: the songs of this item's owner would pass the 1 KiB one account "
 	    "may keep. Delete some of their recordings or items to make room.");
 	ck_assert(td_wait_log(td, "not saved: its owner", td_ms(5000)));
 	v = ag_sql_value("SELECT count(*) FROM songs WHERE item_id = '%s'", p2);
@@ -765,7 +742,7 @@ START_TEST(piano_song_storage_limit)
 	free(v);
 	free(p1);
 	free(p2);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -802,7 +779,7 @@ static void
 stop_by_group(int sig)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pgrp"), *b = ti_join(td, "pgrp");
+	struct tw_user *a = tw_join(td, "pgrp"), *b = tw_join(td, "pgrp");
 	char *id = piano_for(a, b), left[80];
 	int st;
 
@@ -827,8 +804,8 @@ stop_by_group(int sig)
 	    log_line(td, "while shutting down"));
 	ck_assert_int_eq(sql_int(3, "SELECT events FROM songs WHERE id = 'item:%s:recording'", id), 3);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_free(td);
 }
 
@@ -848,7 +825,7 @@ END_TEST
 START_TEST(piano_survives_group_sighup)
 {
 	struct td *td = ti_start("piano", NULL, NULL);
-	struct ti_user *a = ti_join(td, "phup"), *b = ti_join(td, "phup");
+	struct tw_user *a = tw_join(td, "phup"), *b = tw_join(td, "phup");
 	char *id = piano_for(a, b), left[80];
 
 	snprintf(left, sizeof left, "%s", a->id);
@@ -866,8 +843,8 @@ START_TEST(piano_survives_group_sighup)
 	ck_assert_int_eq(td_stop(td), 0);
 	ck_assert_int_eq(sql_int(2, "SELECT events FROM songs WHERE id = 'item:%s:recording'", id), 2);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_free(td);
 }
 END_TEST

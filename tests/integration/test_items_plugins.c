@@ -27,16 +27,16 @@ survive(const char *plugin, const char *type, const char *extra, const char *log
 {
 	char *dir, *id, *dice, line[256];
 	struct td *td = ti_start(plugin, extra, &dir);
-	struct ti_user *a, *b;
+	struct tw_user *a, *b;
 	json_object *r, *it;
 
 	ti_add_plugin(dir, "dice");
 	td_stop(td);
 	td_free(td);
 	td = ti_start_dir(dir, extra);
-	a = ti_join(td, "psurv");
-	b = ti_join(td, "psurv");
-	ti_move(b, a->x, a->y);
+	a = tw_join(td, "psurv");
+	b = tw_join(td, "psurv");
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, type);
 	dice = ti_add(a, "dice");
 
@@ -45,7 +45,7 @@ survive(const char *plugin, const char *type, const char *extra, const char *log
 	ti_item_msg(b, "item_use", id);
 	snprintf(line, sizeof line, "%s is temporarily unavailable.", type);
 	r = ti_result(a, "use", 0, line);
-	ck_assert_str_eq(ti_str(r, "itemId"), id);
+	ck_assert_str_eq(tw_str(r, "itemId"), id);
 	json_object_put(r);
 	ti_expect(b, "use", 0, line);
 	/* Generous: a sanitizer build restarts hosts slowly. */
@@ -61,7 +61,7 @@ survive(const char *plugin, const char *type, const char *extra, const char *log
 	ck_assert(td_wait_log(td, line, td_ms(5000)));
 	ti_update(a, id, NULL, "{\"note\":\"after\"}");
 	it = ti_upsert(b->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "note"), "after");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "note"), "after");
 	json_object_put(it);
 	snprintf(line, sizeof line, "Updated %s.", type);
 	ti_expect(a, "update", 1, line);
@@ -72,16 +72,16 @@ survive(const char *plugin, const char *type, const char *extra, const char *log
 	ck_assert(td_wait_log(td, "restarting in 400 ms", td_ms(3000)));
 
 	{
-		struct ti_user *c = ti_join(td, "psurv");
+		struct tw_user *c = tw_join(td, "psurv");
 
-		ck_assert_int_eq(json_object_array_length(ti_obj(c->welcome, "items")), 2);
-		ti_close(c);
+		ck_assert_int_eq(json_object_array_length(tw_get(c->welcome, "items")), 2);
+		tw_close(c);
 	}
 	free(id);
 	free(dice);
 	free(dir);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 }
@@ -106,22 +106,6 @@ START_TEST(garbage_plugin)
 END_TEST
 
 /* A loopback port free right now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Run chatgridd -f with plugin_dir holding plugins; returns its exit status and output. */
 static int
@@ -132,7 +116,7 @@ run_daemon(const char *plugins, char **dir_out, char **output)
 	int st;
 
 	ti_wipe();
-	if (asprintf(&text, "listen 127.0.0.1:%d\nallow_insecure yes\nwww_root %s/www\n%s%s", free_port(),
+	if (asprintf(&text, "listen 127.0.0.1:%d\nallow_insecure yes\nwww_root %s/www\n%s%s", it_free_port(),
 	    td_srcdir(), ag_base_config(), ti_config(dir)) < 0)
 		ck_abort_msg("out of memory");
 	ck_assert_int_eq(td_write_text(cdir, "chatgridd.conf", text), 0);
@@ -179,7 +163,7 @@ START_TEST(sighup_loads_new_plugins)
 {
 	char *dir, *id, from[4096], to[4096];
 	struct td *td = ti_start("dice", NULL, &dir);
-	struct ti_user *a = ti_join(td, "phup");
+	struct tw_user *a = tw_join(td, "phup");
 	json_object *o;
 	FILE *in, *out;
 	char buf[65536];
@@ -197,8 +181,8 @@ START_TEST(sighup_loads_new_plugins)
 	fclose(out);
 	td_signal(td, SIGHUP);
 
-	o = ti_wait(a->c, "ui_definitions", NULL, NULL);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"widget\"]");
+	o = tw_wait(a->c, "ui_definitions", NULL, NULL);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(o, "uiDefinitions"), "itemTypeOrder")), "[\"dice\",\"widget\"]");
 	json_object_put(o);
 	id = ti_add(a, "widget");
 	ti_item_msg(a, "item_use", id);
@@ -211,10 +195,10 @@ START_TEST(sighup_loads_new_plugins)
 	/* Another SIGHUP loads nothing twice. */
 	td_signal(td, SIGHUP);
 	ck_assert(td_wait_log(td, "reloaded configuration", td_ms(3000)));
-	ti_none(a->c, 500, "ui_definitions", NULL, NULL);
+	tw_none(a->c, 500, "ui_definitions", NULL, NULL);
 	free(id);
 	free(dir);
-	ti_close(a);
+	tw_close(a);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 }
@@ -223,52 +207,52 @@ END_TEST
 START_TEST(ticker_options_ticks_timers_events)
 {
 	struct td *td = ti_start("ticker", "plugin_option ticker.greeting=Howdy\n", NULL);
-	struct ti_user *a = ti_join(td, "ptick"), *b = ti_join(td, "ptick");
+	struct tw_user *a = tw_join(td, "ptick"), *b = tw_join(td, "ptick");
 	json_object *o, *it;
 	char line[256], *id, *v;
 	int n;
 
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, "ticker");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	/* The option from the configuration; a timer in the host; effects nobody asked for. */
 	ti_item_msg(a, "item_use", id);
 	snprintf(line, sizeof line, "Howdy, %s.", a->nick);
 	ti_expect(a, "use", 1, line);
-	ti_sys(b->c, "Ding.");
-	ti_sys(a->c, "Ding.");
-	o = ti_wait(b->c, "item_ticker_ding", "itemId", id);
-	ck_assert_int_eq(ti_int(o, "x"), a->x);
-	ck_assert_int_eq(ti_int(o, "range"), 15);
+	tw_sys(b->c, "Ding.");
+	tw_sys(a->c, "Ding.");
+	o = tw_wait(b->c, "item_ticker_ding", "itemId", id);
+	ck_assert_int_eq(tw_int(o, "x"), a->x);
+	ck_assert_int_eq(tw_int(o, "range"), 15);
 	json_object_put(o);
 
 	/* Ticks: system edits with events, until the plugin disarms itself. */
 	ti_update(a, id, NULL, "{\"armed\":true}");
 	ti_expect(a, "update", 1, "Updated ticker.");
 	for (n = 1; n <= 3; n++) {
-		o = ti_wait(b->c, "item_ticker_tick", "itemId", id);
-		ck_assert_int_eq(ti_int(o, "n"), n);
+		o = tw_wait(b->c, "item_ticker_tick", "itemId", id);
+		ck_assert_int_eq(tw_int(o, "n"), n);
 		json_object_put(o);
 	}
-	ti_drain(a->c, 100);
+	tw_drain(a->c, 100);
 	it = NULL;
-	ti_none(b->c, 700, "item_ticker_tick", NULL, NULL);
+	tw_none(b->c, 700, "item_ticker_tick", NULL, NULL);
 	ti_update(a, id, NULL, NULL);
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(it, "params")), "{\"armed\":false,\"ticks\":3}");
+	ck_assert_str_eq(tw_js(tw_get(it, "params")), "{\"armed\":false,\"ticks\":3}");
 	/* created 1, updated 2, three ticks, this update */
-	ck_assert_int_eq(ti_int(it, "version"), 6);
+	ck_assert_int_eq(tw_int(it, "version"), 6);
 	json_object_put(it);
 	ti_expect(a, "update", 1, NULL);
 	/* Stored with the type's encoding version. */
-	ti_sleep_ms(1500);
+	tw_sleep_ms(1500);
 	v = ag_sql_value("SELECT encoding_version FROM items WHERE id = '%s'", id);
 	ck_assert_str_eq(v, "3");
 	free(v);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 }
@@ -283,118 +267,108 @@ START_TEST(ticker_abi_1_1)
 {
 	struct td *td = ti_start("ticker", "fetch_timeout_ms 4000\nplugin_option ticker.fetch_interval_ms=777\n",
 	    NULL);
-	struct ti_user *a = ti_join(td, "pabi"), *b = ti_join(td, "pabi"), *c = ti_join(td, "pabi");
+	struct tw_user *a = tw_join(td, "pabi"), *b = tw_join(td, "pabi"), *c = tw_join(td, "pabi");
 	json_object *o, *song;
 	char *id, *id2, *v, cid[80];
 
-	ti_move(a, 5, 5);
-	ti_move(b, 5, 5);
-	ti_move(c, 40, 40);
+	tw_goto(a, 5, 5);
+	tw_goto(b, 5, 5);
+	tw_goto(c, 40, 40);
 	id = ti_add(a, "ticker");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	/* The core's keys reach the plugin; plugin_option overrides one. */
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"opts\"}", id);
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"opts\"}", id);
 	ti_expect(a, "opts", 1, "timeout 4000, private no, interval 777");
 
 	/* Two players within the emit range (15) of the ticker, not the third. */
 	ti_update(a, id, NULL, "{\"armed\":true}");
 	ti_expect(a, "update", 1, "Updated ticker.");
-	o = ti_wait(b->c, "item_ticker_tick", "itemId", id);
-	ck_assert_int_eq(ti_int(o, "listeners"), 2);
+	o = tw_wait(b->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(tw_int(o, "listeners"), 2);
 	json_object_put(o);
-	ti_drain(a->c, 800);
-	ti_drain(b->c, 100);
+	tw_drain(a->c, 800);
+	tw_drain(b->c, 100);
 
 	/* A song saved, in the table, loaded back by the actor alone. */
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
 	    "{\"songId\":\"t:1\",\"song\":{\"meta\":{\"recordingLengthMs\":1234},"
 	    "\"events\":[[0,0,60,1,0],[500,0,60,0,0]]}}}", id);
 	ti_expect(a, "store", 1, "Stored.");
-	ti_sleep_ms(300);
+	tw_sleep_ms(300);
 	v = ag_sql_value("SELECT type || ' ' || item_id || ' ' || events || ' ' || length_ms || ' ' || "
 	    "(saved_by = %s) FROM songs WHERE id = 't:1'", a->userid);
 	ck_assert_msg(v != NULL && strstr(v, "ticker ") == v && strstr(v, id) != NULL &&
 	    strstr(v, " 2 1234 t") != NULL, "songs row: %s", v != NULL ? v : "(none)");
 	free(v);
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
 	    "{\"songId\":\"t:1\"}}", id);
 	ti_expect(a, "fetch", 1, "Fetching.");
-	o = ti_wait(a->c, "item_ticker_song", "songId", "t:1");
-	song = ti_obj(o, "song");
-	ck_assert_str_eq(ti_json(song),
+	o = tw_wait(a->c, "item_ticker_song", "songId", "t:1");
+	song = tw_get(o, "song");
+	ck_assert_str_eq(tw_js(song),
 	    "{\"meta\":{\"recordingLengthMs\":1234},\"events\":[[0,0,60,1,0],[500,0,60,0,0]]}");
 	json_object_put(o);
-	ti_none(b->c, 300, "item_ticker_song", NULL, NULL);
+	tw_none(b->c, 300, "item_ticker_song", NULL, NULL);
 
 	/* None, and another type's song, read as none. */
 	ag_sql("INSERT INTO songs (id, item_id, type, body) VALUES ('o:1', '%s', 'other', '{\"x\":1}')", id);
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"fetch\",\"args\":"
 	    "{\"songId\":\"o:1\"}}", id);
 	ti_expect(a, "fetch", 1, "Fetching.");
-	o = ti_wait(a->c, "item_ticker_song", "songId", "o:1");
+	o = tw_wait(a->c, "item_ticker_song", "songId", "o:1");
 	ck_assert(json_object_is_type(json_object_object_get(o, "song"), json_type_null));
 	json_object_put(o);
 	/* Nor may it replace another type's song. */
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
 	    "{\"songId\":\"o:1\",\"song\":{\"y\":2}}}", id);
 	ti_expect(a, "store", 1, "Stored.");
-	ti_sleep_ms(300);
+	tw_sleep_ms(300);
 	v = ag_sql_value("SELECT body::text FROM songs WHERE id = 'o:1'");
 	ck_assert_str_eq(v, "{\"x\": 1}");
 	free(v);
 	/* nil deletes. */
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
 	    "{\"songId\":\"t:1\",\"song\":null}}", id);
 	ti_expect(a, "store", 1, "Stored.");
-	ti_sleep_ms(300);
+	tw_sleep_ms(300);
 	v = ag_sql_value("SELECT count(*) FROM songs WHERE id = 't:1'");
 	ck_assert_str_eq(v, "0");
 	free(v);
 
 	/* removed: the plugin hears of it; the item's songs go with it. */
 	id2 = ti_add(a, "ticker");
-	ti_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
+	tw_sendf(a, "{\"type\":\"item_action\",\"itemId\":\"%s\",\"action\":\"store\",\"args\":"
 	    "{\"songId\":\"t:2\",\"song\":{\"z\":3}}}", id2);
 	ti_expect(a, "store", 1, "Stored.");
-	ti_drain(b->c, 300);
+	tw_drain(b->c, 300);
 	ti_item_msg(a, "item_delete", id2);
 	ti_expect(a, "delete", 1, NULL);
-	o = ti_wait(b->c, "item_ticker_removed", "itemId", id);
-	ck_assert_str_eq(ti_str(o, "removedId"), id2);
+	o = tw_wait(b->c, "item_ticker_removed", "itemId", id);
+	ck_assert_str_eq(tw_str(o, "removedId"), id2);
 	json_object_put(o);
-	ti_sleep_ms(1500);
+	tw_sleep_ms(1500);
 	v = ag_sql_value("SELECT count(*) FROM songs WHERE item_id = '%s'", id2);
 	ck_assert_str_eq(v, "0");
 	free(v);
 
 	/* player_left, with the leaver's connection id. */
 	snprintf(cid, sizeof cid, "%s", c->id);
-	ti_close(c);
-	o = ti_wait(b->c, "item_ticker_left", "playerId", cid);
-	ck_assert_str_eq(ti_str(o, "itemId"), id);
+	tw_close(c);
+	o = tw_wait(b->c, "item_ticker_left", "playerId", cid);
+	ck_assert_str_eq(tw_str(o, "itemId"), id);
 	json_object_put(o);
 
 	free(id);
 	free(id2);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	ck_assert_int_eq(td_stop(td), 0);
 	td_free(td);
 }
 END_TEST
 
 /* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
-static void
-read_for(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = end - tc_now_ms()) > 0)
-		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
-			json_object_put(o);
-}
 
 /*
  * The core ticks only items someone can hear (issue 19 item 3): with its
@@ -406,36 +380,36 @@ read_for(struct tc_conn *c, int ms)
 START_TEST(ticker_ticks_only_when_heard)
 {
 	struct td *td = ti_start("ticker", NULL, NULL);
-	struct ti_user *a = ti_join(td, "pheard");
+	struct tw_user *a = tw_join(td, "pheard");
 	json_object *o;
 	char *id, *t1, *t2;
 
-	ti_move(a, 5, 5);
+	tw_goto(a, 5, 5);
 	id = ti_add(a, "ticker");
 	ti_update(a, id, NULL, "{\"armed\":true}");
 	ti_expect(a, "update", 1, "Updated ticker.");
-	o = ti_wait(a->c, "item_ticker_tick", "itemId", id);
-	ck_assert_int_eq(ti_int(o, "listeners"), 1);
+	o = tw_wait(a->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(tw_int(o, "listeners"), 1);
 	json_object_put(o);
 
-	ti_move(a, 40, 40);
+	tw_goto(a, 40, 40);
 	/* A tick on its way lands, and the write-behind saves it (at most item_save_max_delay_ms). */
-	read_for(a->c, td_ms(1500));
+	tw_read_for(a->c, td_ms(1500));
 	t1 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
-	read_for(a->c, td_ms(2500));
+	tw_read_for(a->c, td_ms(2500));
 	t2 = ag_sql_value("SELECT params->>'ticks' FROM items WHERE id = '%s'", id);
 	ck_assert_msg(t1 != NULL && t2 != NULL && strcmp(t1, t2) == 0, "ticked with nobody in range: %s, then %s",
 	    t1 != NULL ? t1 : "NULL", t2 != NULL ? t2 : "NULL");
 
-	ti_move(a, 6, 6);
-	o = ti_wait(a->c, "item_ticker_tick", "itemId", id);
-	ck_assert_int_eq(ti_int(o, "listeners"), 1);
-	ck_assert_int_eq(ti_int(o, "n"), atoi(t1) + 1);
+	tw_goto(a, 6, 6);
+	o = tw_wait(a->c, "item_ticker_tick", "itemId", id);
+	ck_assert_int_eq(tw_int(o, "listeners"), 1);
+	ck_assert_int_eq(tw_int(o, "n"), atoi(t1) + 1);
 	json_object_put(o);
 	free(t1);
 	free(t2);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }

@@ -47,23 +47,6 @@
 /* ---- small helpers ---- */
 
 /* A free TCP port on 127.0.0.1 (bound and released: the usual small race). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Connect to 127.0.0.1:port; the descriptor or -1. */
 static int
@@ -180,31 +163,23 @@ static void sql_soon_at(int line, const char *want, const char *fmt, ...) __attr
 static void
 sql_soon_at(int line, const char *want, const char *fmt, ...)
 {
-	int64_t end = tc_now_ms() + td_ms(5000);
 	char query[1024], *v;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(query, sizeof query, fmt, ap);
 	va_end(ap);
-	for (;;) {
-		v = ag_sql_value("%s", query);
-		if (v != NULL && strcmp(v, want) == 0) {
-			free(v);
-			return;
-		}
-		ck_assert_msg(tc_now_ms() < end, "line %d: %s gives %s, not %s", line, query, v != NULL ? v : "NULL",
-		    want);
-		free(v);
-		ti_sleep_ms(50);
-	}
+	v = ag_sql_wait(want, "%s", query);
+	ck_assert_msg(v != NULL && strcmp(v, want) == 0, "line %d: %s gives %s, not %s", line, query,
+	    v != NULL ? v : "NULL", want);
+	free(v);
 }
 
 /* The item's params from an upsert wait, as text. */
 static const char *
 params_of(json_object *it)
 {
-	return ti_json(ti_obj(it, "params"));
+	return tw_js(tw_get(it, "params"));
 }
 
 /* ---- a child process that dies with the test ---- */
@@ -318,7 +293,7 @@ wait_port(int port, pid_t pid, const char *what, const char *logpath)
 		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "%s exited (status %d); see %s", what, status,
 		    logpath);
 		ck_assert_msg(tc_now_ms() < end, "%s does not listen on port %d; see %s", what, port, logpath);
-		ti_sleep_ms(50);
+		tw_sleep_ms(50);
 	}
 }
 
@@ -333,7 +308,7 @@ ice_start(struct ice *ice, int tls)
 
 	memset(ice, 0, sizeof *ice);
 	ice->dir = td_mkdtemp();
-	ice->port = free_port();
+	ice->port = it_free_port();
 	ck_assert_int_eq(td_mkdir(ice->dir, "log"), 0);
 	ck_assert_int_eq(td_mkdir(ice->dir, "web"), 0);
 	ck_assert_int_eq(td_mkdir(ice->dir, "admin"), 0);
@@ -342,7 +317,7 @@ ice_start(struct ice *ice, int tls)
 		FILE *f;
 		size_t n;
 
-		ice->tls_port = free_port();
+		ice->tls_port = it_free_port();
 		ck_assert_int_eq(td_make_cert(ice->dir), 0);
 		/* Icecast wants the certificate and its key in one file. */
 		snprintf(path, sizeof path, "%s/both.pem", ice->dir);
@@ -426,7 +401,7 @@ ice_title(struct ice *ice, const char *title)
 		ck_assert_msg(tc_now_ms() < end, "icecast2 did not take the title \"%s\": %s", title,
 		    answer != NULL ? answer : "(no answer)");
 		free(answer);
-		ti_sleep_ms(100);
+		tw_sleep_ms(100);
 	}
 }
 
@@ -650,7 +625,7 @@ fake_stop(struct fake *f)
 
 /* A radio at a's square with streamUrl url (and enabled), its id (caller frees). */
 static char *
-add_radio(struct ti_user *a, const char *url)
+add_radio(struct tw_user *a, const char *url)
 {
 	char *id = ti_add(a, "radio_station"), params[2400];
 
@@ -662,28 +637,18 @@ add_radio(struct ti_user *a, const char *url)
 
 /* Move a to the item's square (as stored). */
 static void
-go_to_item(struct ti_user *a, const char *id)
+go_to_item(struct tw_user *a, const char *id)
 {
 	char *x = ag_sql_value("SELECT x FROM items WHERE id = '%s'", id);
 	char *y = ag_sql_value("SELECT y FROM items WHERE id = '%s'", id);
 
 	ck_assert(x != NULL && y != NULL);
-	ti_move(a, (int)strtol(x, NULL, 10), (int)strtol(y, NULL, 10));
+	tw_goto(a, (int)strtol(x, NULL, 10), (int)strtol(y, NULL, 10));
 	free(x);
 	free(y);
 }
 
 /* Wait ms while reading (and dropping) what arrives, so pings are answered and nothing piles up. */
-static void
-read_for(struct tc_conn *c, int ms)
-{
-	int64_t end = tc_now_ms() + ms, left;
-	json_object *o;
-
-	while ((left = end - tc_now_ms()) > 0)
-		if ((o = tc_ws_recv_json(c, (int)left)) != NULL)
-			json_object_put(o);
-}
 
 /* Wait until the scripted server has answered a request for path. */
 static void
@@ -699,7 +664,7 @@ fake_wait_path(struct fake *f, const char *path, int ms)
 		if (seen)
 			return;
 		ck_assert_msg(tc_now_ms() < end, "no request for %s within %d ms", path, ms);
-		ti_sleep_ms(50);
+		tw_sleep_ms(50);
 	}
 }
 
@@ -708,33 +673,33 @@ fake_wait_path(struct fake *f, const char *path, int ms)
 START_TEST(radio_parameters)
 {
 	struct td *td = ti_start("radio_station", DENY_PRIVATE, NULL);
-	struct ti_user *a = ti_join(td, "rparam");
+	struct tw_user *a = tw_join(td, "rparam");
 	char *id = ti_add(a, "radio_station"), *big;
 	json_object *it, *types, *t = NULL, *meta, *v;
 	size_t i, n;
 
 	/* The type as clients learn it. */
-	types = ti_obj(ti_obj(a->welcome, "uiDefinitions"), "itemTypes");
+	types = tw_get(tw_get(a->welcome, "uiDefinitions"), "itemTypes");
 	for (i = 0; i < json_object_array_length(types); i++)
-		if (strcmp(ti_str(json_object_array_get_idx(types, i), "type"), "radio_station") == 0)
+		if (strcmp(tw_str(json_object_array_get_idx(types, i), "type"), "radio_station") == 0)
 			t = json_object_array_get_idx(types, i);
 	ck_assert_ptr_nonnull(t);
-	ck_assert_str_eq(ti_str(t, "label"), "radio");
-	ck_assert_str_eq(ti_json(ti_obj(t, "editableProperties")), "[\"title\",\"streamUrl\",\"enabled\","
+	ck_assert_str_eq(tw_str(t, "label"), "radio");
+	ck_assert_str_eq(tw_js(tw_get(t, "editableProperties")), "[\"title\",\"streamUrl\",\"enabled\","
 	    "\"mediaVolume\",\"mediaChannel\",\"mediaEffect\",\"mediaEffectValue\",\"facing\",\"emitRange\"]");
-	v = ti_obj(t, "globalProperties");
-	ck_assert_str_eq(ti_json(ti_obj(v, "directional")), "true");
-	ck_assert_int_eq(ti_int(v, "emitRange"), 10);
-	ck_assert_int_eq(ti_int(v, "useCooldownMs"), 1000);
-	meta = ti_obj(t, "propertyMetadata");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "facing"), "visibleWhen")), "{\"directional\":true}");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "mediaEffectValue"), "visibleWhen")), "{\"mediaEffect\":\"!off\"}");
-	ck_assert_int_eq(ti_int(ti_obj(meta, "streamUrl"), "maxLength"), 2048);
-	ck_assert_str_eq(ti_str(ti_obj(meta, "mediaChannel"), "valueType"), "list");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "mediaChannel"), "options")), "[\"stereo\",\"mono\",\"left\",\"right\"]");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "stationName"), "valueType"), "text");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "nowPlaying"), "valueType"), "text");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "emitRange"), "range")), "{\"min\":5,\"max\":20,\"step\":1}");
+	v = tw_get(t, "globalProperties");
+	ck_assert_str_eq(tw_js(tw_get(v, "directional")), "true");
+	ck_assert_int_eq(tw_int(v, "emitRange"), 10);
+	ck_assert_int_eq(tw_int(v, "useCooldownMs"), 1000);
+	meta = tw_get(t, "propertyMetadata");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "facing"), "visibleWhen")), "{\"directional\":true}");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "mediaEffectValue"), "visibleWhen")), "{\"mediaEffect\":\"!off\"}");
+	ck_assert_int_eq(tw_int(tw_get(meta, "streamUrl"), "maxLength"), 2048);
+	ck_assert_str_eq(tw_str(tw_get(meta, "mediaChannel"), "valueType"), "list");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "mediaChannel"), "options")), "[\"stereo\",\"mono\",\"left\",\"right\"]");
+	ck_assert_str_eq(tw_str(tw_get(meta, "stationName"), "valueType"), "text");
+	ck_assert_str_eq(tw_str(tw_get(meta, "nowPlaying"), "valueType"), "text");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "emitRange"), "range")), "{\"min\":5,\"max\":20,\"step\":1}");
 
 	/* Normalisation; stationName and nowPlaying cannot be set; unknown keys go. */
 	ti_update(a, id, NULL, "{\"streamUrl\":\"  NONE \",\"enabled\":\"off\",\"mediaVolume\":\" 12 \","
@@ -751,12 +716,12 @@ START_TEST(radio_parameters)
 	ti_update(a, id, NULL, "{\"streamUrl\":\" https://203.0.114.7:8443/live?x=1 \",\"facing\":\"123.5\","
 	    "\"enabled\":0}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "streamUrl"), "https://203.0.114.7:8443/live?x=1");
-	ck_assert_int_eq(ti_int(ti_obj(it, "params"), "facing"), 124);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(it, "params"), "enabled")), "false");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "streamUrl"), "https://203.0.114.7:8443/live?x=1");
+	ck_assert_int_eq(tw_int(tw_get(it, "params"), "facing"), 124);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(it, "params"), "enabled")), "false");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated radio.");
-	ti_drain(a->c, 200);
+	tw_drain(a->c, 200);
 
 	/* Every message, and the order: streamUrl, enabled, mediaVolume, mediaEffect, mediaChannel,
 	 * mediaEffectValue, facing, emitRange. */
@@ -826,7 +791,7 @@ START_TEST(radio_parameters)
 	sql_soon("12,12,124", "SELECT params->>'mediaVolume' || ',' || (params->>'emitRange') || ',' || "
 	    "(params->>'facing') FROM items WHERE id = '%s'", id);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -837,40 +802,40 @@ END_TEST
 START_TEST(radio_use_and_secondary)
 {
 	struct td *td;
-	struct ti_user *a, *b;
+	struct tw_user *a, *b;
 	char line[256], owner[33], *id, *dir;
 	json_object *it;
 
 	td = ti_start("radio_station", NULL, &dir);
-	a = ti_join(td, "ruse");
+	a = tw_join(td, "ruse");
 	snprintf(owner, sizeof owner, "%s", a->user);
-	b = ti_join(td, "ruse");
-	ti_move(b, a->x, a->y);
+	b = tw_join(td, "ruse");
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, "radio_station");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	/* Nothing known yet. */
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "No now playing data.");
-	ti_none(b->c, 300, "chat_message", NULL, NULL);
+	tw_none(b->c, 300, "chat_message", NULL, NULL);
 
 	/* On by default: the first use turns it off. */
 	ti_item_msg(a, "item_use", id);
 	it = ti_upsert(b->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(it, "params"), "enabled")), "false");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(it, "params"), "enabled")), "false");
 	json_object_put(it);
 	snprintf(line, sizeof line, "%s turns off radio.", a->nick);
-	ti_sys(b->c, line);
+	tw_sys(b->c, line);
 	ti_expect(a, "use", 1, "You turn off radio.");
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "radio is off.");
-	ti_sleep_ms(1000);
+	tw_sleep_ms(1000);
 	ti_item_msg(b, "item_use", id);
 	snprintf(line, sizeof line, "%s turns on radio.", b->nick);
-	ti_sys(a->c, line);
+	tw_sys(a->c, line);
 	ti_expect(b, "use", 1, "You turn on radio.");
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 
@@ -878,7 +843,7 @@ START_TEST(radio_use_and_secondary)
 	ag_sql("UPDATE items SET title = 'Kitchen radio', params = params || "
 	    "'{\"stationName\": \"  Test FM \", \"nowPlaying\": \"Song A\", \"enabled\": \"garbage\"}' WHERE id = '%s'", id);
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, owner);
+	a = tw_login(td, owner);
 	go_to_item(a, id);
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "Playing Song A from Test FM.");
@@ -887,33 +852,33 @@ START_TEST(radio_use_and_secondary)
 	/* An update cannot overwrite them; they are kept (trimmed) while other keys change. */
 	ti_update(a, id, NULL, "{\"stationName\":\"Other\",\"nowPlaying\":\"Other\",\"mediaVolume\":33}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "stationName"), "Test FM");
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "nowPlaying"), "Song A");
-	ck_assert_int_eq(ti_int(ti_obj(it, "params"), "mediaVolume"), 33);
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "stationName"), "Test FM");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "nowPlaying"), "Song A");
+	ck_assert_int_eq(tw_int(tw_get(it, "params"), "mediaVolume"), 33);
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated Kitchen radio.");
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 
 	ag_sql("UPDATE items SET params = params || '{\"nowPlaying\": \" \", \"enabled\": true}' WHERE id = '%s'", id);
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, owner);
+	a = tw_login(td, owner);
 	go_to_item(a, id);
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "Playing from Test FM.");
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 
 	ag_sql("UPDATE items SET params = params || '{\"nowPlaying\": \"Song B\", \"stationName\": \"\"}' "
 	    "WHERE id = '%s'", id);
 	td = ti_start_dir(dir, NULL);
-	a = ti_login(td, owner);
+	a = tw_login(td, owner);
 	go_to_item(a, id);
 	ti_item_msg(a, "item_secondary_use", id);
 	ti_expect(a, "secondary_use", 1, "Playing Song B.");
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	free(dir);
@@ -927,7 +892,7 @@ START_TEST(radio_follows_icecast)
 {
 	struct ice ice;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], *id, fail_line[300];
 	json_object *it;
 	int n;
@@ -936,7 +901,7 @@ START_TEST(radio_follows_icecast)
 	ice_source_start(&ice);
 	ice_title(&ice, "Title A");
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE, NULL);
-	a = ti_join(td, "rice");
+	a = tw_join(td, "rice");
 	snprintf(url, sizeof url, "http://127.0.0.1:%d" ICE_MOUNT, ice.port);
 	id = add_radio(a, url);
 
@@ -954,7 +919,7 @@ START_TEST(radio_follows_icecast)
 	ice_source_stop(&ice);
 	snprintf(fail_line, sizeof fail_line, "radio %s: polling %s failed", id, url);
 	wait_log(td, fail_line);
-	ti_none(a->c, td_ms(3000), "item_upsert", NULL, NULL);
+	tw_none(a->c, td_ms(3000), "item_upsert", NULL, NULL);
 	/* Several failed polls by now, one line per reason (the mount is gone: 404). */
 	n = log_count(td, fail_line);
 	ck_assert_msg(n >= 1 && n <= 2, "the failure was logged %d times", n);
@@ -973,7 +938,7 @@ START_TEST(radio_follows_icecast)
 	ti_expect(a, "secondary_use", 1, "Playing Title C from Test Station.");
 
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	ice_stop(&ice);
@@ -986,7 +951,7 @@ START_TEST(radio_https)
 	struct ice ice;
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], hop[256], cert[4096], *id;
 	json_object *it;
 
@@ -997,12 +962,12 @@ START_TEST(radio_https)
 
 	/* Not trusted by the system's store: refused, and said why. */
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE, NULL);
-	a = ti_join(td, "rtls");
+	a = tw_join(td, "rtls");
 	id = add_radio(a, url);
 	wait_log(td, "is not trusted");
-	ti_none(a->c, td_ms(1000), "item_upsert", NULL, NULL);
+	tw_none(a->c, td_ms(1000), "item_upsert", NULL, NULL);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 
@@ -1015,7 +980,7 @@ START_TEST(radio_https)
 	setenv("SSL_CERT_FILE", cert, 1);
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE, NULL);
 	unsetenv("SSL_CERT_FILE");
-	a = ti_join(td, "rtls");
+	a = tw_join(td, "rtls");
 	fake_start(&f);
 	snprintf(hop, sizeof hop, "http://127.0.0.1:%d/tohttps/%d", f.port, ice.tls_port);
 	id = add_radio(a, hop);
@@ -1027,7 +992,7 @@ START_TEST(radio_https)
 	it = wait_meta(a->c, id, "Test Station", "Secure Song", 10000);
 	json_object_put(it);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	ice_stop(&ice);
@@ -1041,14 +1006,14 @@ START_TEST(radio_polls_only_for_listeners)
 {
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], *id;
 	json_object *it;
 	int x, y, h0, h1;
 
 	fake_start(&f);
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE, NULL);
-	a = ti_join(td, "rlisten");
+	a = tw_join(td, "rlisten");
 	x = a->x;
 	y = a->y;
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/meta", f.port);
@@ -1061,28 +1026,28 @@ START_TEST(radio_polls_only_for_listeners)
 	ck_assert_msg(strncmp(f.agent, "chatgrid/", 9) == 0, "User-Agent %s", f.agent);
 	pthread_mutex_unlock(&f.mu);
 	/* Unchanged values are not published again. */
-	ti_none(a->c, td_ms(1500), "item_upsert", NULL, NULL);
+	tw_none(a->c, td_ms(1500), "item_upsert", NULL, NULL);
 	ck_assert_int_ge(fake_hits(&f), 2);
 
 	/* Out of range (emitRange 10): no more requests. */
-	ti_move(a, x > 20 ? 0 : 40, y > 20 ? 0 : 40);
-	read_for(a->c, 1200);
+	tw_goto(a, x > 20 ? 0 : 40, y > 20 ? 0 : 40);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(3000));
+	tw_read_for(a->c, td_ms(3000));
 	h1 = fake_hits(&f);
 	ck_assert_msg(h1 == h0, "%d requests with nobody in range", h1 - h0);
 
 	/* Back in range: polling again. */
-	ti_move(a, x, y);
-	read_for(a->c, td_ms(3000));
+	tw_goto(a, x, y);
+	tw_read_for(a->c, td_ms(3000));
 	ck_assert_msg(fake_hits(&f) > h1 + 1, "only %d requests back in range", fake_hits(&f) - h1);
 
 	/* Off: no requests. */
 	ti_update(a, id, NULL, "{\"enabled\":false}");
 	ti_expect(a, "update", 1, "Updated radio.");
-	read_for(a->c, 1200);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(3000));
+	tw_read_for(a->c, td_ms(3000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 
 	/* Deleted while polling: the plugin forgets it and goes on. */
@@ -1090,9 +1055,9 @@ START_TEST(radio_polls_only_for_listeners)
 	ti_expect(a, "update", 1, "Updated radio.");
 	ti_item_msg(a, "item_delete", id);
 	ti_expect(a, "delete", 1, NULL);
-	read_for(a->c, 1200);
+	tw_read_for(a->c, 1200);
 	h0 = fake_hits(&f);
-	read_for(a->c, td_ms(2000));
+	tw_read_for(a->c, td_ms(2000));
 	ck_assert_int_eq(fake_hits(&f), h0);
 	free(id);
 	id = add_radio(a, url);
@@ -1100,7 +1065,7 @@ START_TEST(radio_polls_only_for_listeners)
 	json_object_put(it);
 
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
@@ -1112,12 +1077,12 @@ START_TEST(radio_private_addresses)
 {
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], *id;
 
 	fake_start(&f);
 	td = ti_start("radio_station", POLL_CONFIG DENY_PRIVATE, NULL);
-	a = ti_join(td, "rpriv");
+	a = tw_join(td, "rpriv");
 	id = ti_add(a, "radio_station");
 	snprintf(url, sizeof url, "{\"streamUrl\":\"http://127.0.0.1:%d/meta\"}", f.port);
 	ti_update(a, id, NULL, url);
@@ -1126,13 +1091,13 @@ START_TEST(radio_private_addresses)
 	ti_update(a, id, NULL, url);
 	ti_expect(a, "update", 1, "Updated radio.");
 	wait_log(td, "refused to fetch localhost: it resolves to");
-	ti_none(a->c, td_ms(2500), "item_upsert", NULL, NULL);
+	tw_none(a->c, td_ms(2500), "item_upsert", NULL, NULL);
 	ck_assert_int_eq(fake_hits(&f), 0);
 	ck_assert_int_eq(log_count(td, "refused to fetch localhost"), 1);
 	sql_soon("|", "SELECT (params->>'stationName') || '|' || (params->>'nowPlaying') "
 	    "FROM items WHERE id = '%s'", id);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
@@ -1144,7 +1109,7 @@ START_TEST(radio_redirects_and_answers)
 {
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], line[400], *id, *loop, *ftp, *huge;
 	json_object *it;
 
@@ -1152,7 +1117,7 @@ START_TEST(radio_redirects_and_answers)
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE
 	    "plugin_option radio_station.fetch_max_redirects=2\n"
 	    "plugin_option radio_station.fetch_max_bytes=4096\n", NULL);
-	a = ti_join(td, "rredir");
+	a = tw_join(td, "rredir");
 
 	/* Two hops (a relative and an absolute Location) to the stream. */
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/r1", f.port);
@@ -1174,11 +1139,11 @@ START_TEST(radio_redirects_and_answers)
 	snprintf(url, sizeof url, "{\"streamUrl\":\"http://127.0.0.1:%d/quiet\"}", f.port);
 	ti_update(a, id, NULL, url);
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "nowPlaying"), "Fake Song");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "nowPlaying"), "Fake Song");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated radio.");
 	fake_wait_path(&f, "/quiet", 5000);
-	ti_none(a->c, td_ms(2000), "item_upsert", NULL, NULL);
+	tw_none(a->c, td_ms(2000), "item_upsert", NULL, NULL);
 	sql_soon("Fake Song", "SELECT params->>'nowPlaying' FROM items WHERE id = '%s'", id);
 
 	/* A redirect loop, a redirect to another scheme, a metadata interval past the bound. */
@@ -1203,7 +1168,7 @@ START_TEST(radio_redirects_and_answers)
 	free(loop);
 	free(ftp);
 	free(huge);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
@@ -1222,7 +1187,7 @@ START_TEST(radio_one_poll_per_url)
 	const int nradios = 1000, interval = 1000;
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char user[33], *dir, *acct, *v, extra[300];
 	int64_t t0, t1, end;
 	int h0, h1;
@@ -1230,7 +1195,7 @@ START_TEST(radio_one_poll_per_url)
 	fake_start(&f);
 	snprintf(extra, sizeof extra, "plugin_option radio_station.fetch_interval_ms=%d\n" ALLOW_PRIVATE, interval);
 	td = ti_start("radio_station", extra, &dir);
-	ti_account(td, user, "rshare");
+	tw_account(td, user, "rshare");
 	td_stop(td);
 	td_free(td);
 	acct = ag_sql_value("SELECT id FROM accounts WHERE username = '%s'", user);
@@ -1242,8 +1207,8 @@ START_TEST(radio_one_poll_per_url)
 	    f.port, acct, user, user, nradios - 1);
 	td = ti_start_dir(dir, extra);
 	free(dir);
-	a = ti_login(td, user);
-	ti_move(a, 6, 6);
+	a = tw_login(td, user);
+	tw_goto(a, 6, 6);
 	/* Polling has begun: every radio heard, values published (and saved). */
 	end = tc_now_ms() + td_ms(30000);
 	for (;;) {
@@ -1253,20 +1218,20 @@ START_TEST(radio_one_poll_per_url)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "%s of %d radios have the title", v, nradios);
 		free(v);
-		read_for(a->c, 200);
+		tw_read_for(a->c, 200);
 	}
 	free(v);
 	ck_assert_int_ge(fake_hits(&f), 1);
 	h0 = fake_hits(&f);
 	t0 = tc_now_ms();
-	read_for(a->c, td_ms(6000));
+	tw_read_for(a->c, td_ms(6000));
 	h1 = fake_hits(&f);
 	t1 = tc_now_ms();
 	ck_assert_msg(h1 - h0 <= (int)((t1 - t0) / interval) + 1, "%d requests in %lld ms for one URL shared by "
 	    "%d radios (at most one per %d ms)", h1 - h0, (long long)(t1 - t0), nradios, interval);
 	ck_assert_msg(h1 > h0, "no polls while heard");
 	free(acct);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
@@ -1278,7 +1243,7 @@ START_TEST(radio_slow_url_alone)
 {
 	struct fake slow, fast;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], *id_slow, *id_fast;
 	json_object *it;
 	int64_t end;
@@ -1287,14 +1252,14 @@ START_TEST(radio_slow_url_alone)
 	fake_start(&fast);
 	td = ti_start("radio_station", POLL_CONFIG ALLOW_PRIVATE
 	    "plugin_option radio_station.fetch_timeout_ms=120000\n", NULL);
-	a = ti_join(td, "rslow");
+	a = tw_join(td, "rslow");
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/slow", slow.port);
 	id_slow = add_radio(a, url);
 	/* The slow fetch is out (the server has the request and sits on it). */
 	end = tc_now_ms() + td_ms(15000);
 	while (fake_hits(&slow) == 0) {
 		ck_assert_msg(tc_now_ms() < end, "the slow URL was never fetched");
-		read_for(a->c, 50);
+		tw_read_for(a->c, 50);
 	}
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/meta", fast.port);
 	id_fast = add_radio(a, url);
@@ -1303,7 +1268,7 @@ START_TEST(radio_slow_url_alone)
 	ck_assert_int_eq(fake_hits(&slow), 1);
 	free(id_slow);
 	free(id_fast);
-	ti_close(a);
+	tw_close(a);
 	/* The plugin cancels the waiting fetch as it stops. */
 	td_stop(td);
 	td_free(td);
@@ -1322,7 +1287,7 @@ START_TEST(radio_backoff_survives_url_edit)
 	const int interval = 1000;
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], params[300], *id;
 	json_object *it;
 	int64_t end, last, backoff;
@@ -1331,13 +1296,13 @@ START_TEST(radio_backoff_survives_url_edit)
 	fake_start(&f);
 	snprintf(params, sizeof params, "plugin_option radio_station.fetch_interval_ms=%d\n" ALLOW_PRIVATE, interval);
 	td = ti_start("radio_station", params, NULL);
-	a = ti_join(td, "rbackoff");
+	a = tw_join(td, "rbackoff");
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/fail", f.port);
 	id = add_radio(a, url);
 	end = tc_now_ms() + td_ms(30000);
 	while (fake_hits(&f) < 3) {
 		ck_assert_msg(tc_now_ms() < end, "only %d polls of the failing URL", fake_hits(&f));
-		read_for(a->c, 20);
+		tw_read_for(a->c, 20);
 	}
 	pthread_mutex_lock(&f.mu);
 	n = f.fail_hits;
@@ -1363,14 +1328,14 @@ START_TEST(radio_backoff_survives_url_edit)
 		if (i > n)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "the failing URL was not polled again");
-		read_for(a->c, 20);
+		tw_read_for(a->c, 20);
 	}
 	pthread_mutex_lock(&f.mu);
 	ck_assert_msg(f.fail_ms - last >= backoff - 100, "polled again %lld ms after failure %d (backoff %lld ms)",
 	    (long long)(f.fail_ms - last), n, (long long)backoff);
 	pthread_mutex_unlock(&f.mu);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);
@@ -1388,28 +1353,28 @@ budget_case(const char *tag, const char *config, const char *logged)
 {
 	struct fake f;
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	char url[256], *id[3];
 	int64_t t0, t;
 	int i, h;
 
 	fake_start(&f);
 	td = ti_start("radio_station", config, NULL);
-	a = ti_join(td, tag);
+	a = tw_join(td, tag);
 	t0 = tc_now_ms();
 	for (i = 0; i < 3; i++) {
 		snprintf(url, sizeof url, "http://127.0.0.1:%d/meta?%d", f.port, i);
 		id[i] = add_radio(a, url);
 	}
 	wait_log(td, logged);
-	read_for(a->c, td_ms(4000));
+	tw_read_for(a->c, td_ms(4000));
 	h = fake_hits(&f);
 	t = tc_now_ms() - t0;
 	ck_assert_msg(h >= 2 && h <= 2 + (int)(t / 5000) + 1, "%d requests in %lld ms for 3 URLs within a budget of "
 	    "12 a minute", h, (long long)t);
 	for (i = 0; i < 3; i++)
 		free(id[i]);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	fake_stop(&f);

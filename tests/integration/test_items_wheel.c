@@ -15,62 +15,62 @@
 START_TEST(wheel_spin_and_land)
 {
 	struct td *td = ti_start("wheel", NULL, NULL);
-	struct ti_user *a = ti_join(td, "wspin"), *b = ti_join(td, "wspin");
+	struct tw_user *a = tw_join(td, "wspin"), *b = tw_join(td, "wspin");
 	json_object *o, *it;
 	char line[256], landed[64], *id;
 	const char *m;
 	int64_t t0;
 
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, "wheel");
 	ti_update(a, id, NULL, "{\"spaces\":\" red, green , ,blue,\"}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "spaces"), "red, green, blue");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "spaces"), "red, green, blue");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated wheel.");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	t0 = tc_now_ms();
 	ti_item_msg(a, "item_use", id);
 	snprintf(line, sizeof line, "%s spins wheel.", a->nick);
-	ti_sys(b->c, line);
-	o = ti_wait(b->c, "item_use_sound", "itemId", id);
-	ck_assert_str_eq(ti_str(o, "sound"), "sounds/spin.ogg");
+	tw_sys(b->c, line);
+	o = tw_wait(b->c, "item_use_sound", "itemId", id);
+	ck_assert_str_eq(tw_str(o, "sound"), "sounds/spin.ogg");
 	json_object_put(o);
 	ti_expect(a, "use", 1, "You spin wheel.");
 
 	/* Cooldown 4 s. */
 	ti_item_msg(b, "item_use", id);
 	o = ti_result(b, "use", 0, NULL);
-	m = ti_str(o, "message");
+	m = tw_str(o, "message");
 	ck_assert_msg(strcmp(m, "wheel is on cooldown for 4.0 s.") == 0 || strcmp(m, "wheel is on cooldown for 3.9 s.") == 0 ||
 	    strcmp(m, "wheel is on cooldown for 3.8 s.") == 0, "%s", m);
 	json_object_put(o);
 
 	/* About 3 s later: the value, to the others and then to the spinner. */
-	o = ti_wait(b->c, "chat_message", NULL, NULL);
+	o = tw_wait(b->c, "chat_message", NULL, NULL);
 	ck_assert_msg(tc_now_ms() - t0 >= 2800, "landed after %lld ms", (long long)(tc_now_ms() - t0));
-	snprintf(landed, sizeof landed, "%s", ti_str(o, "message"));
+	snprintf(landed, sizeof landed, "%s", tw_str(o, "message"));
 	ck_assert_msg(strcmp(landed, "red") == 0 || strcmp(landed, "green") == 0 || strcmp(landed, "blue") == 0,
 	    "landed on %s", landed);
 	json_object_put(o);
-	ti_sys(a->c, landed);
+	tw_sys(a->c, landed);
 
 	/* The landing reaches the others even when the spinner has gone. */
-	ti_sleep_ms(1200);
+	tw_sleep_ms(1200);
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 1, "You spin wheel.");
-	ti_close(a);
-	o = ti_wait_ms(b->c, 5000, "chat_message", NULL, NULL);
-	while (strstr(ti_str(o, "message"), "logged out") != NULL || strstr(ti_str(o, "message"), "spins") != NULL) {
+	tw_close(a);
+	o = tw_wait_ms(b->c, 5000, "chat_message", NULL, NULL);
+	while (strstr(tw_str(o, "message"), "logged out") != NULL || strstr(tw_str(o, "message"), "spins") != NULL) {
 		json_object_put(o);
-		o = ti_wait_ms(b->c, 5000, "chat_message", NULL, NULL);
+		o = tw_wait_ms(b->c, 5000, "chat_message", NULL, NULL);
 	}
-	m = ti_str(o, "message");
+	m = tw_str(o, "message");
 	ck_assert_msg(strcmp(m, "red") == 0 || strcmp(m, "green") == 0 || strcmp(m, "blue") == 0, "landed on %s", m);
 	json_object_put(o);
 	free(id);
-	ti_close(b);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }
@@ -79,7 +79,7 @@ END_TEST
 START_TEST(wheel_validation)
 {
 	struct td *td = ti_start("wheel", NULL, NULL);
-	struct ti_user *a = ti_join(td, "wvalid");
+	struct tw_user *a = tw_join(td, "wvalid");
 	char *id = ti_add(a, "wheel"), *big;
 	json_object *it;
 	size_t i, n;
@@ -124,15 +124,15 @@ START_TEST(wheel_validation)
 	ti_update(a, id, NULL, big);
 	ti_expect(a, "update", 1, "Updated wheel.");
 	ti_update(a, id, NULL, "{\"spaces\":\"a,b,\"}");
-	ti_drain(a->c, 300);
+	tw_drain(a->c, 300);
 	ti_update(a, id, NULL, "{\"spaces\":\"only\"}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "params"), "spaces"), "only");
+	ck_assert_str_eq(tw_str(tw_get(it, "params"), "spaces"), "only");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated wheel.");
 	free(big);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -141,7 +141,7 @@ END_TEST
 START_TEST(wheel_failed_spin_no_cooldown)
 {
 	struct td *td;
-	struct ti_user *a;
+	struct tw_user *a;
 	const char *id = "6f0c1e38-9a59-4d59-8a57-2f0a4f1c9a01";
 
 	/* A wheel whose stored spaces are empty (older data): created before the daemon starts. */
@@ -157,15 +157,15 @@ START_TEST(wheel_failed_spin_no_cooldown)
 		td = ti_start_dir(dir, NULL);
 		free(dir);
 	}
-	a = ti_join(td, "wempty");
-	ti_move(a, 5, 5);
+	a = tw_join(td, "wempty");
+	tw_goto(a, 5, 5);
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 0, "wheel spaces must contain at least one comma-delimited value.");
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 0, "wheel spaces must contain at least one comma-delimited value.");
 	/* From an older encoding: a list of values still spins. */
 	ag_sql("UPDATE items SET params = '{\"spaces\": [\"up\", \"down\"]}' WHERE id = '%s'", id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	{
@@ -174,11 +174,11 @@ START_TEST(wheel_failed_spin_no_cooldown)
 		td = ti_start_dir(dir, NULL);
 		free(dir);
 	}
-	a = ti_join(td, "wempty");
-	ti_move(a, 5, 5);
+	a = tw_join(td, "wempty");
+	tw_goto(a, 5, 5);
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 1, "You spin empty wheel.");
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }

@@ -20,14 +20,14 @@
 
 /* Update and return the stored params' compact JSON of key (static). */
 static const char *
-stored(struct ti_user *u, const char *id, const char *params, const char *key)
+stored(struct tw_user *u, const char *id, const char *params, const char *key)
 {
 	static char buf[4096];
 	json_object *it;
 
 	ti_update(u, id, NULL, params);
 	it = ti_upsert(u->c, id);
-	snprintf(buf, sizeof buf, "%s", ti_json(ti_obj(ti_obj(it, "params"), key)));
+	snprintf(buf, sizeof buf, "%s", tw_js(tw_get(tw_get(it, "params"), key)));
 	json_object_put(it);
 	ti_expect(u, "update", 1, "Updated widget.");
 	return buf;
@@ -36,37 +36,37 @@ stored(struct ti_user *u, const char *id, const char *params, const char *key)
 START_TEST(widget_descriptor)
 {
 	struct td *td = ti_start("widget dice", NULL, NULL);
-	struct ti_user *a = ti_join(td, "wdesc");
-	json_object *ui = ti_obj(a->welcome, "uiDefinitions"), *types = ti_obj(ui, "itemTypes"), *t, *meta, *it;
+	struct tw_user *a = tw_join(td, "wdesc");
+	json_object *ui = tw_get(a->welcome, "uiDefinitions"), *types = tw_get(ui, "itemTypes"), *t, *meta, *it;
 	char *id;
 
-	ck_assert_str_eq(ti_json(ti_obj(ui, "itemTypeOrder")), "[\"dice\",\"widget\"]");
+	ck_assert_str_eq(tw_js(tw_get(ui, "itemTypeOrder")), "[\"dice\",\"widget\"]");
 	t = json_object_array_get_idx(types, 1);
-	ck_assert_str_eq(ti_str(t, "type"), "widget");
-	ck_assert_str_eq(ti_str(ti_obj(t, "globalProperties"), "useSound"), "none");
-	ck_assert_int_eq(json_object_array_length(ti_obj(t, "editableProperties")), 14);
-	meta = ti_obj(t, "propertyMetadata");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "facing"), "visibleWhen")), "{\"directional\":true}");
+	ck_assert_str_eq(tw_str(t, "type"), "widget");
+	ck_assert_str_eq(tw_str(tw_get(t, "globalProperties"), "useSound"), "none");
+	ck_assert_int_eq(json_object_array_length(tw_get(t, "editableProperties")), 14);
+	meta = tw_get(t, "propertyMetadata");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "facing"), "visibleWhen")), "{\"directional\":true}");
 	/* The type's emitRange (1-20) overlays the shared entry. */
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "emitRange"), "range")), "{\"min\":1,\"max\":20,\"step\":1}");
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "emitSoundSpeed"), "range")), "{\"min\":0,\"max\":100,\"step\":0.1}");
-	ck_assert_str_eq(ti_str(ti_obj(meta, "useSound"), "valueType"), "sound");
-	ck_assert_int_eq(ti_int(ti_obj(meta, "useSound"), "maxLength"), 2048);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(meta, "emitEffect"), "options")),
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "emitRange"), "range")), "{\"min\":1,\"max\":20,\"step\":1}");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "emitSoundSpeed"), "range")), "{\"min\":0,\"max\":100,\"step\":0.1}");
+	ck_assert_str_eq(tw_str(tw_get(meta, "useSound"), "valueType"), "sound");
+	ck_assert_int_eq(tw_int(tw_get(meta, "useSound"), "maxLength"), 2048);
+	ck_assert_str_eq(tw_js(tw_get(tw_get(meta, "emitEffect"), "options")),
 	    "[\"reverb\",\"echo\",\"flanger\",\"high_pass\",\"low_pass\",\"off\"]");
 
 	id = ti_add(a, "widget");
 	ti_update(a, id, NULL, NULL);
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(it, "params")),
+	ck_assert_str_eq(tw_js(tw_get(it, "params")),
 	    "{\"enabled\":true,\"directional\":false,\"facing\":0,\"emitRange\":15,\"emitVolume\":100,"
 	    "\"emitSoundSpeed\":50,\"emitSoundTempo\":50,\"emitInitialDelay\":0,\"emitLoopDelay\":0,"
 	    "\"emitEffect\":\"off\",\"emitEffectValue\":50,\"useSound\":\"\",\"emitSound\":\"\"}");
 	ck_assert(!json_object_object_get_ex(it, "useSound", NULL));
-	ck_assert_str_eq(ti_str(ti_obj(it, "display"), "useSound"), "none");
+	ck_assert_str_eq(tw_str(tw_get(it, "display"), "useSound"), "none");
 	json_object_put(it);
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -75,7 +75,7 @@ END_TEST
 START_TEST(widget_validation)
 {
 	struct td *td = ti_start("widget", NULL, NULL);
-	struct ti_user *a = ti_join(td, "wval");
+	struct tw_user *a = tw_join(td, "wval");
 	char *id = ti_add(a, "widget"), *big;
 	size_t n, i;
 
@@ -132,12 +132,12 @@ START_TEST(widget_validation)
 
 		ti_update(a, id, NULL, "{\"hackedFlag\":1}");
 		it = ti_upsert(a->c, id);
-		ck_assert(!json_object_object_get_ex(ti_obj(it, "params"), "hackedFlag", NULL));
+		ck_assert(!json_object_object_get_ex(tw_get(it, "params"), "hackedFlag", NULL));
 		json_object_put(it);
 		ti_expect(a, "update", 1, "Updated widget.");
 	}
 	free(id);
-	ti_close(a);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 }
@@ -146,41 +146,41 @@ END_TEST
 START_TEST(widget_toggle_and_sounds)
 {
 	struct td *td = ti_start("widget", NULL, NULL);
-	struct ti_user *a = ti_join(td, "wtog"), *b = ti_join(td, "wtog");
+	struct tw_user *a = tw_join(td, "wtog"), *b = tw_join(td, "wtog");
 	json_object *it, *o;
 	char line[256], *id;
 
-	ti_move(b, a->x, a->y);
+	tw_goto(b, a->x, a->y);
 	id = ti_add(a, "widget");
-	ti_drain(b->c, 200);
+	tw_drain(b->c, 200);
 
 	ti_item_msg(a, "item_use", id);
 	it = ti_upsert(b->c, id);
-	ck_assert_str_eq(ti_json(ti_obj(ti_obj(it, "params"), "enabled")), "false");
+	ck_assert_str_eq(tw_js(tw_get(tw_get(it, "params"), "enabled")), "false");
 	/* A use is no edit: no version bump (reference Q7). */
-	ck_assert_int_eq(ti_int(it, "version"), 1);
+	ck_assert_int_eq(tw_int(it, "version"), 1);
 	json_object_put(it);
 	snprintf(line, sizeof line, "%s turns off widget.", a->nick);
-	ti_sys(b->c, line);
+	tw_sys(b->c, line);
 	ti_expect(a, "use", 1, "You turn off widget.");
 	/* No use sound of its own. */
-	ti_none(b->c, TI_QUIET_MS, "item_use_sound", NULL, NULL);
-	ti_sleep_ms(1000);
+	tw_none(b->c, TW_QUIET_MS, "item_use_sound", NULL, NULL);
+	tw_sleep_ms(1000);
 	ti_item_msg(a, "item_use", id);
 	ti_expect(a, "use", 1, "You turn on widget.");
 
 	/* Its useSound, heard within its emitRange. */
 	ti_update(a, id, NULL, "{\"useSound\":\"ping.ogg\",\"emitRange\":7}");
 	it = ti_upsert(a->c, id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "display"), "useSound"), "ping.ogg");
+	ck_assert_str_eq(tw_str(tw_get(it, "display"), "useSound"), "ping.ogg");
 	json_object_put(it);
 	ti_expect(a, "update", 1, "Updated widget.");
-	ti_sleep_ms(1000);
-	ti_drain(b->c, 100);
+	tw_sleep_ms(1000);
+	tw_drain(b->c, 100);
 	ti_item_msg(a, "item_use", id);
-	o = ti_wait(b->c, "item_use_sound", "itemId", id);
-	ck_assert_str_eq(ti_str(o, "sound"), "sounds/ping.ogg");
-	ck_assert_int_eq(ti_int(o, "range"), 7);
+	o = tw_wait(b->c, "item_use_sound", "itemId", id);
+	ck_assert_str_eq(tw_str(o, "sound"), "sounds/ping.ogg");
+	ck_assert_int_eq(tw_int(o, "range"), 7);
 	json_object_put(o);
 	ti_expect(a, "use", 1, "You turn off widget.");
 
@@ -188,22 +188,22 @@ START_TEST(widget_toggle_and_sounds)
 	ti_item_msg(a, "item_pickup", id);
 	ti_expect(a, "pickup", 1, "Picked up widget.");
 	json_object_put(ti_upsert(b->c, id));
-	ti_move(a, a->x == 40 ? 38 : a->x + 1, a->y == 40 ? 38 : a->y + 1);
+	tw_goto(a, a->x == 40 ? 38 : a->x + 1, a->y == 40 ? 38 : a->y + 1);
 	it = ti_upsert(b->c, id);
-	ck_assert_int_eq(ti_int(it, "x"), a->x);
-	ck_assert_int_eq(ti_int(it, "y"), a->y);
-	ck_assert_str_eq(ti_str(it, "carrierId"), a->id);
-	ck_assert_str_eq(ti_str(ti_obj(it, "display"), "carrierId"), a->nick);
+	ck_assert_int_eq(tw_int(it, "x"), a->x);
+	ck_assert_int_eq(tw_int(it, "y"), a->y);
+	ck_assert_str_eq(tw_str(it, "carrierId"), a->id);
+	ck_assert_str_eq(tw_str(tw_get(it, "display"), "carrierId"), a->nick);
 	json_object_put(it);
-	ti_sleep_ms(1000);
+	tw_sleep_ms(1000);
 	ti_item_msg(a, "item_use", id);
-	o = ti_wait(b->c, "item_use_sound", "itemId", id);
-	ck_assert_int_eq(ti_int(o, "x"), a->x);
-	ck_assert_int_eq(ti_int(o, "y"), a->y);
+	o = tw_wait(b->c, "item_use_sound", "itemId", id);
+	ck_assert_int_eq(tw_int(o, "x"), a->x);
+	ck_assert_int_eq(tw_int(o, "y"), a->y);
 	json_object_put(o);
 	free(id);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	td_stop(td);
 	td_free(td);
 }

@@ -31,7 +31,7 @@
 
 #include "tclient.h"
 #include "tdaemon.h"
-#include "test_auth_common.h"
+#include "tauth.h"
 
 /* --- the stream server --- */
 

@@ -176,13 +176,13 @@ END_TEST
 START_TEST(test_metrics_scenario)
 {
 	struct td *d = ti_start("dice", "metrics_allow 10.9.9.9 127.0.0.1\n", NULL);
-	struct ti_user *a, *b;
+	struct tw_user *a, *b;
 	char *t0, *t1, *id;
 	double moves0, hashes0;
 	int i;
 
-	a = ti_join(d, "meta");
-	b = ti_join(d, "metb");
+	a = tw_join(d, "meta");
+	b = tw_join(d, "metb");
 	t0 = scrape(d);
 	check_format(t0);
 	promtool_check(t0);
@@ -198,15 +198,15 @@ START_TEST(test_metrics_scenario)
 
 	/* Five moves, a refused message, an item placed and used, a third login. */
 	for (i = 1; i <= 5; i++)
-		ti_move(a, a->x == 20 ? 21 : 20, a->y);
-	ti_sendf(a, "{\"type\":\"no_such_type\"}");
-	json_object_put(ti_wait(a->c, "error", "code", "unknown_type"));
+		tw_goto(a, a->x == 20 ? 21 : 20, a->y);
+	tw_sendf(a, "{\"type\":\"no_such_type\"}");
+	json_object_put(tw_wait(a->c, "error", "code", "unknown_type"));
 	id = ti_add(a, "dice");
 	ti_item_msg(a, "item_use", id);
 	json_object_put(ti_result(a, "use", 1, NULL));
 	free(id);
-	ti_close(b);
-	b = ti_join(d, "metc");
+	tw_close(b);
+	b = tw_join(d, "metc");
 
 	t1 = scrape(d);
 	check_format(t1);
@@ -224,8 +224,8 @@ START_TEST(test_metrics_scenario)
 	ck_assert_double_ge(value(t1, "chatgrid_messages_refused_total", "reason=\"unknown_type\""), 1);
 	free(t0);
 	free(t1);
-	ti_close(a);
-	ti_close(b);
+	tw_close(a);
+	tw_close(b);
 	it_stop(d);
 }
 END_TEST
@@ -266,27 +266,13 @@ START_TEST(test_metrics_admission)
 END_TEST
 
 /* A free loopback port (bound, read and released). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 START_TEST(test_metrics_listener)
 {
 	char conf[128];
 	struct tc_http_resp r;
 	struct td *d;
-	int port = free_port();
+	int port = it_free_port();
 
 	snprintf(conf, sizeof conf, "metrics_listen 127.0.0.1:%d\n", port);
 	d = ag_start(conf, 0);

@@ -44,10 +44,10 @@ start_www(const char *dir)
 
 /* serverInfo of a new user's welcome. */
 static json_object *
-server_info(struct td *d, const char *tag, struct ti_user **out)
+server_info(struct td *d, const char *tag, struct tw_user **out)
 {
-	struct ti_user *u = ti_join(d, tag);
-	json_object *si = ti_obj(u->welcome, "serverInfo");
+	struct tw_user *u = tw_join(d, tag);
+	json_object *si = tw_get(u->welcome, "serverInfo");
 
 	*out = u;
 	return si;
@@ -58,15 +58,15 @@ START_TEST(test_reference_version)
 	char *dir = www_with("// built by the reference project\n"
 	    "window.CHGRID_WEB_VERSION = \"2026.02.28 R316\";\n");
 	struct td *d = start_www(dir);
-	struct ti_user *u;
+	struct tw_user *u;
 	json_object *si = server_info(d, "refver", &u);
 	char path[4096];
 	FILE *f;
 
-	ck_assert_str_eq(ti_str(si, "version"), "2026.02.28 R316");
-	ck_assert_str_eq(ti_str(si, "serverVersion"), PACKAGE_VERSION);
+	ck_assert_str_eq(tw_str(si, "version"), "2026.02.28 R316");
+	ck_assert_str_eq(tw_str(si, "serverVersion"), PACKAGE_VERSION);
 	ck_assert(!json_object_object_get_ex(si, "expectedClientRevision", NULL));
-	ti_close(u);
+	tw_close(u);
 
 	/* An updated client, then SIGHUP: the new version. */
 	snprintf(path, sizeof path, "%s/version.js", dir);
@@ -77,8 +77,8 @@ START_TEST(test_reference_version)
 	td_signal(d, SIGHUP);
 	ck_assert(td_wait_log(d, "reloaded configuration", td_ms(5000)));
 	si = server_info(d, "refver2", &u);
-	ck_assert_str_eq(ti_str(si, "version"), "2026.03.01 R320");
-	ti_close(u);
+	ck_assert_str_eq(tw_str(si, "version"), "2026.03.01 R320");
+	tw_close(u);
 	free(dir);
 	it_stop(d);
 }
@@ -89,20 +89,20 @@ START_TEST(test_our_version_and_none)
 	char *dir = www_with("export const CLIENT_VERSION = '7.8.9';\n"
 	    "export const NOT_CLIENT_VERSION = '1.1.1';\n");
 	struct td *d = start_www(dir);
-	struct ti_user *u;
+	struct tw_user *u;
 	json_object *si = server_info(d, "ourver", &u);
 	char path[4096];
 
-	ck_assert_str_eq(ti_str(si, "version"), "7.8.9");
-	ti_close(u);
+	ck_assert_str_eq(tw_str(si, "version"), "7.8.9");
+	tw_close(u);
 	/* No version.js at all: the package's version. */
 	snprintf(path, sizeof path, "%s/version.js", dir);
 	ck_assert_int_eq(unlink(path), 0);
 	td_signal(d, SIGHUP);
 	ck_assert(td_wait_log(d, "reloaded configuration", td_ms(5000)));
 	si = server_info(d, "nover", &u);
-	ck_assert_str_eq(ti_str(si, "version"), PACKAGE_VERSION);
-	ti_close(u);
+	ck_assert_str_eq(tw_str(si, "version"), PACKAGE_VERSION);
+	tw_close(u);
 	free(dir);
 	it_stop(d);
 }
@@ -114,26 +114,26 @@ START_TEST(test_later_reference_client)
 	    "window.CHGRID_CLIENT_REVISION = \"R352\";\n");
 	struct td *d = start_www(dir);
 	struct tc_conn *c;
-	struct ti_user *u;
+	struct tw_user *u;
 	json_object *si = server_info(d, "later", &u), *o;
 	int i;
 
-	ck_assert_str_eq(ti_str(si, "version"), "0.1.1");
-	ck_assert_str_eq(ti_str(si, "releaseVersion"), "0.1.1");
-	ck_assert_str_eq(ti_str(si, "expectedClientRevision"), "R352");
+	ck_assert_str_eq(tw_str(si, "version"), "0.1.1");
+	ck_assert_str_eq(tw_str(si, "releaseVersion"), "0.1.1");
+	ck_assert_str_eq(tw_str(si, "expectedClientRevision"), "R352");
 	/* The same revision before logging in, where that client first compares it. */
 	c = ag_ws_raw(d, NULL);
 	o = tc_ws_expect(c, "auth_required", td_ms(5000));
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(ti_str(o, "expectedClientRevision"), "R352");
+	ck_assert_str_eq(tw_str(o, "expectedClientRevision"), "R352");
 	json_object_put(o);
 	tc_close(c);
 	/* welcome_ready, many times over: no error, no disconnection for bad messages. */
 	for (i = 0; i < 20; i++)
-		ti_sendf(u, "{\"type\":\"welcome_ready\"}");
-	ti_none(u->c, td_ms(500), "error", NULL, NULL);
-	ti_move(u, u->x > 0 ? u->x - 1 : 1, u->y);
-	ti_close(u);
+		tw_sendf(u, "{\"type\":\"welcome_ready\"}");
+	tw_none(u->c, td_ms(500), "error", NULL, NULL);
+	tw_goto(u, u->x > 0 ? u->x - 1 : 1, u->y);
+	tw_close(u);
 	free(dir);
 	it_stop(d);
 }

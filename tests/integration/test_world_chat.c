@@ -13,53 +13,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_world_common.h"
+#include "tworld.h"
 
 #define TEST_VERSION "1.2.3-chattest"
 
 /* Wait for a chat line from sender with exactly text and the action flag. */
 static void
-expect_chat(struct tc_conn *c, const struct wu *sender, const char *text, int action)
+expect_chat(struct tc_conn *c, const struct tw_user *sender, const char *text, int action)
 {
-	json_object *o = wt_wait(c, "chat_message", "message", text);
+	json_object *o = tw_wait(c, "chat_message", "message", text);
 
-	ck_assert_str_eq(wt_str(o, "senderId"), sender->id);
-	ck_assert_str_eq(wt_str(o, "senderNickname"), sender->nick);
-	ck_assert_int_eq(wt_bool(o, "system"), 0);
-	ck_assert_int_eq(wt_bool(o, "action"), action);
+	ck_assert_str_eq(tw_str(o, "senderId"), sender->id);
+	ck_assert_str_eq(tw_str(o, "senderNickname"), sender->nick);
+	ck_assert_int_eq(tw_bool(o, "system"), 0);
+	ck_assert_int_eq(tw_bool(o, "action"), action);
 	json_object_put(o);
 }
 
 static void
 expect_no_chat(struct tc_conn *c)
 {
-	wt_none(c, WT_QUIET_MS, "chat_message", NULL, NULL);
+	tw_none(c, TW_QUIET_MS, "chat_message", NULL, NULL);
 }
 
 /* Two players who have seen each other arrive. */
 static struct td *
-chat_world(const char *extra, struct wu **a, struct wu **b)
+chat_world(const char *extra, struct tw_user **a, struct tw_user **b)
 {
-	struct td *d = wt_start(extra);
+	struct td *d = tw_start(extra);
 
-	*a = wt_join(d, "chat_a");
-	*b = wt_join(d, "chat_b");
-	wt_drain((*a)->c, 100);
+	*a = tw_join(d, "chat_a");
+	*b = tw_join(d, "chat_b");
+	tw_drain((*a)->c, 100);
 	return d;
 }
 
 START_TEST(test_chat_plain_broadcast)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 	char s[2100];
 	int i;
 
-	wt_chat(a, "hello, world");
+	tw_chat(a, "hello, world");
 	expect_chat(a->c, a, "hello, world", 0);
 	expect_chat(b->c, a, "hello, world", 0);
 	/* Not trimmed or filtered. */
-	wt_chat(b, "  spaced <b>out</b>  ");
+	tw_chat(b, "  spaced <b>out</b>  ");
 	expect_chat(a->c, b, "  spaced <b>out</b>  ", 0);
 	expect_chat(b->c, b, "  spaced <b>out</b>  ", 0);
 
@@ -67,42 +67,42 @@ START_TEST(test_chat_plain_broadcast)
 	s[0] = '\0';
 	for (i = 0; i < 500; i++)
 		strcat(s, "\xc3\xa9");
-	wt_chat(a, s);
+	tw_chat(a, s);
 	expect_chat(b->c, a, s, 0);
 	strcat(s, "x");
-	wt_chat(a, s);
+	tw_chat(a, s);
 	json_object_put(ta_ws_error(a->c, "bad_field"));
-	wt_chat(a, "");
+	tw_chat(a, "");
 	json_object_put(ta_ws_error(a->c, "bad_field"));
 	expect_no_chat(b->c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_chat_me)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 	char text[300];
 
-	wt_chat(a, "/me waves");
+	tw_chat(a, "/me waves");
 	snprintf(text, sizeof text, "%s waves", a->nick);
 	expect_chat(a->c, a, text, 1);
 	expect_chat(b->c, a, text, 1);
-	wt_chat(a, "/ME dances a little");
+	tw_chat(a, "/ME dances a little");
 	snprintf(text, sizeof text, "%s dances a little", a->nick);
 	expect_chat(a->c, a, text, 1);
 	expect_chat(b->c, a, text, 1);
 
-	wt_chat(a, "/me");
-	wt_sys(a->c, WT_ME_USAGE);
-	wt_chat(a, "/me ");
-	wt_sys(a->c, WT_ME_USAGE);
+	tw_chat(a, "/me");
+	tw_sys(a->c, TW_ME_USAGE);
+	tw_chat(a, "/me ");
+	tw_sys(a->c, TW_ME_USAGE);
 	expect_no_chat(b->c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -138,72 +138,72 @@ check_uptime(const char *msg)
 
 START_TEST(test_chat_up)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 	json_object *o;
 
-	wt_sleep_ms(1100);
-	wt_chat(a, "/UP");
-	o = wt_wait(a->c, "chat_message", NULL, NULL);
-	ck_assert_int_eq(wt_bool(o, "system"), 1);
-	check_uptime(wt_str(o, "message"));
-	ck_assert_msg(strcmp(wt_str(o, "message"), "Server uptime: 0s") != 0,
+	tw_sleep_ms(1100);
+	tw_chat(a, "/UP");
+	o = tw_wait(a->c, "chat_message", NULL, NULL);
+	ck_assert_int_eq(tw_bool(o, "system"), 1);
+	check_uptime(tw_str(o, "message"));
+	ck_assert_msg(strcmp(tw_str(o, "message"), "Server uptime: 0s") != 0,
 	    "uptime 0s after more than a second");
 	json_object_put(o);
-	wt_chat(a, "/up");
-	o = wt_wait(a->c, "chat_message", NULL, NULL);
-	ck_assert_int_eq(wt_bool(o, "system"), 1);
-	check_uptime(wt_str(o, "message"));
+	tw_chat(a, "/up");
+	o = tw_wait(a->c, "chat_message", NULL, NULL);
+	ck_assert_int_eq(tw_bool(o, "system"), 1);
+	check_uptime(tw_str(o, "message"));
 	json_object_put(o);
 	expect_no_chat(b->c);
 
 	/* A leading space makes it plain chat. */
-	wt_chat(a, " /up");
+	tw_chat(a, " /up");
 	expect_chat(a->c, a, " /up", 0);
 	expect_chat(b->c, a, " /up", 0);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_chat_version)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d;
 	char line[200];
 
 	setenv("CHGRID_SERVER_VERSION", TEST_VERSION, 1);
 	d = chat_world(NULL, &a, &b);
-	ck_assert_str_eq(wt_str(wt_obj(a->welcome, "serverInfo"), "version"), TEST_VERSION);
-	wt_chat(a, "/version");
+	ck_assert_str_eq(tw_str(tw_obj(a->welcome, "serverInfo"), "version"), TEST_VERSION);
+	tw_chat(a, "/version");
 	snprintf(line, sizeof line, "Server version: %s", TEST_VERSION);
-	wt_sys(a->c, line);
-	wt_chat(a, "/VERSION");
-	wt_sys(a->c, line);
+	tw_sys(a->c, line);
+	tw_chat(a, "/VERSION");
+	tw_sys(a->c, line);
 	expect_no_chat(b->c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_chat_unknown_command)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 
-	wt_chat(a, "/foo");
-	wt_sys(a->c, "Unknown command: /foo");
-	wt_chat(a, "/Foo bar baz");
-	wt_sys(a->c, "Unknown command: /Foo");
-	wt_chat(a, "/");
-	wt_sys(a->c, "Unknown command: /");
-	wt_chat(a, "/upx");
-	wt_sys(a->c, "Unknown command: /upx");
+	tw_chat(a, "/foo");
+	tw_sys(a->c, "Unknown command: /foo");
+	tw_chat(a, "/Foo bar baz");
+	tw_sys(a->c, "Unknown command: /Foo");
+	tw_chat(a, "/");
+	tw_sys(a->c, "Unknown command: /");
+	tw_chat(a, "/upx");
+	tw_sys(a->c, "Unknown command: /upx");
 	expect_no_chat(b->c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -224,27 +224,27 @@ add_emoji(char *s, int n)
  */
 START_TEST(test_chat_me_long_multibyte)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 	static char msg[2100], want[2300];
 	json_object *o;
 
-	wt_nick(a, "Ali");
-	json_object_put(wt_wait(a->c, "nickname_result", NULL, NULL));
+	tw_nick(a, "Ali");
+	json_object_put(tw_wait(a->c, "nickname_result", NULL, NULL));
 	snprintf(a->nick, sizeof a->nick, "Ali");
-	wt_drain(b->c, 100);
+	tw_drain(b->c, 100);
 	strcpy(msg, "/me ");
 	add_emoji(msg, 496);
 	snprintf(want, sizeof want, "%s %s", a->nick, msg + 4);
-	wt_chat(a, msg);
+	tw_chat(a, msg);
 	o = tc_ws_expect(b->c, "chat_message", td_ms(5000));
 	ck_assert_msg(o != NULL, "B got no /me line: %s", tc_error(b->c));
-	ck_assert_msg(strcmp(wt_str(o, "message"), want) == 0,
-	    "/me text altered: %zu bytes, want %zu", strlen(wt_str(o, "message")), strlen(want));
-	ck_assert_int_eq(wt_bool(o, "action"), 1);
+	ck_assert_msg(strcmp(tw_str(o, "message"), want) == 0,
+	    "/me text altered: %zu bytes, want %zu", strlen(tw_str(o, "message")), strlen(want));
+	ck_assert_int_eq(tw_bool(o, "action"), 1);
 	json_object_put(o);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -252,7 +252,7 @@ END_TEST
 /* An unknown command of 499 four-byte characters is named whole, in valid UTF-8. */
 START_TEST(test_chat_unknown_long_multibyte)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 	static char msg[2100], want[2200];
 	json_object *o;
@@ -260,14 +260,14 @@ START_TEST(test_chat_unknown_long_multibyte)
 	strcpy(msg, "/");
 	add_emoji(msg, 499);
 	snprintf(want, sizeof want, "Unknown command: %s", msg);
-	wt_chat(a, msg);
+	tw_chat(a, msg);
 	o = tc_ws_expect(a->c, "chat_message", td_ms(5000));
 	ck_assert_msg(o != NULL, "no reply to a long unknown command: %s", tc_error(a->c));
-	ck_assert_msg(strcmp(wt_str(o, "message"), want) == 0,
-	    "reply altered: %zu bytes, want %zu", strlen(wt_str(o, "message")), strlen(want));
+	ck_assert_msg(strcmp(tw_str(o, "message"), want) == 0,
+	    "reply altered: %zu bytes, want %zu", strlen(tw_str(o, "message")), strlen(want));
 	json_object_put(o);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -278,73 +278,73 @@ END_TEST
  */
 START_TEST(test_chat_reboot_long_message)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *adm, *b;
+	struct td *d = tw_start(NULL);
+	struct tw_user *adm, *b;
 	static char msg[2100], want[2200];
 	char user[33];
 	json_object *o;
 
-	wt_account(d, user, "rebootlong");
-	wt_set_role(user, "admin");
-	b = wt_join(d, "rebootlong_b");
-	adm = wt_login(d, user);
-	wt_drain(b->c, 100);
+	tw_account_saved(d, user, "rebootlong");
+	tw_set_role(user, "admin");
+	b = tw_join(d, "rebootlong_b");
+	adm = tw_login(d, user);
+	tw_drain(b->c, 100);
 	strcpy(msg, "/reboot !");
 	add_emoji(msg, 490);
 	snprintf(want, sizeof want, "Server rebooting in 5 seconds. %s", msg + 8);
-	wt_chat(adm, msg);
+	tw_chat(adm, msg);
 	o = tc_ws_expect(b->c, "chat_message", td_ms(5000));
 	ck_assert_msg(o != NULL, "B got no reboot line: %s", tc_error(b->c));
-	ck_assert_msg(strcmp(wt_str(o, "message"), want) == 0,
-	    "reboot line altered: %zu bytes, want %zu", strlen(wt_str(o, "message")), strlen(want));
+	ck_assert_msg(strcmp(tw_str(o, "message"), want) == 0,
+	    "reboot line altered: %zu bytes, want %zu", strlen(tw_str(o, "message")), strlen(want));
 	json_object_put(o);
-	wt_close(adm);
-	wt_close(b);
+	tw_close(adm);
+	tw_close(b);
 	td_free(d);	/* no need to wait for the restart */
 }
 END_TEST
 
 START_TEST(test_chat_reboot_denied)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world(NULL, &a, &b);
 
-	wt_chat(a, "/reboot now");
-	wt_sys(a->c, WT_REBOOT_DENIED);
-	wt_chat(a, "/REBOOT");
-	wt_sys(a->c, WT_REBOOT_DENIED);
+	tw_chat(a, "/reboot now");
+	tw_sys(a->c, TW_REBOOT_DENIED);
+	tw_chat(a, "/REBOOT");
+	tw_sys(a->c, TW_REBOOT_DENIED);
 	expect_no_chat(b->c);
 	ck_assert(td_alive(d));
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_chat_reboot)
 {
-	struct td *d = wt_start("state_debounce_ms 600000\nstate_max_delay_ms 600000\n");
-	struct wu *adm, *b;
+	struct td *d = tw_start("state_debounce_ms 600000\nstate_max_delay_ms 600000\n");
+	struct tw_user *adm, *b;
 	char user[33];
 	int64_t t0, t1;
 	int code = 0, r, st, nx, sx, sy;
 
-	wt_account(d, user, "reboot");
-	wt_set_role(user, "admin");
-	b = wt_join(d, "reboot_b");
-	adm = wt_login(d, user);
-	wt_drain(b->c, 100);
+	tw_account_saved(d, user, "reboot");
+	tw_set_role(user, "admin");
+	b = tw_join(d, "reboot_b");
+	adm = tw_login(d, user);
+	tw_drain(b->c, 100);
 	/* An unsaved move (write-behind delays are ten minutes) that the restart must keep. */
-	nx = b->x + wt_dir(b->x, 1, 41);
-	wt_move(b, nx, b->y);
-	wt_pos_is(b->c, b->id, nx, b->y);
+	nx = b->x + tw_dir(b->x, 1, 41);
+	tw_move(b, nx, b->y);
+	tw_pos_is(b->c, b->id, nx, b->y);
 
 	t0 = tc_now_ms();
-	wt_chat(adm, "/reboot maintenance");
-	wt_sys(adm->c, "Server rebooting in 5 seconds. maintenance");
-	wt_sys(b->c, "Server rebooting in 5 seconds. maintenance");
-	wt_chat(adm, "/reboot again");
-	wt_sys(adm->c, WT_REBOOT_PENDING);
+	tw_chat(adm, "/reboot maintenance");
+	tw_sys(adm->c, "Server rebooting in 5 seconds. maintenance");
+	tw_sys(b->c, "Server rebooting in 5 seconds. maintenance");
+	tw_chat(adm, "/reboot again");
+	tw_sys(adm->c, TW_REBOOT_PENDING);
 	expect_no_chat(b->c);
 	ta_ws_ping(b->c, 1);
 
@@ -359,66 +359,66 @@ START_TEST(test_chat_reboot)
 	/* ... and the daemon exits with 75 for the service manager to restart it. */
 	st = td_wait(d, td_ms(8000));
 	ck_assert_msg(st == 75, "chatgridd exit status %d after /reboot, want 75", st);
-	ck_assert_int_eq(wt_saved(b->user, &sx, &sy, NULL, 0), 1);
+	ck_assert_int_eq(tw_saved(b->user, &sx, &sy, NULL, 0), 1);
 	ck_assert_msg(sx == nx && sy == b->y, "saved %d,%d after /reboot, want %d,%d", sx, sy, nx,
 	    b->y);
-	wt_close(adm);
-	wt_close(b);
+	tw_close(adm);
+	tw_close(b);
 	td_free(d);
 }
 END_TEST
 
 START_TEST(test_chat_without_permission)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *a, *b;
+	struct td *d = tw_start(NULL);
+	struct tw_user *a, *b;
 	char user[33], role[33];
 
-	wt_account(d, user, "mute");
-	wt_role_like_user(role, "nochat", NULL, "chat.send");
-	wt_set_role(user, role);
-	b = wt_join(d, "nochat_b");
-	a = wt_login(d, user);
-	wt_drain(b->c, 100);
-	wt_chat(a, "can anyone hear me");
-	wt_sys(a->c, WT_CHAT_DENIED);
-	wt_chat(a, "/me tries");
-	wt_sys(a->c, WT_CHAT_DENIED);
-	wt_chat(a, "/up");
-	wt_sys(a->c, WT_CHAT_DENIED);
+	tw_account_saved(d, user, "mute");
+	tw_role_like_user(role, "nochat", NULL, "chat.send");
+	tw_set_role(user, role);
+	b = tw_join(d, "nochat_b");
+	a = tw_login(d, user);
+	tw_drain(b->c, 100);
+	tw_chat(a, "can anyone hear me");
+	tw_sys(a->c, TW_CHAT_DENIED);
+	tw_chat(a, "/me tries");
+	tw_sys(a->c, TW_CHAT_DENIED);
+	tw_chat(a, "/up");
+	tw_sys(a->c, TW_CHAT_DENIED);
 	expect_no_chat(b->c);
-	wt_close(a);
-	wt_close(b);
+	tw_close(a);
+	tw_close(b);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_chat_rate_limit)
 {
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	struct td *d = chat_world("chat_burst 3\nchat_per_minute 1\n", &a, &b);
 	char text[40];
 	int i;
 
 	for (i = 1; i <= 4; i++) {
 		snprintf(text, sizeof text, "message %d", i);
-		wt_chat(a, text);
+		tw_chat(a, text);
 	}
 	for (i = 1; i <= 3; i++) {
 		snprintf(text, sizeof text, "message %d", i);
 		expect_chat(b->c, a, text, 0);
 		expect_chat(a->c, a, text, 0);
 	}
-	wt_sys(a->c, WT_CHAT_FLOOD);
-	wt_none(b->c, WT_QUIET_MS, "chat_message", "message", "message 4");
+	tw_sys(a->c, TW_CHAT_FLOOD);
+	tw_none(b->c, TW_QUIET_MS, "chat_message", "message", "message 4");
 	/* The bucket is per user: B may still talk. */
-	wt_chat(b, "my turn");
+	tw_chat(b, "my turn");
 	expect_chat(a->c, b, "my turn", 0);
-	wt_chat(a, "still flooding");
-	wt_sys(a->c, WT_CHAT_FLOOD);
-	wt_none(b->c, WT_QUIET_MS, "chat_message", "message", "still flooding");
-	wt_close(b);
-	wt_close(a);
+	tw_chat(a, "still flooding");
+	tw_sys(a->c, TW_CHAT_FLOOD);
+	tw_none(b->c, TW_QUIET_MS, "chat_message", "message", "still flooding");
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST

@@ -59,29 +59,22 @@ large_start(char **dir_out)
 }
 
 /* An account placed at (x, y) before it logs in; role "admin" or NULL. */
-static struct ti_user *
+static struct tw_user *
 login_at(struct td *td, const char *tag, int x, int y, const char *role)
 {
-	char user[33], *v = NULL;
-	int64_t deadline;
-	struct ti_user *u;
+	char user[33];
+	struct tw_user *u;
 
-	ti_account(td, user, tag);
+	tw_account(td, user, tag);
 	/* The registering connection's position is saved as it leaves: let that land first. */
-	for (deadline = tc_now_ms() + td_ms(5000); tc_now_ms() < deadline; ti_sleep_ms(50)) {
-		free(v);
-		if ((v = ag_sql_value("SELECT last_x FROM account_state s JOIN accounts a ON a.id = s.account_id "
-		    "WHERE a.username = '%s'", user)) != NULL)
-			break;
-	}
-	free(v);
+	free(ag_sql_wait(NULL, "SELECT last_x FROM account_state s JOIN accounts a ON a.id = s.account_id "
+	    "WHERE a.username = '%s'", user));
 	ag_sql("INSERT INTO account_state (account_id, last_x, last_y) SELECT id, %d, %d FROM accounts "
 	    "WHERE username = '%s' ON CONFLICT (account_id) DO UPDATE SET last_x = %d, last_y = %d",
 	    x, y, user, x, y);
 	if (role != NULL)
-		ag_sql("UPDATE accounts SET role_id = (SELECT id FROM roles WHERE name = '%s') WHERE username = '%s'",
-		    role, user);
-	u = ti_login(td, user);
+		tw_set_role(user, role);
+	u = tw_login(td, user);
 	ck_assert_int_eq(u->x, x);
 	ck_assert_int_eq(u->y, y);
 	return u;
@@ -114,13 +107,13 @@ struct view {
 static void
 view_add(struct view *v, json_object *item)
 {
-	json_object_object_add(v->known, ti_str(item, "id"),
-	    json_object_new_int((int)(ti_int(item, "x") * 1000 + ti_int(item, "y"))));
+	json_object_object_add(v->known, tw_str(item, "id"),
+	    json_object_new_int((int)(tw_int(item, "x") * 1000 + tw_int(item, "y"))));
 }
 
 /* Read until the daemon has been quiet for a while, applying items. */
 static void
-view_read(struct ti_user *u, struct view *v)
+view_read(struct tw_user *u, struct view *v)
 {
 	json_object *o, *item;
 	const char *type;
@@ -128,13 +121,13 @@ view_read(struct ti_user *u, struct view *v)
 	while ((o = tc_ws_recv_json(u->c, td_ms(1500))) != NULL) {
 		type = tc_json_str(o, "type");
 		if (type != NULL && strcmp(type, "item_upsert") == 0) {
-			item = ti_obj(o, "item");
+			item = tw_get(o, "item");
 			view_add(v, item);
 			v->upserts++;
 		} else if (type != NULL && strcmp(type, "item_remove") == 0) {
-			ck_assert_msg(json_object_object_get_ex(v->known, ti_str(o, "itemId"), NULL),
-			    "item_remove for %s, which the client was never sent", ti_str(o, "itemId"));
-			json_object_object_del(v->known, ti_str(o, "itemId"));
+			ck_assert_msg(json_object_object_get_ex(v->known, tw_str(o, "itemId"), NULL),
+			    "item_remove for %s, which the client was never sent", tw_str(o, "itemId"));
+			json_object_object_del(v->known, tw_str(o, "itemId"));
 			v->removes++;
 		}
 		json_object_put(o);
@@ -159,9 +152,9 @@ view_check(const struct view *v, int px, int py)
 
 /* The welcome's size, and its items all in range: they start the view. */
 static void
-check_welcome(struct ti_user *u, struct view *v)
+check_welcome(struct tw_user *u, struct view *v)
 {
-	json_object *items = ti_obj(u->welcome, "items");
+	json_object *items = tw_get(u->welcome, "items");
 	size_t len, i, n = json_object_array_length(items);
 
 	json_object_to_json_string_length(u->welcome, JSON_C_TO_STRING_PLAIN, &len);
@@ -173,20 +166,20 @@ check_welcome(struct ti_user *u, struct view *v)
 	for (i = 0; i < n; i++) {
 		json_object *it = json_object_array_get_idx(items, i);
 
-		ck_assert_msg(in_range(u->x, u->y, (int)ti_int(it, "x"), (int)ti_int(it, "y")),
-		    "welcome item at %lld, %lld for a player at %d, %d", (long long)ti_int(it, "x"),
-		    (long long)ti_int(it, "y"), u->x, u->y);
+		ck_assert_msg(in_range(u->x, u->y, (int)tw_int(it, "x"), (int)tw_int(it, "y")),
+		    "welcome item at %lld, %lld for a player at %d, %d", (long long)tw_int(it, "x"),
+		    (long long)tw_int(it, "y"), u->x, u->y);
 		view_add(v, it);
 	}
 }
 
 static void
-ping_works(struct ti_user *u)
+ping_works(struct tw_user *u)
 {
 	json_object *o;
 
-	ti_sendf(u, "{\"type\":\"ping\",\"clientSentAt\":4711}");
-	o = ti_wait(u->c, "pong", NULL, NULL);
+	tw_sendf(u, "{\"type\":\"ping\",\"clientSentAt\":4711}");
+	o = tw_wait(u->c, "pong", NULL, NULL);
 	json_object_put(o);
 }
 
@@ -195,8 +188,8 @@ START_TEST(welcome_bounded_in_a_large_world)
 	char *dir;
 	struct td *td = large_start(&dir);
 	/* The user among the heavy items, the admin in the middle of the block. */
-	struct ti_user *u = login_at(td, "lw_user", 10, 10, NULL);
-	struct ti_user *a;
+	struct tw_user *u = login_at(td, "lw_user", 10, 10, NULL);
+	struct tw_user *a;
 	struct view vu = { json_object_new_object(), 0, 0 }, va = { json_object_new_object(), 0, 0 };
 
 	check_welcome(u, &vu);
@@ -215,8 +208,8 @@ START_TEST(welcome_bounded_in_a_large_world)
 
 	json_object_put(vu.known);
 	json_object_put(va.known);
-	ti_close(u);
-	ti_close(a);
+	tw_close(u);
+	tw_close(a);
 	td_stop(td);
 	td_free(td);
 	free(dir);
@@ -227,7 +220,7 @@ START_TEST(moving_brings_items_into_view)
 {
 	char *dir;
 	struct td *td = large_start(&dir);
-	struct ti_user *u = login_at(td, "lw_walker", 30, 30, NULL);
+	struct tw_user *u = login_at(td, "lw_walker", 30, 30, NULL);
 	struct view v = { json_object_new_object(), 0, 0 };
 	int i, x = 30, y = 30;
 
@@ -238,7 +231,7 @@ START_TEST(moving_brings_items_into_view)
 	for (i = 0; i < 10; i++) {
 		x++;
 		y++;
-		ti_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", x, y);
+		tw_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", x, y);
 	}
 	v.upserts = v.removes = 0;
 	view_read(u, &v);
@@ -246,16 +239,16 @@ START_TEST(moving_brings_items_into_view)
 	ck_assert_int_gt(v.upserts, 0);
 	ck_assert_int_gt(v.removes, 0);
 	/* A long way at once (beyond the items: everything goes), and back into the block. */
-	ti_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", 160, 190);
+	tw_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", 160, 190);
 	view_read(u, &v);
 	view_check(&v, 160, 190);
-	ti_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", 90, 150);
+	tw_sendf(u, "{\"type\":\"update_position\",\"x\":%d,\"y\":%d}", 90, 150);
 	view_read(u, &v);
 	view_check(&v, 90, 150);
 	ping_works(u);
 
 	json_object_put(v.known);
-	ti_close(u);
+	tw_close(u);
 	td_stop(td);
 	td_free(td);
 	free(dir);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_world_common.h"
+#include "tworld.h"
 
 #define TEST_VERSION "9.8.7-worldtest"
 
@@ -33,14 +33,14 @@ static const char *const admin_actions[] = {
 };
 
 static void
-check_user_entry(json_object *e, const struct wu *u)
+check_user_entry(json_object *e, const struct tw_user *u)
 {
 	ck_assert_msg(e != NULL, "%s (%s) missing", u->id, u->user);
-	ck_assert_str_eq(wt_str(e, "id"), u->id);
-	ck_assert_str_eq(wt_str(e, "userId"), u->userid);
-	ck_assert_str_eq(wt_str(e, "nickname"), u->nick);
-	ck_assert_int_eq(wt_int(e, "x"), u->x);
-	ck_assert_int_eq(wt_int(e, "y"), u->y);
+	ck_assert_str_eq(tw_str(e, "id"), u->id);
+	ck_assert_str_eq(tw_str(e, "userId"), u->userid);
+	ck_assert_str_eq(tw_str(e, "nickname"), u->nick);
+	ck_assert_int_eq(tw_int(e, "x"), u->x);
+	ck_assert_int_eq(tw_int(e, "y"), u->y);
 }
 
 /* ---- welcome ---- */
@@ -48,14 +48,14 @@ check_user_entry(json_object *e, const struct wu *u)
 START_TEST(test_welcome_contents)
 {
 	struct td *d;
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	json_object *o, *w, *p, *wc, *ui, *am, *si, *au, *perms;
 	char user[33];
 	char *acct;
 	size_t i;
 
 	setenv("CHGRID_SERVER_VERSION", TEST_VERSION, 1);
-	d = wt_start("grid_size 25\nmovement_tick_ms 300\nmovement_max_steps_per_tick 3\n");
+	d = tw_start("grid_size 25\nmovement_tick_ms 300\nmovement_max_steps_per_tick 3\n");
 
 	/* The welcome is the very next message after a successful auth_result. */
 	a = calloc(1, sizeof *a);
@@ -72,67 +72,67 @@ START_TEST(test_welcome_contents)
 	a->welcome = w;
 
 	/* id and player. */
-	snprintf(a->id, sizeof a->id, "%s", wt_str(w, "id"));
+	snprintf(a->id, sizeof a->id, "%s", tw_str(w, "id"));
 	ck_assert_msg(strlen(a->id) > 0, "empty welcome.id");
-	p = wt_obj(w, "player");
-	ck_assert_str_eq(wt_str(p, "id"), a->id);
-	acct = wt_account_id(user);
-	ck_assert_str_eq(wt_str(p, "userId"), acct);
-	ck_assert_str_eq(wt_str(p, "nickname"), user);
-	a->x = (int)wt_int(p, "x");
-	a->y = (int)wt_int(p, "y");
+	p = tw_obj(w, "player");
+	ck_assert_str_eq(tw_str(p, "id"), a->id);
+	acct = tw_account_id(user);
+	ck_assert_str_eq(tw_str(p, "userId"), acct);
+	ck_assert_str_eq(tw_str(p, "nickname"), user);
+	a->x = (int)tw_int(p, "x");
+	a->y = (int)tw_int(p, "y");
 	ck_assert_msg(a->x >= 0 && a->x < 25 && a->y >= 0 && a->y < 25, "spawn %d,%d outside 25x25",
 	    a->x, a->y);
 	snprintf(a->userid, sizeof a->userid, "%s", acct);
 	snprintf(a->nick, sizeof a->nick, "%s", user);
 
 	/* Nobody else yet; no items in a fresh world. */
-	ck_assert_int_eq(json_object_array_length(wt_arr(w, "users")), 0);
-	ck_assert_int_eq(json_object_array_length(wt_arr(w, "items")), 0);
+	ck_assert_int_eq(json_object_array_length(tw_arr(w, "users")), 0);
+	ck_assert_int_eq(json_object_array_length(tw_arr(w, "items")), 0);
 
 	/* worldConfig from the configuration. */
-	wc = wt_obj(w, "worldConfig");
-	ck_assert_int_eq(wt_int(wc, "gridSize"), 25);
-	ck_assert_int_eq(wt_int(wc, "movementTickMs"), 300);
-	ck_assert_int_eq(wt_int(wc, "movementMaxStepsPerTick"), 3);
-	ck_assert_int_eq(json_object_array_length(wt_arr(wc, "iceServers")), 0);
+	wc = tw_obj(w, "worldConfig");
+	ck_assert_int_eq(tw_int(wc, "gridSize"), 25);
+	ck_assert_int_eq(tw_int(wc, "movementTickMs"), 300);
+	ck_assert_int_eq(tw_int(wc, "movementMaxStepsPerTick"), 3);
+	ck_assert_int_eq(json_object_array_length(tw_arr(wc, "iceServers")), 0);
 
 	/* uiDefinitions: a plain user has an empty admin menu. */
-	ui = wt_obj(w, "uiDefinitions");
-	am = wt_obj(ui, "adminMenu");
-	ck_assert_int_eq(json_object_array_length(wt_arr(am, "actions")), 0);
+	ui = tw_obj(w, "uiDefinitions");
+	am = tw_obj(ui, "adminMenu");
+	ck_assert_int_eq(json_object_array_length(tw_arr(am, "actions")), 0);
 
 	/* serverInfo. */
-	si = wt_obj(w, "serverInfo");
-	ck_assert_msg(strlen(wt_str(si, "instanceId")) >= 8, "short instanceId: %s",
+	si = tw_obj(w, "serverInfo");
+	ck_assert_msg(strlen(tw_str(si, "instanceId")) >= 8, "short instanceId: %s",
 	    json_object_to_json_string(si));
-	ck_assert_str_eq(wt_str(si, "version"), TEST_VERSION);
+	ck_assert_str_eq(tw_str(si, "version"), TEST_VERSION);
 
 	/* auth block. */
-	au = wt_obj(w, "auth");
-	ck_assert_int_eq(wt_bool(au, "authenticated"), 1);
-	ck_assert_str_eq(wt_str(au, "userId"), acct);
-	ck_assert_str_eq(wt_str(au, "username"), user);
-	ck_assert_str_eq(wt_str(au, "role"), "user");
-	perms = wt_arr(au, "permissions");
+	au = tw_obj(w, "auth");
+	ck_assert_int_eq(tw_bool(au, "authenticated"), 1);
+	ck_assert_str_eq(tw_str(au, "userId"), acct);
+	ck_assert_str_eq(tw_str(au, "username"), user);
+	ck_assert_str_eq(tw_str(au, "role"), "user");
+	perms = tw_arr(au, "permissions");
 	ck_assert_int_eq(json_object_array_length(perms), sizeof user_perms / sizeof user_perms[0]);
 	for (i = 0; i < sizeof user_perms / sizeof user_perms[0]; i++)
 		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(perms, i)),
 		    user_perms[i]);
-	(void)wt_obj(au, "policy");
+	(void)tw_obj(au, "policy");
 	free(acct);
 
 	/* A second player sees the first in users, not itself. */
-	b = wt_join(d, "welcome2");
-	o = wt_arr(b->welcome, "users");
+	b = tw_join(d, "welcome2");
+	o = tw_arr(b->welcome, "users");
 	ck_assert_int_eq(json_object_array_length(o), 1);
-	check_user_entry(wt_find_id(o, a->id), a);
-	ck_assert_ptr_null(wt_find_id(o, b->id));
+	check_user_entry(tw_find_id(o, a->id), a);
+	ck_assert_ptr_null(tw_find_id(o, b->id));
 	ck_assert_str_ne(b->id, a->id);
-	ck_assert_str_eq(wt_str(wt_obj(b->welcome, "serverInfo"), "instanceId"),
-	    wt_str(si, "instanceId"));
-	wt_close(b);
-	wt_close(a);
+	ck_assert_str_eq(tw_str(tw_obj(b->welcome, "serverInfo"), "instanceId"),
+	    tw_str(si, "instanceId"));
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -140,116 +140,100 @@ END_TEST
 /* An admin's welcome carries the admin menu actions (reference §6.11). */
 START_TEST(test_welcome_admin_menu)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *a;
+	struct td *d = tw_start(NULL);
+	struct tw_user *a;
 	json_object *acts, *e;
 	char user[33];
 	size_t i;
 
-	wt_account(d, user, "wadmin");
-	wt_set_role(user, "admin");
-	a = wt_login(d, user);
-	ck_assert_str_eq(wt_str(wt_obj(a->welcome, "auth"), "role"), "admin");
-	acts = wt_arr(wt_obj(wt_obj(a->welcome, "uiDefinitions"), "adminMenu"), "actions");
+	tw_account_saved(d, user, "wadmin");
+	tw_set_role(user, "admin");
+	a = tw_login(d, user);
+	ck_assert_str_eq(tw_str(tw_obj(a->welcome, "auth"), "role"), "admin");
+	acts = tw_arr(tw_obj(tw_obj(a->welcome, "uiDefinitions"), "adminMenu"), "actions");
 	ck_assert_int_eq(json_object_array_length(acts), sizeof admin_actions / sizeof admin_actions[0]);
 	for (i = 0; i < sizeof admin_actions / sizeof admin_actions[0]; i++) {
 		e = json_object_array_get_idx(acts, i);
-		ck_assert_str_eq(wt_str(e, "id"), admin_actions[i]);
-		ck_assert_msg(strlen(wt_str(e, "label")) > 0, "empty label: %s",
+		ck_assert_str_eq(tw_str(e, "id"), admin_actions[i]);
+		ck_assert_msg(strlen(tw_str(e, "label")) > 0, "empty label: %s",
 		    json_object_to_json_string(e));
-		(void)wt_str(e, "tooltip");
+		(void)tw_str(e, "tooltip");
 	}
-	wt_close(a);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 /* ---- spawn ---- */
 
-/* Poll account_state until user's saved position is x, y. */
-static void
-wait_saved_pos(const char *user, int x, int y)
-{
-	int64_t end = tc_now_ms() + td_ms(5000);
-	int sx = -1, sy = -1;
-
-	for (;;) {
-		if (wt_saved(user, &sx, &sy, NULL, 0) && sx == x && sy == y)
-			return;
-		ck_assert_msg(tc_now_ms() < end, "saved position of %s is %d,%d, want %d,%d%s",
-		    user, sx, sy, x, y, td_health());
-		wt_sleep_ms(20);
-	}
-}
-
 START_TEST(test_spawn_restore_after_restart)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *u, *obs;
+	struct td *d = tw_start(NULL);
+	struct tw_user *u, *obs;
 	char user[33], inst[80], uid[80];
 	int px, py;
 
-	obs = wt_join(d, "spawnobs");
-	u = wt_join(d, "spawn");
+	obs = tw_join(d, "spawnobs");
+	u = tw_join(d, "spawn");
 	snprintf(user, sizeof user, "%s", u->user);
-	snprintf(inst, sizeof inst, "%s", wt_str(wt_obj(u->welcome, "serverInfo"), "instanceId"));
+	snprintf(inst, sizeof inst, "%s", tw_str(tw_obj(u->welcome, "serverInfo"), "instanceId"));
 	/* One accepted step, then leave: the position is saved on disconnect. */
-	px = u->x + wt_dir(u->x, 1, 41);
+	px = u->x + tw_dir(u->x, 1, 41);
 	py = u->y;
-	wt_move(u, px, py);
-	wt_pos_is(u->c, u->id, px, py);
+	tw_move(u, px, py);
+	tw_pos_is(u->c, u->id, px, py);
 	snprintf(uid, sizeof uid, "%s", u->id);
-	wt_close(u);
-	wt_see(obs->c, "user_left", "id", uid);
-	wait_saved_pos(user, px, py);
-	wt_close(obs);
+	tw_close(u);
+	tw_see(obs->c, "user_left", "id", uid);
+	tw_wait_saved(user, px, py, 5000);
+	tw_close(obs);
 	it_stop(d);
 
-	d = wt_start(NULL);
-	u = wt_login(d, user);
+	d = tw_start(NULL);
+	u = tw_login(d, user);
 	ck_assert_msg(u->x == px && u->y == py, "spawned at %d,%d after a restart, saved %d,%d",
 	    u->x, u->y, px, py);
-	ck_assert_msg(strcmp(wt_str(wt_obj(u->welcome, "serverInfo"), "instanceId"), inst) != 0,
+	ck_assert_msg(strcmp(tw_str(tw_obj(u->welcome, "serverInfo"), "instanceId"), inst) != 0,
 	    "instanceId %s did not change across a restart", inst);
-	wt_close(u);
+	tw_close(u);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_spawn_outside_shrunk_grid)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *u;
+	struct td *d = tw_start(NULL);
+	struct tw_user *u;
 	char user[33];
 	int i, xs[4], ys[4], same = 1;
 
-	wt_account(d, user, "shrink");
+	tw_account_saved(d, user, "shrink");
 	it_stop(d);
 
-	d = wt_start("grid_size 10\n");
+	d = tw_start("grid_size 10\n");
 	for (i = 0; i < 4; i++) {
-		wt_place(user, 30, 35);
-		u = wt_login(d, user);
-		ck_assert_int_eq(wt_int(wt_obj(u->welcome, "worldConfig"), "gridSize"), 10);
+		tw_place(user, 30, 35);
+		u = tw_login(d, user);
+		ck_assert_int_eq(tw_int(tw_obj(u->welcome, "worldConfig"), "gridSize"), 10);
 		ck_assert_msg(u->x >= 0 && u->x < 10 && u->y >= 0 && u->y < 10,
 		    "saved 30,35 outside a 10x10 grid, spawned at %d,%d", u->x, u->y);
 		xs[i] = u->x;
 		ys[i] = u->y;
 		if (i > 0 && (xs[i] != xs[0] || ys[i] != ys[0]))
 			same = 0;
-		wt_close(u);
+		tw_close(u);
 		/* The disconnect saves the new in-grid spawn; wait before the next SQL write. */
-		wait_saved_pos(user, xs[i], ys[i]);
+		tw_wait_saved(user, xs[i], ys[i], 5000);
 	}
 	ck_assert_msg(!same, "four out-of-grid spawns all at %d,%d: not random (clamped?)", xs[0],
 	    ys[0]);
 
 	/* The last cell inside the grid is restored as it is. */
-	wt_place(user, 9, 0);
-	u = wt_login(d, user);
+	tw_place(user, 9, 0);
+	u = tw_login(d, user);
 	ck_assert_msg(u->x == 9 && u->y == 0, "saved 9,0 in a 10x10 grid, spawned at %d,%d", u->x,
 	    u->y);
-	wt_close(u);
+	tw_close(u);
 	it_stop(d);
 }
 END_TEST
@@ -258,57 +242,57 @@ END_TEST
 
 START_TEST(test_presence_join_leave)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *a, *b, *c;
+	struct td *d = tw_start(NULL);
+	struct tw_user *a, *b, *c;
 	struct tc_conn *anon;
 	json_object *o;
 	char line[300], bid[80], bnick[160];
 
-	a = wt_join(d, "pres_a");
-	b = wt_join(d, "pres_b");
+	a = tw_join(d, "pres_a");
+	b = tw_join(d, "pres_b");
 
 	/* A is told about B: user_joined (reason login) and the system line. */
-	o = wt_wait(a->c, "user_joined", "id", b->id);
-	ck_assert_str_eq(wt_str(o, "userId"), b->userid);
-	ck_assert_str_eq(wt_str(o, "nickname"), b->nick);
-	ck_assert_int_eq(wt_int(o, "x"), b->x);
-	ck_assert_int_eq(wt_int(o, "y"), b->y);
-	ck_assert_str_eq(wt_str(o, "reason"), "login");
+	o = tw_wait(a->c, "user_joined", "id", b->id);
+	ck_assert_str_eq(tw_str(o, "userId"), b->userid);
+	ck_assert_str_eq(tw_str(o, "nickname"), b->nick);
+	ck_assert_int_eq(tw_int(o, "x"), b->x);
+	ck_assert_int_eq(tw_int(o, "y"), b->y);
+	ck_assert_str_eq(tw_str(o, "reason"), "login");
 	json_object_put(o);
 	snprintf(line, sizeof line, "%s has logged in.", b->nick);
-	wt_sys(a->c, line);
+	tw_sys(a->c, line);
 
 	/* B is not told about itself. */
-	wt_none(b->c, WT_QUIET_MS, "user_joined", "id", b->id);
+	tw_none(b->c, TW_QUIET_MS, "user_joined", "id", b->id);
 	ta_ws_ping(b->c, 1);
 
 	/* An unauthenticated connection that comes and goes is invisible. */
 	anon = ag_ws(d);
 	tc_close(anon);
-	wt_none(a->c, WT_QUIET_MS, "user_left", NULL, NULL);
+	tw_none(a->c, TW_QUIET_MS, "user_left", NULL, NULL);
 
 	/* B leaves: user_left (reason logout), then the system line, to A only. */
 	snprintf(bid, sizeof bid, "%s", b->id);
 	snprintf(bnick, sizeof bnick, "%s", b->nick);
-	wt_close(b);
-	o = wt_wait(a->c, "user_left", "id", bid);
-	ck_assert_str_eq(wt_str(o, "reason"), "logout");
+	tw_close(b);
+	o = tw_wait(a->c, "user_left", "id", bid);
+	ck_assert_str_eq(tw_str(o, "reason"), "logout");
 	json_object_put(o);
 	snprintf(line, sizeof line, "%s has logged out.", bnick);
-	wt_sys(a->c, line);
-	wt_none(a->c, WT_QUIET_MS, "user_left", NULL, NULL);
+	tw_sys(a->c, line);
+	tw_none(a->c, TW_QUIET_MS, "user_left", NULL, NULL);
 
 	/* auth_logout also leaves the world. */
-	c = wt_join(d, "pres_c");
-	wt_see(a->c, "user_joined", "id", c->id);
+	c = tw_join(d, "pres_c");
+	tw_see(a->c, "user_joined", "id", c->id);
 	ag_send(c->c, ag_msg("auth_logout", NULL));
-	o = wt_wait(a->c, "user_left", "id", c->id);
-	ck_assert_str_eq(wt_str(o, "reason"), "logout");
+	o = tw_wait(a->c, "user_left", "id", c->id);
+	ck_assert_str_eq(tw_str(o, "reason"), "logout");
 	json_object_put(o);
 	snprintf(line, sizeof line, "%s has logged out.", c->nick);
-	wt_sys(a->c, line);
-	wt_close(c);
-	wt_close(a);
+	tw_sys(a->c, line);
+	tw_close(c);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -316,55 +300,55 @@ END_TEST
 /* A second login of one account replaces the first; others see one user. */
 START_TEST(test_one_presence_per_account)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *a, *u1, *u2, *c;
+	struct td *d = tw_start(NULL);
+	struct tw_user *a, *u1, *u2, *c;
 	json_object *o, *users;
 	char user[33], line[300];
 	int n;
 
-	wt_account(d, user, "twice");
-	a = wt_join(d, "twice_obs");
-	u1 = wt_login(d, user);
-	wt_see(a->c, "user_joined", "id", u1->id);
-	wt_drain(a->c, 100);
+	tw_account_saved(d, user, "twice");
+	a = tw_join(d, "twice_obs");
+	u1 = tw_login(d, user);
+	tw_see(a->c, "user_joined", "id", u1->id);
+	tw_drain(a->c, 100);
 
-	u2 = wt_login(d, user);
+	u2 = tw_login(d, user);
 	/* The older connection is told and closed. */
-	o = wt_wait(u1->c, "auth_result", NULL, NULL);
-	ag_expect(o, 0, WT_REPLACED);
+	o = tw_wait(u1->c, "auth_result", NULL, NULL);
+	ag_expect(o, 0, TW_REPLACED);
 	json_object_put(o);
 	ta_ws_gone(u1->c, td_ms(5000));
 
 	/* The newer one keeps the nickname (no "name 2") and sees A, not its old self. */
 	ck_assert_str_eq(u2->nick, u1->nick);
-	users = wt_arr(u2->welcome, "users");
+	users = tw_arr(u2->welcome, "users");
 	ck_assert_int_eq(json_object_array_length(users), 1);
-	ck_assert_ptr_nonnull(wt_find_id(users, a->id));
-	ck_assert_ptr_null(wt_find_id(users, u1->id));
+	ck_assert_ptr_nonnull(tw_find_id(users, a->id));
+	ck_assert_ptr_null(tw_find_id(users, u1->id));
 
 	/* A: the old connection leaves once, the new one joins once. */
-	o = wt_wait(a->c, "user_left", "id", u1->id);
+	o = tw_wait(a->c, "user_left", "id", u1->id);
 	json_object_put(o);
 	snprintf(line, sizeof line, "%s has logged out.", u1->nick);
-	wt_sys(a->c, line);
-	o = wt_wait(a->c, "user_joined", "id", u2->id);
-	ck_assert_str_eq(wt_str(o, "reason"), "login");
+	tw_sys(a->c, line);
+	o = tw_wait(a->c, "user_joined", "id", u2->id);
+	ck_assert_str_eq(tw_str(o, "reason"), "login");
 	json_object_put(o);
-	n = wt_count(a->c, 500, "user_left", "id", u1->id);
+	n = tw_count(a->c, 500, "user_left", "id", u1->id);
 	ck_assert_int_eq(n, 0);
 
 	/* A newcomer sees exactly A and the new connection. */
-	c = wt_join(d, "twice_new");
-	users = wt_arr(c->welcome, "users");
+	c = tw_join(d, "twice_new");
+	users = tw_arr(c->welcome, "users");
 	ck_assert_int_eq(json_object_array_length(users), 2);
-	ck_assert_ptr_nonnull(wt_find_id(users, a->id));
-	ck_assert_ptr_nonnull(wt_find_id(users, u2->id));
+	ck_assert_ptr_nonnull(tw_find_id(users, a->id));
+	ck_assert_ptr_nonnull(tw_find_id(users, u2->id));
 
 	ta_ws_ping(u2->c, 7);
-	wt_close(c);
-	wt_close(u2);
-	wt_close(u1);
-	wt_close(a);
+	tw_close(c);
+	tw_close(u2);
+	tw_close(u1);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -373,19 +357,19 @@ END_TEST
 
 START_TEST(test_half_open_dropped_once)
 {
-	struct td *d = wt_start("ws_ping_interval_ms 300\nws_pong_timeout_ms 300\n");
-	struct wu *a, *b;
+	struct td *d = tw_start("ws_ping_interval_ms 300\nws_pong_timeout_ms 300\n");
+	struct tw_user *a, *b;
 	json_object *o;
 	char line[300];
 	int64_t t0, end;
 	int left = 0, lines = 0;
 	const char *t, *m;
 
-	a = wt_join(d, "live_a");
-	b = wt_join(d, "live_b");
+	a = tw_join(d, "live_a");
+	b = tw_join(d, "live_b");
 	/* B stops answering: no pongs, nothing sent, nothing read. */
 	tc_ws_set_auto_pong(b->c, 0);
-	wt_see(a->c, "user_joined", "id", b->id);
+	tw_see(a->c, "user_joined", "id", b->id);
 	snprintf(line, sizeof line, "%s has logged out.", b->nick);
 
 	/* A (which answers pings while it reads) sees B leave once, within a few seconds. */
@@ -412,8 +396,8 @@ START_TEST(test_half_open_dropped_once)
 	/* B's socket was closed by the server; A is still served. */
 	ck_assert_msg(tc_peer_closed(b->c, td_ms(2000)), "the half-open connection was not closed");
 	ta_ws_ping(a->c, 3);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -422,22 +406,22 @@ END_TEST
 
 START_TEST(test_state_flushed_on_sigterm)
 {
-	struct td *d = wt_start("state_debounce_ms 600000\nstate_max_delay_ms 600000\n");
-	struct wu *u;
+	struct td *d = tw_start("state_debounce_ms 600000\nstate_max_delay_ms 600000\n");
+	struct tw_user *u;
 	json_object *o;
 	char nick[160];
 	int px, sx, sy, st;
 
-	u = wt_join(d, "sigterm");
-	wt_nick(u, "Flushed One");
-	o = wt_wait(u->c, "nickname_result", NULL, NULL);
-	ck_assert_int_eq(wt_bool(o, "accepted"), 1);
+	u = tw_join(d, "sigterm");
+	tw_nick(u, "Flushed One");
+	o = tw_wait(u->c, "nickname_result", NULL, NULL);
+	ck_assert_int_eq(tw_bool(o, "accepted"), 1);
 	json_object_put(o);
-	px = u->x + wt_dir(u->x, 1, 41);
-	wt_move(u, px, u->y);
-	wt_pos_is(u->c, u->id, px, u->y);
+	px = u->x + tw_dir(u->x, 1, 41);
+	tw_move(u, px, u->y);
+	tw_pos_is(u->c, u->id, px, u->y);
 	/* Nothing written yet: both delays are ten minutes. */
-	ck_assert_int_eq(wt_saved(u->user, &sx, &sy, nick, sizeof nick), 1);
+	ck_assert_int_eq(tw_saved(u->user, &sx, &sy, nick, sizeof nick), 1);
 	ck_assert_msg(sx == -1 && strcmp(nick, u->user) == 0,
 	    "state written before SIGTERM (%d,%d \"%s\"): not write-behind", sx, sy, nick);
 
@@ -445,11 +429,11 @@ START_TEST(test_state_flushed_on_sigterm)
 	ta_ws_close(u->c, 1001);
 	st = td_wait(d, td_ms(10000));
 	ck_assert_msg(st == 0, "chatgridd exited with %d after SIGTERM", st);
-	ck_assert_int_eq(wt_saved(u->user, &sx, &sy, nick, sizeof nick), 1);
+	ck_assert_int_eq(tw_saved(u->user, &sx, &sy, nick, sizeof nick), 1);
 	ck_assert_msg(sx == px && sy == u->y, "saved %d,%d after SIGTERM, want %d,%d", sx, sy, px,
 	    u->y);
 	ck_assert_str_eq(nick, "Flushed One");
-	wt_close(u);
+	tw_close(u);
 	td_free(d);
 }
 END_TEST
@@ -457,31 +441,31 @@ END_TEST
 /* A change is written state_debounce_ms after it, while still connected. */
 START_TEST(test_state_debounced_write)
 {
-	struct td *d = wt_start("state_debounce_ms 400\nstate_max_delay_ms 600000\n");
-	struct wu *u;
+	struct td *d = tw_start("state_debounce_ms 400\nstate_max_delay_ms 600000\n");
+	struct tw_user *u;
 	int px, sx, sy;
 	int64_t t0, end;
 
-	u = wt_join(d, "debounce");
-	px = u->x + wt_dir(u->x, 1, 41);
-	wt_move(u, px, u->y);
-	wt_pos_is(u->c, u->id, px, u->y);
+	u = tw_join(d, "debounce");
+	px = u->x + tw_dir(u->x, 1, 41);
+	tw_move(u, px, u->y);
+	tw_pos_is(u->c, u->id, px, u->y);
 	t0 = tc_now_ms();
-	ck_assert_int_eq(wt_saved(u->user, &sx, &sy, NULL, 0), 1);
+	ck_assert_int_eq(tw_saved(u->user, &sx, &sy, NULL, 0), 1);
 	ck_assert_msg(sx == -1, "position written at once (%d,%d), not behind", sx, sy);
 	end = t0 + td_ms(3000);
 	for (;;) {
-		wt_saved(u->user, &sx, &sy, NULL, 0);
+		tw_saved(u->user, &sx, &sy, NULL, 0);
 		if (sx == px && sy == u->y)
 			break;
 		ck_assert_msg(tc_now_ms() < end, "position not written within 3 s (debounce 400 ms)%s",
 		    td_health());
-		wt_sleep_ms(20);
+		tw_sleep_ms(20);
 	}
 	ck_assert_msg(tc_now_ms() - t0 >= 250, "written after %d ms, before the 400 ms debounce",
 	    (int)(tc_now_ms() - t0));
 	ta_ws_ping(u->c, 1);
-	wt_close(u);
+	tw_close(u);
 	it_stop(d);
 }
 END_TEST
@@ -492,26 +476,26 @@ END_TEST
  */
 START_TEST(test_state_max_delay_write)
 {
-	struct td *d = wt_start("grid_size 100\nstate_debounce_ms 600000\nstate_max_delay_ms 1000\n");
-	struct wu *u;
+	struct td *d = tw_start("grid_size 100\nstate_debounce_ms 600000\nstate_max_delay_ms 1000\n");
+	struct tw_user *u;
 	int dir, x, sx = -1, sy = -1, steps = 0;
 	int64_t t0, seen = -1;
 
-	u = wt_join(d, "maxdelay");
-	dir = wt_dir(u->x, 30, 100);
+	u = tw_join(d, "maxdelay");
+	dir = tw_dir(u->x, 30, 100);
 	x = u->x;
 	t0 = tc_now_ms();
 	while (tc_now_ms() - t0 < td_ms(4000) && steps < 25) {
 		x += dir;
-		wt_move(u, x, u->y);
-		wt_pos_is(u->c, u->id, x, u->y);
+		tw_move(u, x, u->y);
+		tw_pos_is(u->c, u->id, x, u->y);
 		steps++;
-		wt_saved(u->user, &sx, &sy, NULL, 0);
+		tw_saved(u->user, &sx, &sy, NULL, 0);
 		if (sx != -1) {
 			seen = tc_now_ms() - t0;
 			break;
 		}
-		wt_sleep_ms(250);
+		tw_sleep_ms(250);
 	}
 	ck_assert_msg(seen >= 0, "nothing written in %d ms of movement (max delay 1000 ms)%s",
 	    (int)(tc_now_ms() - t0), td_health());
@@ -520,7 +504,7 @@ START_TEST(test_state_max_delay_write)
 	ck_assert_msg(sy == u->y && (sx - u->x) * dir > 0 && (sx - u->x) * dir <= steps,
 	    "saved %d,%d is not a position visited (from %d,%d, %d steps of %d)", sx, sy, u->x,
 	    u->y, steps, dir);
-	wt_close(u);
+	tw_close(u);
 	it_stop(d);
 }
 END_TEST

@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "test_world_common.h"
+#include "tworld.h"
 
 #define STUN_URL "stun:stun.example.org:3478"
 #define TURN_URL "turn:turn.example.org:3478?transport=udp"
@@ -67,14 +67,14 @@ ice_obj(int n)
 
 /* Wait for a signal at to from from; check the envelope; return it. */
 static json_object *
-expect_signal(struct wu *to, struct wu *from, int x, int y)
+expect_signal(struct tw_user *to, struct tw_user *from, int x, int y)
 {
-	json_object *o = wt_wait(to->c, "signal", "senderId", from->id);
+	json_object *o = tw_wait(to->c, "signal", "senderId", from->id);
 
-	ck_assert_str_eq(wt_str(o, "senderNickname"), from->nick);
-	ck_assert_int_eq(wt_int(o, "x"), x);
-	ck_assert_int_eq(wt_int(o, "y"), y);
-	ck_assert_msg(!wt_has(o, "targetId"), "targetId echoed: %s", json_object_to_json_string(o));
+	ck_assert_str_eq(tw_str(o, "senderNickname"), from->nick);
+	ck_assert_int_eq(tw_int(o, "x"), x);
+	ck_assert_int_eq(tw_int(o, "y"), y);
+	ck_assert_msg(!tw_has(o, "targetId"), "targetId echoed: %s", json_object_to_json_string(o));
 	return o;
 }
 
@@ -82,26 +82,26 @@ expect_signal(struct wu *to, struct wu *from, int x, int y)
 #define SMALL_GRID "grid_size 32\n"
 
 static struct td *
-three(const char *extra, struct wu **a, struct wu **b, struct wu **c)
+three(const char *extra, struct tw_user **a, struct tw_user **b, struct tw_user **c)
 {
 	char *cfgtext;
 	struct td *d;
 
 	ck_assert_int_ge(asprintf(&cfgtext, SMALL_GRID "%s", extra != NULL ? extra : ""), 0);
-	d = wt_start(cfgtext);
+	d = tw_start(cfgtext);
 	free(cfgtext);
 
-	*a = wt_join(d, "sig_a");
-	*b = wt_join(d, "sig_b");
-	*c = wt_join(d, "sig_c");
-	wt_drain((*a)->c, 100);
-	wt_drain((*b)->c, 50);
+	*a = tw_join(d, "sig_a");
+	*b = tw_join(d, "sig_b");
+	*c = tw_join(d, "sig_c");
+	tw_drain((*a)->c, 100);
+	tw_drain((*b)->c, 50);
 	return d;
 }
 
 START_TEST(test_signal_relay)
 {
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three(NULL, &a, &b, &c);
 	json_object *o, *sent, *v;
 	char want[100];
@@ -109,101 +109,101 @@ START_TEST(test_signal_relay)
 
 	/* An offer to B: B alone gets it, with A's id, nickname and position. */
 	sent = sdp_obj("offer", "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\n");
-	wt_send(a, signal_msg(b->id, json_object_get(sent), NULL));
+	tw_send(a, signal_msg(b->id, json_object_get(sent), NULL));
 	o = expect_signal(b, a, a->x, a->y);
 	ck_assert_msg(json_object_object_get_ex(o, "sdp", &v) && json_object_equal(v, sent),
 	    "sdp changed in transit: %s", json_object_to_json_string(o));
-	ck_assert_msg(!wt_has(o, "ice"), "ice appeared: %s", json_object_to_json_string(o));
+	ck_assert_msg(!tw_has(o, "ice"), "ice appeared: %s", json_object_to_json_string(o));
 	json_object_put(o);
 	json_object_put(sent);
-	wt_none(c->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_none(a->c, 50, "signal", NULL, NULL);
-	wt_none(a->c, 50, "error", NULL, NULL);
+	tw_none(c->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_none(a->c, 50, "signal", NULL, NULL);
+	tw_none(a->c, 50, "error", NULL, NULL);
 
 	/* The answer back, and ICE candidates in the order sent. */
-	wt_send(b, signal_msg(a->id, sdp_obj("answer", "v=0\r\n"), NULL));
+	tw_send(b, signal_msg(a->id, sdp_obj("answer", "v=0\r\n"), NULL));
 	o = expect_signal(a, b, b->x, b->y);
 	json_object_put(o);
 	for (i = 1; i <= 6; i++)
-		wt_send(a, signal_msg(b->id, NULL, ice_obj(i)));
+		tw_send(a, signal_msg(b->id, NULL, ice_obj(i)));
 	for (i = 1; i <= 6; i++) {
 		o = expect_signal(b, a, a->x, a->y);
 		snprintf(want, sizeof want, "candidate:%d ", i);
 		ck_assert_msg(json_object_object_get_ex(o, "ice", &v) &&
-		    strncmp(wt_str(v, "candidate"), want, strlen(want)) == 0,
+		    strncmp(tw_str(v, "candidate"), want, strlen(want)) == 0,
 		    "signal %d out of order or altered: %s", i, json_object_to_json_string(o));
 		json_object_put(o);
 	}
 
 	/* The position is the sender's current one. */
-	nx = a->x + wt_dir(a->x, 1, 32);
-	wt_move(a, nx, a->y);
-	wt_pos_is(a->c, a->id, nx, a->y);
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(7)));
+	nx = a->x + tw_dir(a->x, 1, 32);
+	tw_move(a, nx, a->y);
+	tw_pos_is(a->c, a->id, nx, a->y);
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(7)));
 	json_object_put(expect_signal(b, a, nx, a->y));
-	wt_none(c->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_close(c);
-	wt_close(b);
-	wt_close(a);
+	tw_none(c->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_close(c);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_signal_without_voice)
 {
-	struct td *d = wt_start(SMALL_GRID);
-	struct wu *a, *b;
+	struct td *d = tw_start(SMALL_GRID);
+	struct tw_user *a, *b;
 	char user[33], role[33];
 	json_object *o;
 
-	wt_account(d, user, "novoice");
-	wt_role_like_user(role, "novoice", NULL, "voice.send");
-	wt_set_role(user, role);
-	b = wt_join(d, "novoice_b");
-	a = wt_login(d, user);
-	wt_drain(b->c, 100);
-	wt_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	tw_account_saved(d, user, "novoice");
+	tw_role_like_user(role, "novoice", NULL, "voice.send");
+	tw_set_role(user, role);
+	b = tw_join(d, "novoice_b");
+	a = tw_login(d, user);
+	tw_drain(b->c, 100);
+	tw_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
 	o = ta_ws_error(a->c, "forbidden");
 	json_object_put(o);
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(1)));
 	json_object_put(ta_ws_error(a->c, "forbidden"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
 	/* The other way round works: receiving needs no permission. */
-	wt_send(b, signal_msg(a->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	tw_send(b, signal_msg(a->id, sdp_obj("offer", "v=0\r\n"), NULL));
 	json_object_put(expect_signal(a, b, b->x, b->y));
-	wt_close(a);
-	wt_close(b);
+	tw_close(a);
+	tw_close(b);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_signal_unknown_target)
 {
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three(NULL, &a, &b, &c);
 	char gone[80];
 
-	wt_send(a, signal_msg("no-such-connection", sdp_obj("offer", "v=0\r\n"), NULL));
+	tw_send(a, signal_msg("no-such-connection", sdp_obj("offer", "v=0\r\n"), NULL));
 	json_object_put(ta_ws_error(a->c, "unknown_target"));
 	/* A player who left is unknown too. */
 	snprintf(gone, sizeof gone, "%s", c->id);
-	wt_close(c);
-	wt_see(a->c, "user_left", "id", gone);
-	wt_send(a, signal_msg(gone, NULL, ice_obj(1)));
+	tw_close(c);
+	tw_see(a->c, "user_left", "id", gone);
+	tw_send(a, signal_msg(gone, NULL, ice_obj(1)));
 	json_object_put(ta_ws_error(a->c, "unknown_target"));
 	/* The account id is not a connection id. */
-	wt_send(a, signal_msg(b->userid, NULL, ice_obj(2)));
+	tw_send(a, signal_msg(b->userid, NULL, ice_obj(2)));
 	json_object_put(ta_ws_error(a->c, "unknown_target"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_close(b);
-	wt_close(a);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_signal_size_limit)
 {
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three("max_signal_bytes 256\n", &a, &b, &c);
 	char big[400];
 	json_object *ice;
@@ -211,66 +211,66 @@ START_TEST(test_signal_size_limit)
 	/* About 200 bytes serialised: relayed. */
 	memset(big, 'a', 150);
 	big[150] = '\0';
-	wt_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
+	tw_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
 	json_object_put(expect_signal(b, a, a->x, a->y));
 
 	/* Over 256 bytes: bad_field, nothing relayed. */
 	memset(big, 'b', 300);
 	big[300] = '\0';
-	wt_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
+	tw_send(a, signal_msg(b->id, sdp_obj("offer", big), NULL));
 	json_object_put(ta_ws_error(a->c, "bad_field"));
 	ice = ice_obj(1);
 	json_object_object_add(ice, "usernameFragment", json_object_new_string(big));
-	wt_send(a, signal_msg(b->id, NULL, ice));
+	tw_send(a, signal_msg(b->id, NULL, ice));
 	json_object_put(ta_ws_error(a->c, "bad_field"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
 	/* Payloads must be objects. */
 	ck_assert_int_eq(tc_ws_sendf(a->c, "{\"type\":\"signal\",\"targetId\":\"%s\",\"sdp\":\"v=0\"}",
 	    b->id), TC_OK);
 	json_object_put(ta_ws_error(a->c, "bad_field"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_close(c);
-	wt_close(b);
-	wt_close(a);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_close(c);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 /* A player placed at (x, y) before logging in. */
-static struct wu *
+static struct tw_user *
 join_at(struct td *d, const char *tag, int x, int y)
 {
 	char user[33];
 
-	wt_account(d, user, tag);
-	wt_place(user, x, y);
-	return wt_login(d, user);
+	tw_account_saved(d, user, tag);
+	tw_place(user, x, y);
+	return tw_login(d, user);
 }
 
 START_TEST(test_signal_out_of_range)
 {
-	struct td *d = wt_start("grid_size 100\nmovement_max_steps_per_tick 100\n");
-	struct wu *a = join_at(d, "far_a", 0, 0), *b = join_at(d, "far_b", 50, 50);
+	struct td *d = tw_start("grid_size 100\nmovement_max_steps_per_tick 100\n");
+	struct tw_user *a = join_at(d, "far_a", 0, 0), *b = join_at(d, "far_b", 50, 50);
 
 	ck_assert_int_eq(a->x, 0);
 	ck_assert_int_eq(b->x, 50);
-	wt_drain(a->c, 100);
+	tw_drain(a->c, 100);
 	/* 50 cells apart: beyond any voice connection, refused, and not counted as abuse. */
-	wt_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
+	tw_send(a, signal_msg(b->id, sdp_obj("offer", "v=0\r\n"), NULL));
 	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(1)));
 	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
 	/* 33 cells: still out. */
-	wt_move(a, 17, 17);
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(2)));
+	tw_move(a, 17, 17);
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(2)));
 	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
 	/* 30 cells (a browser tears down beyond 28 of hearing range and margin): relayed. */
-	wt_move(a, 20, 20);
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(3)));
+	tw_move(a, 20, 20);
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(3)));
 	json_object_put(expect_signal(b, a, 20, 20));
-	wt_close(a);
-	wt_close(b);
+	tw_close(a);
+	tw_close(b);
 	it_stop(d);
 }
 END_TEST
@@ -278,14 +278,14 @@ END_TEST
 START_TEST(test_signal_out_of_interest)
 {
 	/* With an interest radius, a player one cannot see is out of range whatever the distance. */
-	struct td *d = wt_start("grid_size 100\ninterest_radius 10\n");
-	struct wu *a = join_at(d, "int_a", 0, 0), *b = join_at(d, "int_b", 20, 0);
+	struct td *d = tw_start("grid_size 100\ninterest_radius 10\n");
+	struct tw_user *a = join_at(d, "int_a", 0, 0), *b = join_at(d, "int_b", 20, 0);
 
-	wt_send(a, signal_msg(b->id, NULL, ice_obj(1)));
+	tw_send(a, signal_msg(b->id, NULL, ice_obj(1)));
 	json_object_put(ta_ws_error(a->c, "signal_out_of_range"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_close(a);
-	wt_close(b);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_close(a);
+	tw_close(b);
 	it_stop(d);
 }
 END_TEST
@@ -308,28 +308,28 @@ sdp_of_size(size_t n)
 
 START_TEST(test_signal_sizes_bounded)
 {
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three(NULL, &a, &b, &c);
 	json_object *ice;
 	char big[2100];
 
 	/* An offer several times a real one (Chromium's audio offer measured 1.6 KB): relayed. */
-	wt_send(a, signal_msg(b->id, sdp_of_size(12000), NULL));
+	tw_send(a, signal_msg(b->id, sdp_of_size(12000), NULL));
 	json_object_put(expect_signal(b, a, a->x, a->y));
 	/* Past signal_max_sdp_bytes (16384 by default), though under max_signal_bytes: refused. */
-	wt_send(a, signal_msg(b->id, sdp_of_size(17000), NULL));
+	tw_send(a, signal_msg(b->id, sdp_of_size(17000), NULL));
 	json_object_put(ta_ws_error(a->c, "bad_field"));
 	/* A candidate past signal_max_ice_bytes (2048). */
 	memset(big, 'c', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	ice = ice_obj(1);
 	json_object_object_add(ice, "usernameFragment", json_object_new_string(big));
-	wt_send(a, signal_msg(b->id, NULL, ice));
+	tw_send(a, signal_msg(b->id, NULL, ice));
 	json_object_put(ta_ws_error(a->c, "bad_field"));
-	wt_none(b->c, WT_QUIET_MS, "signal", NULL, NULL);
-	wt_close(c);
-	wt_close(b);
-	wt_close(a);
+	tw_none(b->c, TW_QUIET_MS, "signal", NULL, NULL);
+	tw_close(c);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -341,7 +341,7 @@ START_TEST(test_signal_flood_cuts_off_the_flooder)
 	 * (sizes raised so that only the budgets stand in the way). Before the
 	 * fix the victim was dropped with 1008 Output queue full.
 	 */
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three("max_output_bytes 262144\nsignal_max_sdp_bytes 65536\nmsg_rate 10000\n"
 	    "msg_burst 10000\n", &a, &b, &c);
 	char needle[160];
@@ -359,8 +359,8 @@ START_TEST(test_signal_flood_cuts_off_the_flooder)
 			json_object_put(o);
 	/* The flooder hears why, and is disconnected once its bad messages run out. */
 	while ((o = tc_ws_recv_json(a->c, td_ms(5000))) != NULL) {
-		type = wt_has(o, "type") ? wt_str(o, "type") : "";
-		if (strcmp(type, "error") == 0 && strcmp(wt_str(o, "code"), "signal_limit") == 0)
+		type = tw_has(o, "type") ? tw_str(o, "type") : "";
+		if (strcmp(type, "error") == 0 && strcmp(tw_str(o, "code"), "signal_limit") == 0)
 			limited++;
 		json_object_put(o);
 	}
@@ -369,17 +369,17 @@ START_TEST(test_signal_flood_cuts_off_the_flooder)
 	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
 	small = 1 << 20;
 	ck_assert_int_eq(setsockopt(tc_fd(b->c), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
-	ck_assert_int_ge(wt_count(b->c, td_ms(3000), "signal", "senderId", a->id), 1);
+	ck_assert_int_ge(tw_count(b->c, td_ms(3000), "signal", "senderId", a->id), 1);
 	ck_assert_int_eq(tc_ws_close_code(b->c), 0);
-	wt_chat(c, "still here?");
-	json_object_put(wt_wait(b->c, "chat_message", "message", "still here?"));
+	tw_chat(c, "still here?");
+	json_object_put(tw_wait(b->c, "chat_message", "message", "still here?"));
 	/* The flooder was told, then cut off. */
 	ck_assert_int_gt(limited, 0);
 	ck_assert(tc_ws_expect_close(a->c, td_ms(5000), &code) == TC_OK || tc_ws_close_code(a->c) != 0);
 	ck_assert_int_eq(tc_ws_close_code(a->c) != 0 ? tc_ws_close_code(a->c) : code, 1008);
-	wt_close(c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(c);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -392,7 +392,7 @@ START_TEST(test_signal_flood_within_budgets)
 	 * max_output_bytes (signal_target_busy to the sender) and the victim,
 	 * reading slowly, stays.
 	 */
-	struct wu *a, *b, *c;
+	struct tw_user *a, *b, *c;
 	struct td *d = three("max_output_bytes 262144\nsignal_max_sdp_bytes 65536\nmsg_rate 10000\n"
 	    "msg_burst 10000\nsignal_pair_burst 100000\nsignal_pair_per_minute 1000000\n"
 	    "signal_pair_bytes_per_minute 1073741824\n", &a, &b, &c);
@@ -408,8 +408,8 @@ START_TEST(test_signal_flood_within_budgets)
 		json_object_put(o);
 	}
 	while ((o = tc_ws_recv_json(a->c, td_ms(3000))) != NULL) {
-		type = wt_has(o, "type") ? wt_str(o, "type") : "";
-		if (strcmp(type, "error") == 0 && strcmp(wt_str(o, "code"), "signal_target_busy") == 0)
+		type = tw_has(o, "type") ? tw_str(o, "type") : "";
+		if (strcmp(type, "error") == 0 && strcmp(tw_str(o, "code"), "signal_target_busy") == 0)
 			busy++;
 		json_object_put(o);
 	}
@@ -417,22 +417,22 @@ START_TEST(test_signal_flood_within_budgets)
 	ck_assert_msg(!td_log_contains(d, needle), "the victim was dropped%s", td_health());
 	ck_assert_int_gt(busy, 0);
 	/* The victim reads now: what the kernel holds comes first, then the chat line. */
-	wt_chat(c, "still reading");
+	tw_chat(c, "still reading");
 	for (i = 0;; i++) {
 		o = tc_ws_recv_json(b->c, td_ms(5000));
 		ck_assert_msg(o != NULL, "the victim got no chat line after %d messages (close code %d, %s)", i,
 		    tc_ws_close_code(b->c), tc_error(b->c));
-		type = wt_has(o, "type") ? wt_str(o, "type") : "";
-		if (strcmp(type, "chat_message") == 0 && strcmp(wt_str(o, "message"), "still reading") == 0) {
+		type = tw_has(o, "type") ? tw_str(o, "type") : "";
+		if (strcmp(type, "chat_message") == 0 && strcmp(tw_str(o, "message"), "still reading") == 0) {
 			json_object_put(o);
 			break;
 		}
 		json_object_put(o);
 	}
 	ck_assert_int_gt(i, 0);		/* some signals got through before the queue filled */
-	wt_close(c);
-	wt_close(b);
-	wt_close(a);
+	tw_close(c);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -448,7 +448,7 @@ ice_entry(json_object *servers, const char *url)
 
 	for (i = 0; i < json_object_array_length(servers); i++) {
 		e = json_object_array_get_idx(servers, i);
-		urls = wt_arr(e, "urls");
+		urls = tw_arr(e, "urls");
 		for (j = 0; j < json_object_array_length(urls); j++)
 			if (strcmp(json_object_get_string(json_object_array_get_idx(urls, j)), url) == 0)
 				return e;
@@ -459,7 +459,7 @@ ice_entry(json_object *servers, const char *url)
 static void
 check_turn_credential(json_object *turn, const char *secret, const char *userid, int ttl)
 {
-	const char *user = wt_str(turn, "username"), *cred = wt_str(turn, "credential");
+	const char *user = tw_str(turn, "username"), *cred = tw_str(turn, "credential");
 	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
 	unsigned int mdlen = 0;
 	long long expiry, now = (long long)time(NULL);
@@ -480,48 +480,48 @@ check_turn_credential(json_object *turn, const char *secret, const char *userid,
 
 START_TEST(test_turn_credentials)
 {
-	struct td *d = wt_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n"
+	struct td *d = tw_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n"
 	    "turn_secret s3cret\nturn_ttl_s 600\n");
-	struct wu *a, *b;
+	struct tw_user *a, *b;
 	json_object *servers, *stun, *turn;
 
-	a = wt_join(d, "turn_a");
-	b = wt_join(d, "turn_b");
-	servers = wt_arr(wt_obj(a->welcome, "worldConfig"), "iceServers");
+	a = tw_join(d, "turn_a");
+	b = tw_join(d, "turn_b");
+	servers = tw_arr(tw_obj(a->welcome, "worldConfig"), "iceServers");
 	ck_assert_int_eq(json_object_array_length(servers), 2);
 	stun = ice_entry(servers, STUN_URL);
 	ck_assert_msg(stun != NULL, "no STUN entry: %s", json_object_to_json_string(servers));
-	ck_assert_msg(!wt_has(stun, "username") && !wt_has(stun, "credential"),
+	ck_assert_msg(!tw_has(stun, "username") && !tw_has(stun, "credential"),
 	    "STUN entry with credentials: %s", json_object_to_json_string(stun));
 	turn = ice_entry(servers, TURN_URL);
 	ck_assert_msg(turn != NULL && turn != stun, "no TURN entry: %s",
 	    json_object_to_json_string(servers));
-	ck_assert_str_eq(a->userid, wt_str(wt_obj(a->welcome, "auth"), "userId"));
+	ck_assert_str_eq(a->userid, tw_str(tw_obj(a->welcome, "auth"), "userId"));
 	check_turn_credential(turn, "s3cret", a->userid, 600);
 
 	/* Each account gets its own. */
-	turn = ice_entry(wt_arr(wt_obj(b->welcome, "worldConfig"), "iceServers"), TURN_URL);
+	turn = ice_entry(tw_arr(tw_obj(b->welcome, "worldConfig"), "iceServers"), TURN_URL);
 	ck_assert_ptr_nonnull(turn);
 	check_turn_credential(turn, "s3cret", b->userid, 600);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
 
 START_TEST(test_turn_without_secret)
 {
-	struct td *d = wt_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n");
-	struct wu *a = wt_join(d, "noturn");
-	json_object *servers = wt_arr(wt_obj(a->welcome, "worldConfig"), "iceServers"), *e;
+	struct td *d = tw_start("ice_server " STUN_URL "\nice_server " TURN_URL "\n");
+	struct tw_user *a = tw_join(d, "noturn");
+	json_object *servers = tw_arr(tw_obj(a->welcome, "worldConfig"), "iceServers"), *e;
 
 	ck_assert_int_eq(json_object_array_length(servers), 2);
 	ck_assert_ptr_nonnull(ice_entry(servers, STUN_URL));
 	e = ice_entry(servers, TURN_URL);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_msg(!wt_has(e, "username") && !wt_has(e, "credential"),
+	ck_assert_msg(!tw_has(e, "username") && !tw_has(e, "credential"),
 	    "credentials without turn_secret: %s", json_object_to_json_string(e));
-	wt_close(a);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST
@@ -529,13 +529,13 @@ END_TEST
 /* ice_server and turn_secret are reloaded on SIGHUP; later welcomes carry them. */
 START_TEST(test_turn_reload)
 {
-	struct td *d = wt_start(NULL);
-	struct wu *a, *b;
+	struct td *d = tw_start(NULL);
+	struct tw_user *a, *b;
 	json_object *servers, *turn;
 	char *cfgtext;
 
-	a = wt_join(d, "reload_a");
-	ck_assert_int_eq(json_object_array_length(wt_arr(wt_obj(a->welcome, "worldConfig"),
+	a = tw_join(d, "reload_a");
+	ck_assert_int_eq(json_object_array_length(tw_arr(tw_obj(a->welcome, "worldConfig"),
 	    "iceServers")), 0);
 	if (asprintf(&cfgtext, "www_root %s\n%sice_server " TURN_URL "\nturn_secret other\n"
 	    "turn_ttl_s 120\n", it_www(), ag_base_config()) < 0)
@@ -545,14 +545,14 @@ START_TEST(test_turn_reload)
 	ck_assert_int_eq(td_signal(d, SIGHUP), 0);
 	ck_assert_msg(td_wait_log(d, "reloaded configuration", td_ms(5000)),
 	    "no \"reloaded configuration\" in the log 5 s after SIGHUP");
-	b = wt_join(d, "reload_b");
-	servers = wt_arr(wt_obj(b->welcome, "worldConfig"), "iceServers");
+	b = tw_join(d, "reload_b");
+	servers = tw_arr(tw_obj(b->welcome, "worldConfig"), "iceServers");
 	ck_assert_int_eq(json_object_array_length(servers), 1);
 	turn = ice_entry(servers, TURN_URL);
 	ck_assert_ptr_nonnull(turn);
 	check_turn_credential(turn, "other", b->userid, 120);
-	wt_close(b);
-	wt_close(a);
+	tw_close(b);
+	tw_close(a);
 	it_stop(d);
 }
 END_TEST

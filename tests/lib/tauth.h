@@ -1,13 +1,15 @@
 /*
- * test_auth_common.h: helpers shared by the test_auth_* programs (accounts,
- * sessions, the session cookie endpoints, rate limits, database outages).
+ * tauth.h: the integration tests' accounts, sessions and SQL (prefix ag_):
+ * a chatgridd on the program's private PostgreSQL cluster, greeted
+ * WebSockets, register/login/resume and their auth_result checks, SQL on the
+ * cluster, HTTP GETs, and main for a suite that needs the cluster.
  *
  * Each program starts one private PostgreSQL cluster in main (ag_main) and
  * a fresh chatgridd per test case; every test uses its own usernames, so the
  * cases never depend on each other's rows.
  */
-#ifndef AG_TEST_AUTH_COMMON_H
-#define AG_TEST_AUTH_COMMON_H
+#ifndef AG_TAUTH_H
+#define AG_TAUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +110,14 @@ char *ag_expect_ok(json_object *o, const char *username);
 void ag_expect_cookie_ok(json_object *o, const char *username);
 
 /*
+ * Register a new account (tag as for ag_uname, password AG_PASSWORD) on c,
+ * expecting success; nothing after the auth_result is read.
+ */
+void ag_register_new(struct tc_conn *c, const char *tag);
+/* ag_ws, then ag_register_new on it. */
+struct tc_conn *ag_ws_registered(struct td *, const char *tag);
+
+/*
  * Register user (password AG_PASSWORD) on a new connection and close it;
  * returns the session token (caller frees).
  */
@@ -125,6 +135,12 @@ void ag_assert_has_word(const char *s, const char *word);
 void ag_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first column of the first row (malloc'd), NULL for SQL NULL or no row. */
 char *ag_sql_value(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Poll ag_sql_value every 50 ms for up to 5 s (stretched by td_ms) until it
+ * is not NULL and, unless want is NULL, equals want; returns the last value
+ * (malloc'd; NULL or another value when time ran out: the caller checks).
+ */
+char *ag_sql_wait(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *ag_sql_value_on(const char *conninfo, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

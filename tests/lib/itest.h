@@ -38,4 +38,9 @@ int it_run(Suite *);
 #define it_ws_probe(c, n) it_ws_probe_at(__FILE__, __LINE__, (c), (n))
 void it_ws_probe_at(const char *file, int line, struct tc_conn *, int n);
 
+/* A loopback TCP port free right now (for a second server); fails the test if none. */
+int it_free_port(void);
+/* 1 if something accepts TCP connections on 127.0.0.1:port. */
+int it_port_open(int port);
+
 #endif

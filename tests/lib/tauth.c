@@ -1,4 +1,4 @@
-/* test_auth_common.c: helpers shared by the test_auth_* programs. */
+/* tauth.c: accounts, sessions and SQL for the integration tests (ag_*). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -8,12 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 #include <openssl/rand.h>
 
-#include "test_auth_common.h"
+#include "tauth.h"
 
 struct pgtest *ag_pg;
 
@@ -273,6 +274,27 @@ ag_expect_cookie_ok(json_object *o, const char *username)
 	    "a cookie resume returned the session token: %s", json_object_to_json_string(o));
 }
 
+void
+ag_register_new(struct tc_conn *c, const char *tag)
+{
+	char user[33];
+	json_object *o;
+
+	ag_uname(user, tag);
+	o = ag_register(c, user, AG_PASSWORD, NULL);
+	free(ag_expect_ok(o, user));
+	json_object_put(o);
+}
+
+struct tc_conn *
+ag_ws_registered(struct td *td, const char *tag)
+{
+	struct tc_conn *c = ag_ws(td);
+
+	ag_register_new(c, tag);
+	return c;
+}
+
 char *
 ag_new_account(struct td *td, const char *user)
 {
@@ -360,6 +382,28 @@ ag_sql_value(const char *fmt, ...)
 	va_start(ap, fmt);
 	v = ag_vsql(pgtest_conninfo(ag_pg), 1, fmt, ap);
 	va_end(ap);
+	return v;
+}
+
+char *
+ag_sql_wait(const char *want, const char *fmt, ...)
+{
+	int64_t end = tc_now_ms() + td_ms(5000);
+	struct timespec ts = { 0, 50 * 1000000L };
+	char *q, *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert_msg(vasprintf(&q, fmt, ap) >= 0, "out of memory");
+	va_end(ap);
+	for (;;) {
+		v = ag_sql_value("%s", q);
+		if ((v != NULL && (want == NULL || strcmp(v, want) == 0)) || tc_now_ms() > end)
+			break;
+		free(v);
+		nanosleep(&ts, NULL);
+	}
+	free(q);
 	return v;
 }
 
