@@ -1,6 +1,6 @@
 # core/: the server's C code. One folder per program and a library they share:
-#   core/lib        libcgutil: logging, memory, UTF-8 and name folding, maps,
-#                   addresses, plugin IPC frames, configuration, roles and
+#   core/lib        libcgutil: logging, memory, clocks, UTF-8 and name folding,
+#                   maps, addresses, plugin IPC frames, configuration, roles and
 #                   permissions, passwords, migrations and seeding
 #   core/chatgridd  the daemon: main.c (the composition root), daemon.c (the
 #                   event base, shutdown holds, instance id), tick, worker and
@@ -12,11 +12,12 @@
 
 CGUTIL_SOURCES = \
 	core/lib/casefold-table.c core/lib/casefold.c core/lib/casefold.h core/lib/cfg.c \
-	core/lib/cfg.h core/lib/confusable-table.c core/lib/ipc.c core/lib/ipc.h core/lib/log.c \
-	core/lib/log.h core/lib/migrate.c core/lib/migrate.h core/lib/netaddr.c core/lib/netaddr.h \
-	core/lib/password.c core/lib/password.h core/lib/perm.c core/lib/perm.h core/lib/policy.c \
-	core/lib/policy.h core/lib/seed.c core/lib/seed.h core/lib/strmap.c core/lib/strmap.h \
-	core/lib/utf8.c core/lib/utf8.h core/lib/uuid.c core/lib/uuid.h core/lib/xmalloc.c core/lib/xmalloc.h
+	core/lib/cfg.h core/lib/clock.c core/lib/clock.h core/lib/confusable-table.c \
+	core/lib/ipc.c core/lib/ipc.h core/lib/log.c core/lib/log.h core/lib/migrate.c \
+	core/lib/migrate.h core/lib/netaddr.c core/lib/netaddr.h core/lib/password.c \
+	core/lib/password.h core/lib/perm.c core/lib/perm.h core/lib/policy.c core/lib/policy.h \
+	core/lib/seed.c core/lib/seed.h core/lib/strmap.c core/lib/strmap.h core/lib/utf8.c \
+	core/lib/utf8.h core/lib/uuid.c core/lib/uuid.h core/lib/xmalloc.c core/lib/xmalloc.h
 
 CORE_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(MSGPACK_CFLAGS) $(ARGON2_CFLAGS)

@@ -15,6 +15,7 @@ tests_integration_test_db_SOURCES = \
 	core/lib/log.c core/lib/log.h \
 	core/chatgridd/metrics.c core/chatgridd/metrics.h \
 	core/chatgridd/tick.c core/chatgridd/tick.h \
+	core/lib/clock.c core/lib/clock.h \
 	core/lib/xmalloc.c core/lib/xmalloc.h
 nodist_tests_integration_test_db_SOURCES = sql/migrations.c
 tests_integration_test_db_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -7,10 +7,10 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "tick.h"
@@ -55,19 +55,13 @@ tick_lag_ms(uint64_t now)
 uint64_t
 tick_mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 uint64_t
 tick_wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 static void

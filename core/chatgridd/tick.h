@@ -23,7 +23,7 @@ void tick_remove(int handle);
  * read in time arrives bunched by about this much.
  */
 uint64_t tick_lag_ms(uint64_t now_ms);
-/* Milliseconds on the monotonic clock, and on the wall clock. */
+/* Milliseconds on the monotonic and on the wall clock: clock_mono_ms, clock_wall_ms. */
 uint64_t tick_mono_ms(void);
 uint64_t tick_wall_ms(void);
 

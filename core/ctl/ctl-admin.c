@@ -142,9 +142,7 @@ ctl_admin_bootstrap(struct ctl *ctl, const struct ctl_args *a)
 			return ctl_errx(CTL_FAIL, "%s", e);
 		if ((pw = ctl_pass_read(ctl->cfg)) == NULL)
 			return CTL_FAIL;
-		pp.t_cost = (uint32_t)ctl->cfg->argon2_time_cost;
-		pp.m_kib = (uint32_t)ctl->cfg->argon2_memory_kib;
-		pp.parallelism = (uint32_t)ctl->cfg->argon2_parallelism;
+		password_params_from_cfg(ctl->cfg, &pp);
 		rc = password_hash(pw, &pp, hash);
 		ctl_pass_free(pw);
 		if (rc == -1)

@@ -295,9 +295,7 @@ ctl_user_passwd(struct ctl *ctl, const struct ctl_args *a)
 	ctl_pass_rules(ctl->cfg, 0, 1);
 	if ((pw = ctl_pass_read(ctl->cfg)) == NULL)
 		return CTL_FAIL;
-	pp.t_cost = (uint32_t)ctl->cfg->argon2_time_cost;
-	pp.m_kib = (uint32_t)ctl->cfg->argon2_memory_kib;
-	pp.parallelism = (uint32_t)ctl->cfg->argon2_parallelism;
+	password_params_from_cfg(ctl->cfg, &pp);
 	rc = password_hash(pw, &pp, hash);
 	ctl_pass_free(pw);
 	if (rc == -1)

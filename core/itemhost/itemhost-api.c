@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
 
+#include "clock.h"
 #include "itemhost.h"
 
 const struct cg_plugin_magic *itemhost_magic;
@@ -143,24 +143,6 @@ static const char *
 host_option(const char *key)
 {
 	return ipc_get_str(itemhost_options, key);
-}
-
-uint64_t
-itemhost_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-itemhost_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int
@@ -466,12 +448,6 @@ itemhost_song_result(uint32_t id, const struct cg_value *song)
 	l.fn(l.arg, song != NULL && song->type == CG_MAP ? song : NULL);
 }
 
-static uint64_t
-host_now_ms(void)
-{
-	return itemhost_wall_ms();
-}
-
 static struct cg_reply *
 host_begin(const char *item_id)
 {
@@ -545,7 +521,7 @@ host_timer_add(uint32_t ms, void (*fn)(void *), void *arg)
 	itemhost_timers[itemhost_ntimers].id = next_timer_id++;
 	if (next_timer_id <= 0)
 		next_timer_id = 1;
-	itemhost_timers[itemhost_ntimers].due = itemhost_mono_ms() + ms;
+	itemhost_timers[itemhost_ntimers].due = clock_mono_ms() + ms;
 	itemhost_timers[itemhost_ntimers].fn = fn;
 	itemhost_timers[itemhost_ntimers].arg = arg;
 	return itemhost_timers[itemhost_ntimers++].id;
@@ -599,7 +575,7 @@ const struct cg_host itemhost_api = {
 	host_random,
 	host_song_save,
 	host_song_load,
-	host_now_ms,
+	clock_wall_ms,
 	host_event_to,
 };
 

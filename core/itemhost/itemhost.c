@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "clock.h"
 #include "itemhost.h"
 
 static const char *plugin_path;
@@ -188,7 +189,7 @@ serve_request(uint32_t id, const struct cg_value *req)
 	rq.type = t;
 	rq.item = &item;
 	rq.args = args;
-	rq.now_ms = ipc_get_int(req, "now", &now) == 0 ? (uint64_t)now : itemhost_wall_ms();
+	rq.now_ms = ipc_get_int(req, "now", &now) == 0 ? (uint64_t)now : clock_wall_ms();
 	rq.actor_id = ipc_get_str(req, "actorId");
 	rq.listeners = (uint32_t)int_or(req, "listeners", 0);
 	if (av != NULL) {
@@ -310,7 +311,7 @@ handle_frame(const struct ipc_hdr *h, const uint8_t *body, int handshake)
 static void
 run_timers(void)
 {
-	uint64_t now = itemhost_mono_ms();
+	uint64_t now = clock_mono_ms();
 	int i;
 
 	for (i = 0; i < itemhost_ntimers;) {
@@ -320,7 +321,7 @@ run_timers(void)
 			itemhost_timers[i] = itemhost_timers[--itemhost_ntimers];
 			t.fn(t.arg);
 			i = 0;	/* fn may have changed the table */
-			now = itemhost_mono_ms();
+			now = clock_mono_ms();
 		} else
 			i++;
 	}
@@ -329,7 +330,7 @@ run_timers(void)
 static int
 next_timeout(void)
 {
-	uint64_t now = itemhost_mono_ms(), due = UINT64_MAX;
+	uint64_t now = clock_mono_ms(), due = UINT64_MAX;
 	int i;
 
 	for (i = 0; i < itemhost_ntimers; i++)

@@ -70,9 +70,7 @@ void itemhost_fail(struct cg_reply *, const char *fmt, ...) CG_PRINTF(2, 3);
 void itemhost_set_param(struct cg_reply *, const char *key, struct cg_value);
 /* The IPC_TYPES answer to the hello with that id. */
 void itemhost_send_types(uint32_t id);
-uint64_t itemhost_mono_ms(void);
 /* The core's answer to a song_load: runs the plugin's callback. */
 void itemhost_song_result(uint32_t id, const struct cg_value *song);
-uint64_t itemhost_wall_ms(void);
 
 #endif

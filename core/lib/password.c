@@ -7,10 +7,19 @@
 #include <argon2.h>
 #include <openssl/rand.h>
 
+#include "cfg.h"
 #include "password.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32
+
+void
+password_params_from_cfg(const struct config *c, struct password_params *p)
+{
+	p->t_cost = (uint32_t)c->argon2_time_cost;
+	p->m_kib = (uint32_t)c->argon2_memory_kib;
+	p->parallelism = (uint32_t)c->argon2_parallelism;
+}
 
 int
 password_hash(const char *pw, const struct password_params *p, char out[PASSWORD_ENCODED_MAX])

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct config;
+
 struct password_params {
 	uint32_t t_cost;	/* iterations */
 	uint32_t m_kib;		/* memory in KiB */
@@ -15,6 +17,9 @@ struct password_params {
 };
 
 #define PASSWORD_ENCODED_MAX 160
+
+/* The configured costs (argon2_time_cost, argon2_memory_kib, argon2_parallelism). */
+void password_params_from_cfg(const struct config *, struct password_params *);
 
 /* Hash with a fresh random salt into out; 0, or -1 on failure. */
 int password_hash(const char *pw, const struct password_params *, char out[PASSWORD_ENCODED_MAX]);

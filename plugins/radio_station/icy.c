@@ -26,7 +26,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -34,6 +33,7 @@
 #include <openssl/x509v3.h>
 
 #include "../common/coerce.h"
+#include "clock.h"
 #include "icy.h"
 #include "netaddr.h"
 
@@ -56,15 +56,6 @@ struct body {
 	size_t pos, len, cap;
 	size_t total, max;	/* read so far, and the bound */
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int fail(struct icy_result *, const char *, ...) __attribute__((format(printf, 2, 3)));
 
@@ -178,7 +169,7 @@ conn_wait(struct conn *c, short events)
 	int rc;
 
 	for (;;) {
-		if ((now = mono_ms()) >= c->deadline)
+		if ((now = clock_mono_ms()) >= c->deadline)
 			return fail(c->res, "no answer within %d ms", c->timeout_ms);
 		p[0].fd = c->fd;
 		p[0].events = events;
@@ -600,7 +591,7 @@ icy_fetch(SSL_CTX *ctx, const char *url, const struct icy_conf *conf, struct icy
 		return fail(res, "bad URL: %s", err);
 	if ((buf = malloc(HEAD_MAX)) == NULL)
 		return fail(res, "out of memory");
-	c.deadline = mono_ms() + (uint64_t)conf->timeout_ms;
+	c.deadline = clock_mono_ms() + (uint64_t)conf->timeout_ms;
 	for (;;) {
 		if (conn_open(&c, ctx, &u, conf) != 0 || send_request(&c, &u) != 0 ||
 		    read_head(&c, buf, HEAD_MAX, &len, &head) != 0)

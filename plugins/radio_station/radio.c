@@ -33,12 +33,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <chatgrid/plugin.h>
 
 #include "../common/coerce.h"
 #include "../common/params.h"
+#include "clock.h"
 #include "htab.h"
 #include "icy.h"
 #include "netaddr.h"
@@ -126,15 +126,6 @@ static int drain_armed;
 
 static const char *const channels[] = { "stereo", "mono", "left", "right", NULL };
 static const char *const effects[] = { "reverb", "echo", "flanger", "high_pass", "low_pass", "off", NULL };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- parameters ---- */
 
@@ -411,7 +402,7 @@ radio_forget(const char *id)
 	struct radio *r = radio_find(id);
 
 	if (r != NULL)
-		radio_free(r, mono_ms());
+		radio_free(r, clock_mono_ms());
 }
 
 /* Radios not ticked for a while are gone or unheard; stations and accounts nobody used likewise. */
@@ -580,7 +571,7 @@ drain(void *arg)
 {
 	struct poll_result *res, *next;
 	struct station *st;
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ms();
 
 	(void)arg;
 	drain_armed = 0;
@@ -741,7 +732,7 @@ radio_tick(const struct cg_request *req, struct cg_reply *rp)
 	const struct cg_value *v = cg_map_get(req->item->params, "enabled");
 	struct radio *r;
 	struct station *st;
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ms();
 	char *url;
 	int on = 1;
 

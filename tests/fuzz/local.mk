@@ -49,7 +49,7 @@ tests_fuzz_fuzz_ipc_LDADD = $(FUZZ_LDADD)
 # What a stream server answers the radio plugin's metadata fetch, served over
 # loopback to the real fetch code (compiled in, with the address rules).
 tests_fuzz_fuzz_icy_SOURCES = tests/fuzz/fuzz_icy.c plugins/radio_station/icy.c core/lib/netaddr.c \
-	plugins/common/coerce.c
+	core/lib/clock.c plugins/common/coerce.c
 tests_fuzz_fuzz_icy_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_icy_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_SANITIZE)
 tests_fuzz_fuzz_icy_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS) -lm

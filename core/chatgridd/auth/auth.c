@@ -130,14 +130,6 @@ new_token(char out[65])
 	out[64] = '\0';
 }
 
-static void
-current_params(struct password_params *p)
-{
-	p->t_cost = (uint32_t)cfg->argon2_time_cost;
-	p->m_kib = (uint32_t)cfg->argon2_memory_kib;
-	p->parallelism = (uint32_t)cfg->argon2_parallelism;
-}
-
 /* A hash of a random password at p into out; 0 or -1. */
 static int
 dummy_compute(const struct password_params *p, char out[PASSWORD_ENCODED_MAX])
@@ -169,7 +161,7 @@ auth_prepare_dummy(void)
 	struct password_params p;
 	uint64_t t0 = authq_now_ms();
 
-	current_params(&p);
+	password_params_from_cfg(cfg, &p);
 	if (dummy_compute(&p, dummy_hash) != 0)
 		fatalx("cannot compute the dummy password hash");
 	/* The first measured hash seeds the "try again in N s" estimates. */
@@ -203,7 +195,7 @@ dummy_done(void *arg)
 	struct password_params now;
 
 	dummy_busy = 0;
-	current_params(&now);
+	password_params_from_cfg(cfg, &now);
 	if (j->rc == 0 && memcmp(&now, &j->p, sizeof now) == 0) {
 		memcpy(dummy_hash, j->hash, sizeof dummy_hash);
 		/* The estimates start from the new cost rather than creep towards it. */
@@ -227,7 +219,7 @@ dummy_refresh(void)
 	struct password_params p;
 	struct dummy_job *j;
 
-	current_params(&p);
+	password_params_from_cfg(cfg, &p);
 	if (password_needs_rehash(dummy_hash, &p))
 		dummy_stale = 1;
 	if (!dummy_stale || dummy_busy)
@@ -323,7 +315,7 @@ req_new(struct client *c, enum auth_kind kind)
 	client_ref(c);
 	client_hold(c);
 	c->auth_req = r;
-	current_params(&r->params);
+	password_params_from_cfg(cfg, &r->params);
 	return r;
 }
 

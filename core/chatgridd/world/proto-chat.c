@@ -27,7 +27,6 @@ static void
 chat_broadcast(struct client *c, struct player *p, const char *text, int action)
 {
 	struct json_object *o = json_object_new_object();
-	struct outmsg *m;
 
 	json_object_object_add(o, "type", json_object_new_string("chat_message"));
 	json_object_object_add(o, "message", json_object_new_string(text));
@@ -35,10 +34,7 @@ chat_broadcast(struct client *c, struct player *p, const char *text, int action)
 	json_object_object_add(o, "senderNickname", json_object_new_string(p->nickname));
 	json_object_object_add(o, "system", json_object_new_boolean(0));
 	json_object_object_add(o, "action", json_object_new_boolean(action));
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	world_send_all(m, NULL);
-	outmsg_unref(m);
+	world_send_json_all(o, NULL);
 }
 
 /* "1d 2h 3m 4s", zero parts left out, "0s" for nothing. */

@@ -107,7 +107,6 @@ world_update_nickname(struct client *c, struct json_object *msg)
 	char nick[129], old[129], fold[NAME_KEY_MAX];
 	uint32_t cp;
 	struct json_object *o;
-	struct outmsg *m;
 
 	if (p == NULL)
 		return;
@@ -143,10 +142,7 @@ world_update_nickname(struct client *c, struct json_object *msg)
 	json_object_object_add(o, "type", json_object_new_string("update_nickname"));
 	json_object_object_add(o, "id", json_object_new_string(c->id));
 	json_object_object_add(o, "nickname", json_object_new_string(nick));
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	world_send_near(p->x, p->y, m, c);
-	outmsg_unref(m);
+	world_send_json_near(p->x, p->y, o, c);
 	world_system_chat_near(p->x, p->y, c, "%s is now known as %s.", old, nick);
 	world_system_chat(c, "You are now known as %s.", nick);
 }

@@ -193,6 +193,26 @@ world_send_near(int x, int y, struct outmsg *m, const struct client *except)
 	interest_foreach_rect(x - radius, y - radius, x + radius, y + radius, send_if_near, &a);
 }
 
+void
+world_send_json_all(struct json_object *o, const struct client *except)
+{
+	struct outmsg *m = outmsg_new_json(o);
+
+	json_object_put(o);
+	world_send_all(m, except);
+	outmsg_unref(m);
+}
+
+void
+world_send_json_near(int x, int y, struct json_object *o, const struct client *except)
+{
+	struct outmsg *m = outmsg_new_json(o);
+
+	json_object_put(o);
+	world_send_near(x, y, m, except);
+	outmsg_unref(m);
+}
+
 static struct json_object *
 system_chat_json(const char *text)
 {
@@ -233,32 +253,24 @@ void
 world_system_chat_others(const struct client *except, const char *fmt, ...)
 {
 	struct json_object *o;
-	struct outmsg *m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	o = system_chat_vjson(fmt, ap);
 	va_end(ap);
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	world_send_all(m, except);
-	outmsg_unref(m);
+	world_send_json_all(o, except);
 }
 
 void
 world_system_chat_near(int x, int y, const struct client *except, const char *fmt, ...)
 {
 	struct json_object *o;
-	struct outmsg *m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	o = system_chat_vjson(fmt, ap);
 	va_end(ap);
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	world_send_near(x, y, m, except);
-	outmsg_unref(m);
+	world_send_json_near(x, y, o, except);
 }
 
 struct json_object *
@@ -369,15 +381,11 @@ void
 world_teleport(struct player *p, int x, int y)
 {
 	struct json_object *o;
-	struct outmsg *m;
 
 	world_move(p, x, y);
 	state_flush_now(p);
 	o = position_json(p, "teleport_complete");
-	m = outmsg_new_json(o);
-	json_object_put(o);
-	world_send_near(x, y, m, p->c);
-	outmsg_unref(m);
+	world_send_json_near(x, y, o, p->c);
 }
 
 int
@@ -616,13 +624,9 @@ world_activate(struct client *c)
 	client_send_json(c, welcome_json(p));
 	if (radius == 0) {
 		struct json_object *o = world_user_json(p, "user_joined");
-		struct outmsg *m;
 
 		json_object_object_add(o, "reason", json_object_new_string("login"));
-		m = outmsg_new_json(o);
-		json_object_put(o);
-		world_send_all(m, c);
-		outmsg_unref(m);
+		world_send_json_all(o, c);
 	} else
 		interest_foreach_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, arrive_near, p);
 	/*
@@ -647,7 +651,6 @@ world_leave(struct player *p, const char *why)
 {
 	struct client *c = p->c;
 	struct json_object *o;
-	struct outmsg *m;
 	int i;
 
 	TAILQ_REMOVE(&roster, p, roster_entry);
@@ -660,10 +663,7 @@ world_leave(struct player *p, const char *why)
 		json_object_object_add(o, "type", json_object_new_string("user_left"));
 		json_object_object_add(o, "id", json_object_new_string(c->id));
 		json_object_object_add(o, "reason", json_object_new_string("logout"));
-		m = outmsg_new_json(o);
-		json_object_put(o);
-		world_send_all(m, c);
-		outmsg_unref(m);
+		world_send_json_all(o, c);
 	} else
 		interest_foreach_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, leave_near, p);
 	interest_remove(p);

@@ -63,6 +63,9 @@ void world_foreach_near(int x, int y, int r, void (*fn)(struct player *, void *)
 void world_send_all(struct outmsg *, const struct client *except);
 /* Send to the roster members who perceive (x, y), but except. */
 void world_send_near(int x, int y, struct outmsg *, const struct client *except);
+/* The same for a JSON object, serialised once (drops the caller's reference). */
+void world_send_json_all(struct json_object *, const struct client *except);
+void world_send_json_near(int x, int y, struct json_object *, const struct client *except);
 /* A system chat line to one client, or to everyone but except. */
 void world_system_chat(struct client *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void world_system_chat_others(const struct client *except, const char *fmt, ...)
