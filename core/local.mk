@@ -50,7 +50,7 @@ CHATGRIDD_SOURCES += \
 CHATGRIDD_SOURCES += \
 	core/chatgridd/auth/auth.c core/chatgridd/auth/auth.h core/chatgridd/auth/authq.c \
 	core/chatgridd/auth/authq.h core/chatgridd/auth/http-session.c \
-	core/chatgridd/auth/http-session.h core/chatgridd/auth/sweep.c core/chatgridd/auth/sweep.h
+	core/chatgridd/auth/http-session.h core/chatgridd/auth/session.h core/chatgridd/auth/sweep.c core/chatgridd/auth/sweep.h
 CHATGRIDD_SOURCES += \
 	core/chatgridd/world/interest.c core/chatgridd/world/interest.h core/chatgridd/world/proto-chat.c core/chatgridd/world/proto-world.c \
 	core/chatgridd/world/state.c core/chatgridd/world/state.h core/chatgridd/world/world.c \

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <chatgrid/plugin.h>
 
@@ -37,15 +36,6 @@ const struct cg_host *piano_host;
 
 struct piano *pianos;
 static int npianos;
-
-uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The actor's player id (its username from a host older than ABI 1.1). */
 static const char *

@@ -183,8 +183,6 @@ extern struct player *players;		/* keys.c */
 
 /* ---- piano.c ---- */
 
-/* Monotonic milliseconds, the clock of recordings and playback. */
-uint64_t mono_ms(void);
 /* item_piano_status to the actor (player NULL) or to player. */
 void piano_status(struct cg_reply *r, const char *player, const char *event, const char *state);
 /* An item_action_result nobody asked for (the core adds itemId). */

@@ -10,6 +10,7 @@
 
 #include <chatgrid/plugin.h>
 
+#include "clock.h"
 #include "piano.h"
 
 #define PLAY_BATCH 256			/* notes in one unsolicited reply */
@@ -55,7 +56,7 @@ static void
 play_schedule(struct piano *p, struct cg_reply *r)
 {
 	struct playback *pb = p->play;
-	uint64_t due = pb->start + pb->song->events[pb->next].t, now = mono_ms();
+	uint64_t due = pb->start + pb->song->events[pb->next].t, now = clock_mono_ms();
 
 	/* Due times count from the start, so late timers do not push the rest back. */
 	pb->timer = piano_host->timer_add(due > now ? (uint32_t)(due - now) : 0, play_due, p);
@@ -78,7 +79,7 @@ play_due(void *arg)
 	int n = 0;
 
 	pb->timer = 0;
-	at = mono_ms() - pb->start;
+	at = clock_mono_ms() - pb->start;
 	while (pb->next < pb->song->nevents && pb->song->events[pb->next].t <= at && n++ < PLAY_BATCH) {
 		e = &pb->song->events[pb->next++];
 		if (r == NULL)
@@ -115,7 +116,7 @@ play_start(struct piano *p, struct song *song)
 	snprintf(pb->sender, n, "item:%s:playback", p->id);
 	song->refs++;
 	pb->song = song;
-	pb->start = mono_ms();
+	pb->start = clock_mono_ms();
 	p->play = pb;
 	if (song->nevents == 0) {
 		play_stop(p, NULL);

@@ -10,6 +10,7 @@
 
 #include <chatgrid/plugin.h>
 
+#include "clock.h"
 #include "piano.h"
 
 #define WATCH_MS 250			/* the auto-stop watcher's period */
@@ -46,7 +47,7 @@ rec_finalise(struct piano *p, const char *notify)
 	if (rec->watch > 0)
 		piano_host->timer_cancel(rec->watch);
 	rec->watch = 0;
-	rec->song->length_ms = rec_elapsed(rec, mono_ms());
+	rec->song->length_ms = rec_elapsed(rec, clock_mono_ms());
 	snprintf(id, sizeof id, "item:%s:recording", p->id);
 	r = piano_host->begin(p->id);
 	if (!HAS(song_save))
@@ -73,7 +74,7 @@ static void watch(void *);
 static int
 watch_arm(struct piano *p)
 {
-	uint32_t left = PIANO_REC_MAX_MS - rec_elapsed(p->rec, mono_ms());
+	uint32_t left = PIANO_REC_MAX_MS - rec_elapsed(p->rec, clock_mono_ms());
 
 	p->rec->watch = piano_host->timer_add(left < WATCH_MS ? left : WATCH_MS, watch, p);
 	if (p->rec->watch < 0) {
@@ -92,7 +93,7 @@ watch(void *arg)
 	char *owner;
 
 	p->rec->watch = 0;
-	if (rec_elapsed(p->rec, mono_ms()) < PIANO_REC_MAX_MS) {
+	if (rec_elapsed(p->rec, clock_mono_ms()) < PIANO_REC_MAX_MS) {
 		watch_arm(p);
 		return;
 	}
@@ -113,7 +114,7 @@ rec_note(const char *item, const char *me, const char *key, int midi, int on, co
 
 	if (rec == NULL || rec->paused || strcmp(rec->owner, me) != 0)
 		return;
-	t = rec_elapsed(rec, mono_ms());
+	t = rec_elapsed(rec, clock_mono_ms());
 	if (rec->song->nevents < PIANO_REC_MAX_EVENTS && song_append(rec->song, t, key, midi, on, v) != 0)
 		piano_host->log(CG_LOG_WARN, "piano %s: a note was not recorded (out of memory)", item);
 	if (t >= PIANO_REC_MAX_MS) {
@@ -127,7 +128,7 @@ act_toggle_record(const struct cg_request *req, struct cg_reply *r, const char *
 {
 	struct piano *p = piano_find(req->item->id);
 	struct recording *rec;
-	uint64_t now = mono_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (p != NULL && (rec = p->rec) != NULL) {
 		if (strcmp(rec->owner, me) != 0)

@@ -17,6 +17,7 @@
 
 #include "admin-int.h"
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "db/db.h"
 #include "log.h"
 #include "net/client.h"
@@ -68,15 +69,15 @@ audit(struct client *c, const char *action, const char *target, int ok, const ch
 	char id[24];
 	const char *v[6];
 
-	snprintf(id, sizeof id, "%lld", (long long)c->account_id);
+	snprintf(id, sizeof id, "%lld", (long long)c->session->account_id);
 	v[0] = id;
-	v[1] = c->username;
+	v[1] = c->session->username;
 	v[2] = action;
 	v[3] = target;
 	v[4] = ok ? "t" : "f";
 	v[5] = message;
 	db_query("admin_audit", 6, v, audit_cb, NULL);
-	log_notice("%s (%s): %s %s: %s", c->username, c->id, action, target, message);
+	log_notice("%s (%s): %s %s: %s", c->session->username, c->id, action, target, message);
 }
 
 /* Answer, audit, and release the operation. */
@@ -132,7 +133,7 @@ admin_op_new(struct client *c, const char *action)
 int
 admin_actor_admin(const struct client *c)
 {
-	return strcmp(c->role, "admin") == 0;
+	return strcmp(c->session->role, "admin") == 0;
 }
 
 /*
@@ -142,7 +143,7 @@ admin_actor_admin(const struct client *c)
 int
 admin_lacking_keys(const struct admin_op *op, uint64_t mask, char *keys, size_t len)
 {
-	uint64_t lack = perm_lacking(op->c->perms, admin_actor_admin(op->c), mask);
+	uint64_t lack = perm_lacking(op->c->session->perms, admin_actor_admin(op->c), mask);
 
 	if (lack == 0)
 		return 0;
@@ -177,7 +178,7 @@ admin_each_connection(int64_t account, void (*fn)(struct client *, void *), void
 
 	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CS_WS && c->authed && c->account_id == account)
+		if (c->state == CS_WS && c->session->authed && c->session->account_id == account)
 			fn(c, arg);
 	}
 }
@@ -192,15 +193,15 @@ admin_refuse_and_close(struct client *c, void *arg)
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	client_send_json(c, o);
-	c->authed = 0;
-	c->perms = 0;
+	c->session->authed = 0;
+	c->session->perms = 0;
 	client_close(c, WS_CLOSE_POLICY, message);
 }
 
 void
 admin_mark_deleted(struct client *c, void *arg)
 {
-	c->account_deleted = 1;
+	c->session->account_deleted = 1;
 }
 
 void
@@ -208,8 +209,8 @@ admin_push_role(struct client *c, void *arg)
 {
 	struct admin_op *op = arg;
 
-	snprintf(c->role, sizeof c->role, "%.32s", op->b);
-	c->perms = op->mask;
+	snprintf(c->session->role, sizeof c->session->role, "%.32s", op->b);
+	c->session->perms = op->mask;
 	auth_send_permissions(c);
 }
 

@@ -15,6 +15,7 @@
 
 #include "admin-int.h"
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "db/db.h"
 #include "net/client.h"
 #include "perm.h"
@@ -102,7 +103,7 @@ admin_user_set_role(struct client *c, struct json_object *msg)
 	admin_normalise_into(proto_str(msg, "username"), op->a, sizeof op->a, op->a_sent, sizeof op->a_sent);
 	admin_normalise_into(proto_str(msg, "role"), op->b, sizeof op->b, op->b_sent, sizeof op->b_sent);
 	/* The sender's keys go along: the statement checks and changes under one lock. */
-	perm_mask_csv(c->perms, ",", op->csv, sizeof op->csv);
+	perm_mask_csv(c->session->perms, ",", op->csv, sizeof op->csv);
 	v[0] = op->a;
 	v[1] = op->b;
 	v[2] = op->csv;
@@ -215,8 +216,8 @@ connected_by_name(const char *username, int64_t *id)
 	struct client *c;
 
 	TAILQ_FOREACH(c, &clients, entry)
-		if (c->state == CS_WS && c->authed && strcasecmp(c->username, username) == 0) {
-			*id = c->account_id;
+		if (c->state == CS_WS && c->session->authed && strcasecmp(c->session->username, username) == 0) {
+			*id = c->session->account_id;
 			return 1;
 		}
 	return 0;
@@ -244,10 +245,10 @@ apply_mute(struct client *c, void *arg)
 	uint64_t until = op->minutes > 0 ? tick_wall_ms() + (uint64_t)op->minutes * 60000 : 0;
 
 	if (op->voice) {
-		c->mute_voice_until_ms = until;
+		c->session->mute_voice_until_ms = until;
 		auth_send_permissions(c);
 	} else
-		c->mute_chat_until_ms = until;
+		c->session->mute_chat_until_ms = until;
 	if (c->player != NULL) {
 		if (op->minutes > 0)
 			world_system_chat(c, "A moderator muted your %s for %d minutes.",
@@ -299,9 +300,10 @@ admin_mute_expiry(uint64_t now, void *arg)
 	uint64_t wall = tick_wall_ms();
 
 	TAILQ_FOREACH(c, &clients, entry)
-		if (c->mute_voice_until_ms != 0 && c->mute_voice_until_ms <= wall) {
-			c->mute_voice_until_ms = 0;
-			if (c->state == CS_WS && c->authed)
+		if (c->session != NULL && c->session->mute_voice_until_ms != 0 &&
+		    c->session->mute_voice_until_ms <= wall) {
+			c->session->mute_voice_until_ms = 0;
+			if (c->state == CS_WS && c->session->authed)
 				auth_send_permissions(c);
 		}
 }

@@ -14,6 +14,7 @@
 
 #include "admin-int.h"
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "db/db.h"
 #include "log.h"
 #include "net/client.h"
@@ -162,8 +163,8 @@ role_update_cb(const PGresult *res, const char *error, void *arg)
 	/* Everyone holding the role gets the new set now. */
 	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CS_WS && c->authed && strcmp(c->role, op->a) == 0) {
-			c->perms = op->mask;
+		if (c->state == CS_WS && c->session->authed && strcmp(c->session->role, op->a) == 0) {
+			c->session->perms = op->mask;
 			auth_send_permissions(c);
 		}
 	}
@@ -318,7 +319,7 @@ role_delete_move_cb(const PGresult *res, const char *error, void *arg)
 		return;
 	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CS_WS && c->authed && strcmp(c->role, op->a) == 0)
+		if (c->state == CS_WS && c->session->authed && strcmp(c->session->role, op->a) == 0)
 			admin_push_role(c, op);
 	}
 	admin_finishf(op, 1, "Deleted role %s; reassigned %d users to %s.", op->a_sent, op->count, op->b_sent);

@@ -16,6 +16,7 @@
 
 #include "admin-int.h"
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "daemon.h"
 #include "db/db.h"
 #include "log.h"
@@ -38,7 +39,7 @@ connected(int64_t account)
 	const struct client *c;
 
 	TAILQ_FOREACH(c, &clients, entry)
-		if (c->state == CS_WS && c->authed && c->account_id == account)
+		if (c->state == CS_WS && c->session->authed && c->session->account_id == account)
 			return 1;
 	return 0;
 }
@@ -95,7 +96,7 @@ account_refresh_cb(const PGresult *res, const char *error, void *arg)
 				row = i;
 		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, entry);
-			if (c->state != CS_WS || !c->authed || c->account_id != id)
+			if (c->state != CS_WS || !c->session->authed || c->session->account_id != id)
 				continue;
 			if (row < 0) {
 				log_notice("account %lld was deleted elsewhere; closing %s", (long long)id, c->id);
@@ -111,17 +112,17 @@ account_refresh_cb(const PGresult *res, const char *error, void *arg)
 			}
 			/* Revoked sessions as ",hash,hash," so that a whole hash is matched. */
 			sessions = PQgetvalue(res, row, 4);
-			snprintf(needle, sizeof needle, ",%s,", c->token_hash);
-			if (c->token_hash[0] != '\0' && strstr(sessions, needle) != NULL) {
+			snprintf(needle, sizeof needle, ",%s,", c->session->token_hash);
+			if (c->session->token_hash[0] != '\0' && strstr(sessions, needle) != NULL) {
 				log_notice("session of account %lld was revoked elsewhere; closing %s", (long long)id,
 				    c->id);
 				admin_refuse_and_close(c, "Session has been revoked.");
 				continue;
 			}
 			mask = perm_mask_from_list(PQgetvalue(res, row, 3));
-			if (mask != c->perms || strcmp(c->role, PQgetvalue(res, row, 2)) != 0) {
-				snprintf(c->role, sizeof c->role, "%.32s", PQgetvalue(res, row, 2));
-				c->perms = mask;
+			if (mask != c->session->perms || strcmp(c->session->role, PQgetvalue(res, row, 2)) != 0) {
+				snprintf(c->session->role, sizeof c->session->role, "%.32s", PQgetvalue(res, row, 2));
+				c->session->perms = mask;
 				auth_send_permissions(c);
 			}
 		}
@@ -153,14 +154,14 @@ admin_account_notice(const char *payload, void *arg)
 			json_object_array_add(ids, json_object_new_int64(id));
 	} else {
 		TAILQ_FOREACH(c, &clients, entry) {
-			if (c->state != CS_WS || !c->authed)
+			if (c->state != CS_WS || !c->session->authed)
 				continue;
 			n = json_object_array_length(ids);
 			for (i = 0; i < n; i++)
-				if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->account_id)
+				if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->session->account_id)
 					break;
 			if (i == n)
-				json_object_array_add(ids, json_object_new_int64(c->account_id));
+				json_object_array_add(ids, json_object_new_int64(c->session->account_id));
 		}
 	}
 	if (json_object_array_length(ids) == 0) {
@@ -177,14 +178,14 @@ admin_account_notice(const char *payload, void *arg)
 	tb = printbuf_new();
 	printbuf_strappend(tb, "{");
 	TAILQ_FOREACH(c, &clients, entry) {
-		if (c->state != CS_WS || !c->authed || c->token_hash[0] == '\0' ||
-		    strspn(c->token_hash, "0123456789abcdef") != strlen(c->token_hash))
+		if (c->state != CS_WS || !c->session->authed || c->session->token_hash[0] == '\0' ||
+		    strspn(c->session->token_hash, "0123456789abcdef") != strlen(c->session->token_hash))
 			continue;
 		for (i = 0; i < n; i++)
-			if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->account_id)
+			if (json_object_get_int64(json_object_array_get_idx(ids, i)) == c->session->account_id)
 				break;
 		if (i < n)
-			sprintbuf(tb, "%s%s", tb->bpos > 1 ? "," : "", c->token_hash);
+			sprintbuf(tb, "%s%s", tb->bpos > 1 ? "," : "", c->session->token_hash);
 	}
 	printbuf_strappend(tb, "}");
 	v[0] = pb->buf;

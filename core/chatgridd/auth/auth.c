@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "authq.h"
 #include "cfg.h"
+#include "clock.h"
 #include "daemon.h"
 #include "db/db.h"
 #include "log.h"
@@ -36,6 +37,7 @@
 #include "perm.h"
 #include "policy.h"
 #include "proto/proto.h"
+#include "session.h"
 #include "tick.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -159,13 +161,13 @@ void
 auth_prepare_dummy(void)
 {
 	struct password_params p;
-	uint64_t t0 = authq_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	password_params_from_cfg(cfg, &p);
 	if (dummy_compute(&p, dummy_hash) != 0)
 		fatalx("cannot compute the dummy password hash");
 	/* The first measured hash seeds the "try again in N s" estimates. */
-	authq_reset_cost(authq_now_ms() - t0);
+	authq_reset_cost(clock_mono_ms() - t0);
 	dummy_log();
 }
 
@@ -180,10 +182,10 @@ static void
 dummy_work(void *arg)
 {
 	struct dummy_job *j = arg;
-	uint64_t t0 = authq_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	j->rc = dummy_compute(&j->p, j->hash);
-	j->ms = authq_now_ms() - t0;
+	j->ms = clock_mono_ms() - t0;
 }
 
 static void dummy_refresh(void);
@@ -288,9 +290,9 @@ auth_send_permissions(struct client *c)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "type", json_object_new_string("auth_permissions"));
-	json_object_object_add(o, "role", json_object_new_string(c->role));
+	json_object_object_add(o, "role", json_object_new_string(c->session->role));
 	json_object_object_add(o, "permissions", perm_json_array(auth_effective_perms(c)));
-	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->perms));
+	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->session->perms));
 	client_send_json(c, o);
 }
 
@@ -298,9 +300,9 @@ uint64_t
 auth_effective_perms(const struct client *c)
 {
 	/* A voice mute takes voice.send away for its duration, so the client mutes itself. */
-	if (c->mute_voice_until_ms > tick_wall_ms())
-		return c->perms & ~PERM(P_VOICE_SEND);
-	return c->perms;
+	if (c->session->mute_voice_until_ms > tick_wall_ms())
+		return c->session->perms & ~PERM(P_VOICE_SEND);
+	return c->session->perms;
 }
 
 /* --- request life --- */
@@ -314,7 +316,7 @@ req_new(struct client *c, enum auth_kind kind)
 	r->kind = kind;
 	client_ref(c);
 	client_hold(c);
-	c->auth_req = r;
+	c->session->auth_req = r;
 	password_params_from_cfg(cfg, &r->params);
 	return r;
 }
@@ -324,8 +326,8 @@ req_free(struct auth_req *r)
 {
 	struct client *c = r->c;
 
-	if (c->auth_req == r)
-		c->auth_req = NULL;
+	if (c->session->auth_req == r)
+		c->session->auth_req = NULL;
 	OPENSSL_cleanse(r->password, sizeof r->password);
 	OPENSSL_cleanse(r->token, sizeof r->token);
 	OPENSSL_cleanse(r->stored_hash, sizeof r->stored_hash);
@@ -479,7 +481,7 @@ req_queued(void *arg, int position, int eta_s)
 static void
 auth_client_gone(struct client *c)
 {
-	struct auth_req *r = c->auth_req;
+	struct auth_req *r = c->session->auth_req;
 
 	if (r != NULL && r->q.queued)
 		authq_cancel(&r->q);
@@ -493,20 +495,20 @@ req_succeed(struct auth_req *r)
 	int i;
 
 	ratelimit_clear(c->ip, r->identity);
-	c->authed = 1;
-	snprintf(c->username, sizeof c->username, "%s", r->username);
-	snprintf(c->role, sizeof c->role, "%s", r->role);
-	c->perms = perm_mask_from_list(r->perms);
-	snprintf(c->token_hash, sizeof c->token_hash, "%s", r->token_hash);
-	snprintf(c->saved_nickname, sizeof c->saved_nickname, "%s",
+	c->session->authed = 1;
+	snprintf(c->session->username, sizeof c->session->username, "%s", r->username);
+	snprintf(c->session->role, sizeof c->session->role, "%s", r->role);
+	c->session->perms = perm_mask_from_list(r->perms);
+	snprintf(c->session->token_hash, sizeof c->session->token_hash, "%s", r->token_hash);
+	snprintf(c->session->saved_nickname, sizeof c->session->saved_nickname, "%s",
 	    r->nickname[0] != '\0' ? r->nickname : r->username);
-	c->saved_x = r->x;
-	c->saved_y = r->y;
-	c->has_saved_pos = r->has_pos;
-	c->account_id = r->account_id;
-	c->mute_chat_until_ms = r->mute_chat_ms;
-	c->mute_voice_until_ms = r->mute_voice_ms;
-	log_notice("%s (%s): authenticated as %s (%s) by %s", c->id, c->ip, c->username, c->role,
+	c->session->saved_x = r->x;
+	c->session->saved_y = r->y;
+	c->session->has_saved_pos = r->has_pos;
+	c->session->account_id = r->account_id;
+	c->session->mute_chat_until_ms = r->mute_chat_ms;
+	c->session->mute_voice_until_ms = r->mute_voice_ms;
+	log_notice("%s (%s): authenticated as %s (%s) by %s", c->id, c->ip, c->session->username, c->session->role,
 	    r->kind == AK_LOGIN ? "password" : r->kind == AK_REGISTER ? "registration" :
 	    r->kind == AK_COOKIE ? "cookie" : "session token");
 
@@ -518,11 +520,11 @@ req_succeed(struct auth_req *r)
 	 */
 	if (r->kind != AK_COOKIE)
 		json_object_object_add(o, "sessionToken", json_object_new_string(r->token));
-	json_object_object_add(o, "username", json_object_new_string(c->username));
-	json_object_object_add(o, "role", json_object_new_string(c->role));
+	json_object_object_add(o, "username", json_object_new_string(c->session->username));
+	json_object_object_add(o, "role", json_object_new_string(c->session->role));
 	json_object_object_add(o, "permissions", perm_json_array(auth_effective_perms(c)));
-	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->perms));
-	json_object_object_add(o, "nickname", json_object_new_string(c->saved_nickname));
+	json_object_object_add(o, "adminMenuActions", perm_admin_menu(c->session->perms));
+	json_object_object_add(o, "nickname", json_object_new_string(c->session->saved_nickname));
 	json_object_object_add(o, "authPolicy", policy_json(cfg));
 	client_send_json(c, o);
 	for (i = 0; i < nactivate && c->state == CS_WS; i++)
@@ -559,7 +561,7 @@ copy_mutes(struct auth_req *r, const PGresult *res, int col)
 static int
 preamble(struct client *c, const char *identity)
 {
-	if (c->authed) {
+	if (c->session->authed) {
 		send_fail(c, "Already authenticated.");
 		return -1;
 	}
@@ -585,7 +587,7 @@ static void
 login_verify_work(void *arg)
 {
 	struct auth_req *r = arg;
-	uint64_t t0 = authq_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	/* Unknown users verify against the dummy, copied in on the loop. */
 	r->verified = password_verify(r->stored_hash, r->password) && r->found;
@@ -593,7 +595,7 @@ login_verify_work(void *arg)
 	    password_hash(r->password, &r->params, r->new_hash) != 0)
 		r->new_hash[0] = '\0';
 	OPENSSL_cleanse(r->password, sizeof r->password);
-	r->work_ms = authq_now_ms() - t0;
+	r->work_ms = clock_mono_ms() - t0;
 }
 
 static void
@@ -696,12 +698,12 @@ static void
 register_hash_work(void *arg)
 {
 	struct auth_req *r = arg;
-	uint64_t t0 = authq_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	if (password_hash(r->password, &r->params, r->new_hash) != 0)
 		r->new_hash[0] = '\0';
 	OPENSSL_cleanse(r->password, sizeof r->password);
-	r->work_ms = authq_now_ms() - t0;
+	r->work_ms = clock_mono_ms() - t0;
 }
 
 static void
@@ -905,14 +907,14 @@ auth_logout(struct client *c, struct json_object *msg)
 {
 	const char *v[1];
 
-	c->perms = 0;
+	c->session->perms = 0;
 	client_ref(c);
 	client_pause(c);
-	if (c->token_hash[0] != '\0') {
-		log_notice("%s: %s logged out", c->id, c->username);
-		v[0] = c->token_hash;
+	if (c->session->token_hash[0] != '\0') {
+		log_notice("%s: %s logged out", c->id, c->session->username);
+		v[0] = c->session->token_hash;
 		db_query("auth_revoke", 1, v, logout_cb, c);
-		c->token_hash[0] = '\0';
+		c->session->token_hash[0] = '\0';
 	} else
 		logout_cb(NULL, NULL, c);
 }
@@ -1017,11 +1019,20 @@ auth_request_secure(const struct client *c, const struct http_req *r)
 	return strcasecmp(first, "https") == 0;
 }
 
+/* A connection's memory goes: its session with it. */
+static void
+session_free(struct client *c)
+{
+	free(c->session);
+	c->session = NULL;
+}
+
 static void
 auth_open(struct client *c, const struct http_req *r)
 {
 	char token[600];
 
+	c->session = xcalloc(1, sizeof *c->session);
 	auth_client_ip(c, r, c->ip, sizeof c->ip);
 	if (auth_cookie(r, AUTH_COOKIE, token, sizeof token) != NULL && token[0] != '\0') {
 		resume_start(c, AK_COOKIE, token);
@@ -1034,12 +1045,12 @@ auth_open(struct client *c, const struct http_req *r)
 static int
 auth_gate(struct client *c, const struct proto_msg *def, struct json_object *msg)
 {
-	if (!(def->flags & PM_PREAUTH) && !c->authed) {
+	if (!(def->flags & PM_PREAUTH) && !c->session->authed) {
 		client_send_json(c, auth_result(0, "Authenticate before sending gameplay actions."));
 		return 1;
 	}
-	if (def->perm != PERM_NONE && !(c->perms & def->perm)) {
-		log_info("%s: %s denied to %s", c->id, def->type, c->username);
+	if (def->perm != PERM_NONE && !(c->session->perms & def->perm)) {
+		log_info("%s: %s denied to %s", c->id, def->type, c->session->username);
 		if (def->deny != NULL)
 			def->deny(c, msg);
 		else
@@ -1090,6 +1101,7 @@ auth_init(void)
 	ratelimit_init();
 	authq_init(req_queued);
 	client_on_teardown(auth_client_gone);
+	client_on_free(session_free);
 	tick_add("dummy password hash", 1000, dummy_tick, NULL);
 	proto_register(proto_auth_msgs);
 	proto_set_gate(auth_gate);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "authq.h"
 #include "cfg.h"
@@ -27,15 +26,6 @@ static int nline;
 static struct strmap *per_ip;		/* ip -> int jobs in line; owned ints */
 static uint64_t hash_ms = DEFAULT_HASH_MS;	/* moving average of measured jobs */
 static authq_announce_fn announce_fn;
-
-uint64_t
-authq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void
 authq_measured(uint64_t ms)

@@ -55,7 +55,5 @@ void authq_measured(uint64_t ms);
 void authq_reset_cost(uint64_t ms);
 /* Jobs in line (waiting or running), for /healthz. */
 int authq_in_line(void);
-/* Milliseconds of the monotonic clock, for timing work on a worker thread. */
-uint64_t authq_now_ms(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "auth/session.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "db/db.h"
@@ -507,7 +508,7 @@ tell_account(int64_t account, const char *text)
 	if (account == 0)
 		return;
 	TAILQ_FOREACH(p, &roster, roster_entry)
-		if (p->c->account_id == account)
+		if (p->c->session->account_id == account)
 			world_system_chat(p->c, "%s", text);
 }
 

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "auth/session.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "ipc.h"
@@ -133,8 +134,8 @@ items_touch(struct item *it, const struct player *actor)
 	it->updated_at = (int64_t)tick_wall_ms();
 	free(it->updated_by_name);
 	if (actor != NULL) {
-		it->updated_by = actor->c->account_id;
-		it->updated_by_name = xstrdup(actor->c->username[0] != '\0' ? actor->c->username : actor->nickname);
+		it->updated_by = actor->c->session->account_id;
+		it->updated_by_name = xstrdup(actor->c->session->username[0] != '\0' ? actor->c->session->username : actor->nickname);
 	} else {
 		it->updated_by = 0;
 		it->updated_by_name = xstrdup("system");
@@ -179,8 +180,8 @@ items_create(struct item_type *t, struct player *p)
 	if (it->params == NULL)
 		it->params = json_object_new_object();
 	it->encoding_version = t->encoding_version;
-	it->created_by = p->c->account_id;
-	it->created_by_name = xstrdup(p->c->username[0] != '\0' ? p->c->username : p->nickname);
+	it->created_by = p->c->session->account_id;
+	it->created_by_name = xstrdup(p->c->session->username[0] != '\0' ? p->c->session->username : p->nickname);
 	items_touch(it, p);
 	it->created_at = it->updated_at;
 	it->version = 1;
@@ -510,7 +511,7 @@ ui_json(const struct client *c)
 	}
 	json_object_object_add(ui, "itemTypeOrder", order);
 	json_object_object_add(ui, "itemTypes", list);
-	json_object_object_add(am, "actions", perm_admin_menu(c->perms));
+	json_object_object_add(am, "actions", perm_admin_menu(c->session->perms));
 	json_object_object_add(ui, "adminMenu", am);
 	im = json_object_new_object();
 	acts = json_object_new_array();
@@ -731,13 +732,13 @@ pack_actor(msgpack_packer *pk, const struct player *actor)
 	ipc_pack_kv_str(pk, "actorId", actor->c->id);
 	ipc_pack_str(pk, "actor");
 	msgpack_pack_map(pk, 6);
-	ipc_pack_kv_int(pk, "accountId", actor->c->account_id);
-	ipc_pack_kv_str(pk, "username", actor->c->username);
+	ipc_pack_kv_int(pk, "accountId", actor->c->session->account_id);
+	ipc_pack_kv_str(pk, "username", actor->c->session->username);
 	ipc_pack_kv_str(pk, "nickname", actor->nickname);
 	ipc_pack_kv_int(pk, "x", actor->x);
 	ipc_pack_kv_int(pk, "y", actor->y);
 	ipc_pack_str(pk, "permissions");
-	perms = perm_json_array(actor->c->perms);
+	perms = perm_json_array(actor->c->session->perms);
 	plugin_pack_json(pk, perms);
 	json_object_put(perms);
 }
@@ -876,7 +877,7 @@ effect_song(const struct item *it, const struct player *actor, const struct cg_v
 		log_warn("plugin for %s: song %s is not storable (not an object, or holds NUL characters)",
 		    it->type_id, id);
 	else
-		items_db_song_save(it, id, body, actor != NULL ? actor->c->account_id : 0);
+		items_db_song_save(it, id, body, actor != NULL ? actor->c->session->account_id : 0);
 	json_object_put(body);
 }
 

@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/session.h"
 #include "casefold.h"
 #include "cfg.h"
 #include "db/db.h"
@@ -70,7 +71,7 @@ result(struct client *c, int ok, const char *action, const struct item *it, cons
 static int
 allowed(const struct client *c, const struct item *it, enum perm_id any, enum perm_id own)
 {
-	return (c->perms & PERM(any)) || ((c->perms & PERM(own)) && items_owned_by(it, c->account_id));
+	return (c->session->perms & PERM(any)) || ((c->session->perms & PERM(own)) && items_owned_by(it, c->session->account_id));
 }
 
 static int
@@ -349,7 +350,7 @@ item_add(struct client *c, struct json_object *msg)
 		    cfg->max_items == 1 ? "" : "s");
 		return;
 	}
-	if (cfg->max_items_per_account > 0 && items_count_owned(c->account_id) >= cfg->max_items_per_account) {
+	if (cfg->max_items_per_account > 0 && items_count_owned(c->session->account_id) >= cfg->max_items_per_account) {
 		result(c, 0, "add", NULL, "You already own the maximum of %d item%s.", cfg->max_items_per_account,
 		    cfg->max_items_per_account == 1 ? "" : "s");
 		return;
@@ -398,7 +399,7 @@ item_pickup(struct client *c, struct json_object *msg)
 		return;
 	}
 	it->carrier = p;
-	it->carrier_account = c->account_id;
+	it->carrier_account = c->session->account_id;
 	it->x = p->x;
 	it->y = p->y;
 	items_touch(it, p);
@@ -909,7 +910,7 @@ targets_cb(const PGresult *res, const char *error, void *arg)
 	}
 	online = strmap_new();
 	TAILQ_FOREACH(q, &roster, roster_entry) {
-		snprintf(id, sizeof id, "%lld", (long long)q->c->account_id);
+		snprintf(id, sizeof id, "%lld", (long long)q->c->session->account_id);
 		strmap_put(online, id, q);
 	}
 	list = json_object_new_array();

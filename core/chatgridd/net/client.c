@@ -38,6 +38,8 @@ int client_count;
 static uint64_t next_serial = 1;
 static client_hook *hooks;
 static int nhooks;
+static client_hook *free_hooks;
+static int nfree_hooks;
 
 static void client_read_cb(struct bufferevent *, void *);
 static void client_write_cb(struct bufferevent *, void *);
@@ -118,12 +120,22 @@ client_on_teardown(client_hook fn)
 	hooks[nhooks++] = fn;
 }
 
+void
+client_on_free(client_hook fn)
+{
+	free_hooks = xreallocarray(free_hooks, (size_t)nfree_hooks + 1, sizeof *free_hooks);
+	free_hooks[nfree_hooks++] = fn;
+}
+
 static void
 client_free_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *c = arg;
 	struct pending_msg *p;
+	int i;
 
+	for (i = 0; i < nfree_hooks; i++)
+		free_hooks[i](c);
 	while ((p = STAILQ_FIRST(&c->pending)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->pending, entry);
 		free(p);

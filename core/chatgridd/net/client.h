@@ -14,6 +14,7 @@
 
 struct bufferevent;
 struct json_object;
+struct session;
 
 enum client_state {
 	CS_HTTP,		/* reading request heads */
@@ -63,18 +64,8 @@ struct client {
 
 	char ip[64];			/* client address (after trusted proxies) */
 
-	/* Authentication (auth.c). */
-	int authed;
-	int64_t account_id;
-	char username[129];
-	char role[33];
-	uint64_t perms;			/* PERM() bits */
-	char token_hash[65];		/* the session in use, for logout */
-	char saved_nickname[129];	/* restored at login */
-	int saved_x, saved_y, has_saved_pos;
-	int account_deleted;		/* nothing of it may be saved any more */
-	uint64_t mute_chat_until_ms;	/* wall clock; 0 = not muted */
-	uint64_t mute_voice_until_ms;
+	/* Who is behind a WebSocket (auth/session.h); NULL over plain HTTP. */
+	struct session *session;
 
 	/* An asynchronous handler is running: later messages wait in order. */
 	int paused;
@@ -82,8 +73,6 @@ struct client {
 	STAILQ_HEAD(, pending_msg) pending;
 	int npending;
 	size_t pending_bytes;
-
-	void *auth_req;			/* auth.c's request in flight; not owned */
 
 	void *player;			/* owned by world.c */
 
@@ -160,6 +149,8 @@ void client_teardown(struct client *, const char *why);
 /* Hooks run once per WebSocket client at teardown (presence, persistence). */
 typedef void (*client_hook)(struct client *);
 void client_on_teardown(client_hook);
+/* Run when a connection's memory is freed, after its last reference (a session's owner frees it). */
+void client_on_free(client_hook);
 
 /* The periodic liveness job: deadlines, pings, half-open sockets. */
 void client_init(void);

@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 #include <json-c/json.h>
 
+#include "auth/session.h"
 #include "cfg.h"
 #include "log.h"
 #include "net/bucket.h"
@@ -137,7 +138,7 @@ signal_relay(struct client *c, struct json_object *msg)
 		pairs = strmap_new();
 		tick_add("signal budgets", 10000, pairs_sweep, NULL);
 	}
-	if (c->mute_voice_until_ms > tick_wall_ms()) {
+	if (c->session->mute_voice_until_ms > tick_wall_ms()) {
 		client_send_error(c, "muted", "Your voice is muted for now.");
 		return;
 	}
@@ -155,7 +156,7 @@ signal_relay(struct client *c, struct json_object *msg)
 		return;
 	}
 	if (!pair_take(c, t->c, (size_t)(sdp + ice))) {
-		log_info("%s (%s): signals to %s over their budget; refused", c->id, c->username, t->c->id);
+		log_info("%s (%s): signals to %s over their budget; refused", c->id, c->session->username, t->c->id);
 		client_send_error(c, "signal_limit", "Too many signals to this user; slow down.");
 		client_bad_message(c);
 		return;

@@ -29,6 +29,7 @@
 #include <openssl/rand.h>
 
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "janus.h"
@@ -688,7 +689,7 @@ world_config(const struct client *c, struct json_object *wc)
 {
 	static const char *const names[] = { "mesh", "sfu", "auto" };
 
-	json_object_object_add(wc, "iceServers", turn_ice_servers(c->account_id));
+	json_object_object_add(wc, "iceServers", turn_ice_servers(c->session->account_id));
 	json_object_object_add(wc, "voiceMode", json_object_new_string(names[mode]));
 }
 

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "auth/session.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "log.h"
@@ -89,7 +90,7 @@ command(struct client *c, struct player *p, const char *text)
 	} else if (strcasecmp(word, "version") == 0)
 		world_system_chat(c, "Server version: %s", cg_version());
 	else if (strcasecmp(word, "reboot") == 0) {
-		if (!(c->perms & PERM(P_SERVER_REBOOT))) {
+		if (!(c->session->perms & PERM(P_SERVER_REBOOT))) {
 			world_system_chat(c, "Not authorized to reboot server.");
 			return;
 		}
@@ -98,7 +99,7 @@ command(struct client *c, struct player *p, const char *text)
 			return;
 		}
 		reboot_pending = 1;
-		log_notice("%s (%s) asked for a restart", c->username, c->id);
+		log_notice("%s (%s) asked for a restart", c->session->username, c->id);
 		if (rest != NULL && *rest != '\0')
 			world_system_chat_others(NULL, "Server rebooting in 5 seconds. %s", rest);
 		else
@@ -124,9 +125,9 @@ chat_message(struct client *c, struct json_object *msg)
 
 	if (p == NULL)
 		return;
-	if (c->mute_chat_until_ms > now) {
+	if (c->session->mute_chat_until_ms > now) {
 		world_system_chat(c, "You are muted for %llu more seconds.",
-		    (unsigned long long)((c->mute_chat_until_ms - now + 999) / 1000));
+		    (unsigned long long)((c->session->mute_chat_until_ms - now + 999) / 1000));
 		return;
 	}
 	/* A flood gets a clear word, not silence. */

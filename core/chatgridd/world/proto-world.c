@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/session.h"
 #include "casefold.h"
 #include "cfg.h"
 #include "log.h"
@@ -66,7 +67,7 @@ world_teleport_complete(struct client *c, struct json_object *msg)
 		return;
 	}
 	/* The client teleports to users and items it lists; anything else needs a permission. */
-	if (!(c->perms & PERM(P_TELEPORT_FREE)) && !(x == p->x && y == p->y) &&
+	if (!(c->session->perms & PERM(P_TELEPORT_FREE)) && !(x == p->x && y == p->y) &&
 	    !world_user_at(x, y, p) && !world_item_at(x, y)) {
 		log_info("%s: teleport to %d, %d refused: nobody and nothing there", c->id, x, y);
 		client_send_error(c, "teleport_refused", "You can only teleport to a user or an item.");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/session.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "db/db.h"
@@ -47,11 +48,11 @@ save(struct player *p)
 	char id[24], x[16], y[16];
 	const char *v[4];
 
-	if (p->c->account_deleted) {
+	if (p->c->session->account_deleted) {
 		p->dirty_since_ms = 0;
 		return;
 	}
-	snprintf(id, sizeof id, "%lld", (long long)p->c->account_id);
+	snprintf(id, sizeof id, "%lld", (long long)p->c->session->account_id);
 	snprintf(x, sizeof x, "%d", p->x);
 	snprintf(y, sizeof y, "%d", p->y);
 	v[0] = id;
@@ -125,12 +126,12 @@ state_tick(uint64_t now, void *arg)
 	int n = 0;
 
 	TAILQ_FOREACH(p, &roster, roster_entry) {
-		if (p->dirty_since_ms == 0 || p->c->account_deleted)
+		if (p->dirty_since_ms == 0 || p->c->session->account_deleted)
 			continue;
 		if (now - p->dirty_last_ms < (uint64_t)cfg->state_debounce_ms &&
 		    now - p->dirty_since_ms < (uint64_t)cfg->state_max_delay_ms)
 			continue;
-		snprintf(num, sizeof num, "%lld", (long long)p->c->account_id);
+		snprintf(num, sizeof num, "%lld", (long long)p->c->session->account_id);
 		arr_add(&ids, num);
 		arr_add(&nicks, p->nickname);
 		snprintf(num, sizeof num, "%d", p->x);

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "casefold.h"
 #include "cfg.h"
 #include "daemon.h"
@@ -282,7 +283,7 @@ world_user_json(const struct player *p, const char *type)
 		json_object_object_add(o, "type", json_object_new_string(type));
 	char id[24];
 
-	snprintf(id, sizeof id, "%lld", (long long)p->c->account_id);
+	snprintf(id, sizeof id, "%lld", (long long)p->c->session->account_id);
 	json_object_object_add(o, "id", json_object_new_string(p->c->id));
 	json_object_object_add(o, "userId", json_object_new_string(id));
 	json_object_object_add(o, "nickname", json_object_new_string(p->nickname));
@@ -507,7 +508,7 @@ welcome_json(struct player *p)
 		ui = json_object_new_object();
 		json_object_object_add(ui, "itemTypeOrder", json_object_new_array());
 		json_object_object_add(ui, "itemTypes", json_object_new_array());
-		json_object_object_add(am, "actions", perm_admin_menu(c->perms));
+		json_object_object_add(am, "actions", perm_admin_menu(c->session->perms));
 		json_object_object_add(ui, "adminMenu", am);
 	}
 	json_object_object_add(o, "uiDefinitions", ui);
@@ -524,11 +525,11 @@ welcome_json(struct player *p)
 	json_object_object_add(o, "serverInfo", si);
 
 	auth = json_object_new_object();
-	snprintf(id, sizeof id, "%lld", (long long)c->account_id);
+	snprintf(id, sizeof id, "%lld", (long long)c->session->account_id);
 	json_object_object_add(auth, "authenticated", json_object_new_boolean(1));
 	json_object_object_add(auth, "userId", json_object_new_string(id));
-	json_object_object_add(auth, "username", json_object_new_string(c->username));
-	json_object_object_add(auth, "role", json_object_new_string(c->role));
+	json_object_object_add(auth, "username", json_object_new_string(c->session->username));
+	json_object_object_add(auth, "role", json_object_new_string(c->session->role));
 	json_object_object_add(auth, "permissions", perm_json_array(auth_effective_perms(c)));
 	json_object_object_add(auth, "policy", policy_json(cfg));
 	json_object_object_add(o, "auth", auth);
@@ -586,12 +587,12 @@ world_activate(struct client *c)
 	/* One presence per account: a newer connection takes over. */
 	for (q = TAILQ_FIRST(&roster); q != NULL; q = next) {
 		next = TAILQ_NEXT(q, roster_entry);
-		if (q->c->account_id != c->account_id)
+		if (q->c->session->account_id != c->session->account_id)
 			continue;
 		struct client *old = q->c;
 
 		log_notice("%s: %s connected again from %s; closing the older connection %s",
-		    c->id, c->username, c->ip, old->id);
+		    c->id, c->session->username, c->ip, old->id);
 		client_send_json(old, json_tokener_parse(
 		    "{\"type\":\"auth_result\",\"ok\":false,"
 		    "\"message\":\"You connected from another window; this one is closed.\"}"));
@@ -603,9 +604,9 @@ world_activate(struct client *c)
 	p->c = c;
 	p->bucket = -1;
 	c->player = p;
-	if (c->has_saved_pos && world_in_bounds(c->saved_x, c->saved_y)) {
-		p->x = c->saved_x;
-		p->y = c->saved_y;
+	if (c->session->has_saved_pos && world_in_bounds(c->session->saved_x, c->session->saved_y)) {
+		p->x = c->session->saved_x;
+		p->y = c->session->saved_y;
 	} else {
 		RAND_bytes((uint8_t *)r, sizeof r);
 		p->x = (int)(r[0] % (uint32_t)grid);
@@ -613,13 +614,13 @@ world_activate(struct client *c)
 	}
 	bucket_init(&p->steps, step_burst(), tick_mono_ms());
 	bucket_init(&p->chat, cfg->chat_burst, tick_mono_ms());
-	unique_nickname(p, c->saved_nickname[0] != '\0' ? c->saved_nickname : c->username);
+	unique_nickname(p, c->session->saved_nickname[0] != '\0' ? c->session->saved_nickname : c->session->username);
 	p->dirty_since_ms = 0;
 
 	TAILQ_INSERT_TAIL(&roster, p, roster_entry);
 	roster_count++;
 	interest_place(p);
-	log_info("%s: %s joins as \"%s\" at %d, %d", c->id, c->username, p->nickname, p->x, p->y);
+	log_info("%s: %s joins as \"%s\" at %d, %d", c->id, c->session->username, p->nickname, p->x, p->y);
 
 	client_send_json(c, welcome_json(p));
 	if (radius == 0) {
@@ -668,7 +669,7 @@ world_leave(struct player *p, const char *why)
 		interest_foreach_rect(p->x - radius, p->y - radius, p->x + radius, p->y + radius, leave_near, p);
 	interest_remove(p);
 	world_system_chat_near(p->x, p->y, c, "%s has logged out.", p->nickname);
-	log_info("%s: %s (\"%s\") left: %s", c->id, c->username, p->nickname, why);
+	log_info("%s: %s (\"%s\") left: %s", c->id, c->session->username, p->nickname, why);
 	c->player = NULL;
 	free(p);
 }
