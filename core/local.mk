@@ -63,9 +63,12 @@ CHATGRIDD_SOURCES += \
 	core/chatgridd/pluginhost/plugin-types.c core/chatgridd/pluginhost/plugin-types.h \
 	core/chatgridd/pluginhost/pluginhost.c core/chatgridd/pluginhost/pluginhost.h
 CHATGRIDD_SOURCES += \
+	core/chatgridd/items/items-alias.c core/chatgridd/items/items-alias.h \
 	core/chatgridd/items/items-db.c core/chatgridd/items/items-db.h \
+	core/chatgridd/items/items-edit.c \
 	core/chatgridd/items/items-near.c core/chatgridd/items/items-near.h \
 	core/chatgridd/items/items.c core/chatgridd/items/items.h \
+	core/chatgridd/items/jobs.c core/chatgridd/items/jobs.h \
 	core/chatgridd/items/proto-item.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/media/media.c core/chatgridd/media/media.h

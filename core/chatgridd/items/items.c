@@ -108,6 +108,8 @@ items_label(const struct item *it)
 struct item *
 items_add_loaded(struct item *it)
 {
+	if (by_id == NULL)
+		by_id = strmap_new();
 	TAILQ_INSERT_TAIL(&items, it, entry);
 	strmap_put(by_id, it->id, it);
 	nitems++;
@@ -1022,7 +1024,8 @@ items_metrics(struct metrics_out *o)
 void
 items_init(void)
 {
-	by_id = strmap_new();
+	if (by_id == NULL)
+		by_id = strmap_new();
 	items_near_init();
 	world_on_leave(player_left);
 	world_on_leave(items_near_left);	/* after the carried items are put down */
