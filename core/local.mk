@@ -65,8 +65,10 @@ CHATGRIDD_SOURCES += \
 CHATGRIDD_SOURCES += \
 	core/chatgridd/items/items-alias.c core/chatgridd/items/items-alias.h \
 	core/chatgridd/items/items-db.c core/chatgridd/items/items-db.h \
-	core/chatgridd/items/items-edit.c \
+	core/chatgridd/items/items-edit.c core/chatgridd/items/items-effects.c \
+	core/chatgridd/items/items-int.h core/chatgridd/items/items-json.c \
 	core/chatgridd/items/items-near.c core/chatgridd/items/items-near.h \
+	core/chatgridd/items/items-plugin.c \
 	core/chatgridd/items/items.c core/chatgridd/items/items.h \
 	core/chatgridd/items/jobs.c core/chatgridd/items/jobs.h \
 	core/chatgridd/items/proto-item.c
