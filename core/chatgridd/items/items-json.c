@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 
 #include "items-int.h"

@@ -6,13 +6,10 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 
 #include "cfg.h"

@@ -10,28 +10,20 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 
-#include "cfg.h"
 #include "daemon.h"
-#include "ipc.h"
 #include "items-db.h"
 #include "items-int.h"
 #include "items-near.h"
 #include "items.h"
-#include "log.h"
 #include "metrics.h"
 #include "net/client.h"
-#include "perm.h"
 #include "pluginhost/pluginhost.h"
-#include "proto/proto.h"
 #include "strmap.h"
 #include "tick.h"
 #include "uuid.h"
