@@ -66,9 +66,14 @@ CHATGRIDD_SOURCES += \
 	core/chatgridd/pluginhost/pluginhost.h core/chatgridd/pluginhost/rpc.c \
 	core/chatgridd/pluginhost/songs.c core/chatgridd/pluginhost/supervise.c
 CHATGRIDD_SOURCES += \
+	core/chatgridd/items/items-alias.c core/chatgridd/items/items-alias.h \
 	core/chatgridd/items/items-db.c core/chatgridd/items/items-db.h \
+	core/chatgridd/items/items-edit.c core/chatgridd/items/items-effects.c \
+	core/chatgridd/items/items-int.h core/chatgridd/items/items-json.c \
 	core/chatgridd/items/items-near.c core/chatgridd/items/items-near.h \
+	core/chatgridd/items/items-plugin.c \
 	core/chatgridd/items/items.c core/chatgridd/items/items.h \
+	core/chatgridd/items/jobs.c core/chatgridd/items/jobs.h \
 	core/chatgridd/items/proto-item.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/media/media.c core/chatgridd/media/media.h

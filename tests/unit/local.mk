@@ -10,15 +10,23 @@ tests_unit_libcgcore_la_CFLAGS = $(CORE_CFLAGS)
 UNIT_LDADD = tests/unit/libcgcore.la $(CHECK_LIBS) $(CORE_LIBS)
 
 check_PROGRAMS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold tests/unit/test_interest
+	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold tests/unit/test_interest \
+	tests/unit/test_items_jobs
 TESTS += tests/unit/test_ws tests/unit/test_http tests/unit/test_cfg tests/unit/test_proto \
-	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold tests/unit/test_interest
+	tests/unit/test_regressions tests/unit/test_fetch tests/unit/test_casefold tests/unit/test_interest \
+	tests/unit/test_items_jobs
 
 # Interest management on its own: players that are only positions (no daemon).
 tests_unit_test_interest_SOURCES = tests/unit/test_interest.c
 tests_unit_test_interest_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_interest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_interest_LDADD = $(UNIT_LDADD)
+
+# The item job runner (items/jobs.c) with the real item store, this test as the plugin.
+tests_unit_test_items_jobs_SOURCES = tests/unit/test_items_jobs.c
+tests_unit_test_items_jobs_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_items_jobs_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_items_jobs_LDADD = $(UNIT_LDADD)
 
 # Nickname tables: hidden code points, confusable skeletons, name keys.
 tests_unit_test_casefold_SOURCES = tests/unit/test_casefold.c

@@ -1,8 +1,11 @@
 /*
  * items.h: the world's items. The core owns every item: its state lives
  * here and in PostgreSQL (written behind, coalesced into transactions),
- * and plugins see it only with each request. Message handlers are in
- * proto-item.c; plugin hosts in plugin.c.
+ * and plugins see it only with each request. The items part is the single
+ * owner of every item field and its version rules: the store (items.c),
+ * what a change does to an item (items-edit.c), the plugin job runner with
+ * its retry (jobs.c), and the compatibility aliases of type messages
+ * (items-alias.c). The message handlers (proto-item.c) only translate.
  */
 #ifndef CG_ITEMS_H
 #define CG_ITEMS_H
@@ -125,5 +128,41 @@ void items_play_sound(const struct item *, const char *sound);
 
 /* The label in chat lines: the type's label. */
 const char *items_label(const struct item *);
+
+/* ---- changes (items-edit.c): every field change and version rule ---- */
+
+struct plugin_reply;
+
+/* Does the item's type have this capability ("usable", "carryable", ...)? */
+int items_capable(const struct item *, const char *cap);
+/* Does the item's type declare this action (0 for a kept item)? */
+int items_has_action(const struct item *, const char *action);
+/*
+ * Is the item on cooldown? 1 with "<title> is on cooldown for N s." in
+ * msg; 0 when it may be used.
+ */
+int items_cooling(const struct item *, char *msg, size_t msglen);
+/* p picks it up: carried from now on, at p's cell (no version bump). */
+void items_pickup(struct item *, struct player *p);
+/* p puts it down at (x, y) (no version bump). */
+void items_drop(struct item *, const struct player *p, int x, int y);
+/*
+ * p edits it: the title (NULL: unchanged) and the parameters (NULL:
+ * unchanged; taken), one version bump for both.
+ */
+void items_edit(struct item *, const struct player *p, const char *title, struct json_object *params);
+/* p gives it to the account owner (named name): one version bump. */
+void items_transfer(struct item *, const struct player *p, int64_t owner, const char *name);
+/*
+ * A plugin's successful reply to p's use: its parameters (no version bump,
+ * as the reference, Q7), the time of use, the immediate effects and the
+ * use sound. The delayed effects are the caller's, after its answer.
+ */
+void items_apply_use(struct item *, const struct player *p, const struct plugin_reply *);
+/*
+ * A plugin's successful reply to p's secondary use or type action: its
+ * parameters with one version bump, and the immediate effects.
+ */
+void items_apply_action(struct item *, const struct player *p, const struct plugin_reply *);
 
 #endif

@@ -5,11 +5,13 @@
  * type's own actions. Checks run in the reference's order and answer with
  * its exact messages; the first failing check wins.
  *
- * Use, secondary use, parameter updates and type actions ask the item's
- * plugin: the connection is paused meanwhile (its later messages wait), and
- * the reply is applied to the item as it is then. If the item changed in
- * between, the request is made again with the new state (a plugin keeps no
- * item state, so nothing is lost by asking twice).
+ * This file only translates: it validates what only the wire knows, looks
+ * up the player and the item, runs the checks that answer the user, calls
+ * the items part (items-edit.c for every change of an item, jobs.c for
+ * what asks the item's plugin: the connection is paused meanwhile), and
+ * sends the result. Type-specific message names (the reference's piano
+ * messages) come from the one compatibility table in items-alias.c and are
+ * handled by the generic item_alias.
  */
 #include "config.h"
 
@@ -25,7 +27,9 @@
 #include "cfg.h"
 #include "db/db.h"
 #include "ipc.h"
+#include "items-alias.h"
 #include "items.h"
+#include "jobs.h"
 #include "log.h"
 #include "net/client.h"
 #include "perm.h"
@@ -39,7 +43,6 @@
 /* The messages of this part (at the end of this file), registered by proto_item_init. */
 extern const struct proto_msg proto_item_msgs[];
 
-#define MAX_ATTEMPTS 3
 #define MAX_TARGETS 1000
 
 static void result(struct client *, int ok, const char *action, const struct item *, const char *fmt, ...)
@@ -75,18 +78,6 @@ allowed(const struct client *c, const struct item *it, enum perm_id any, enum pe
 }
 
 static int
-capable(const struct item *it, const char *cap)
-{
-	struct json_object *a = it->type->capabilities;
-	size_t i, n = json_object_array_length(a);
-
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), cap) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 on_square(const struct item *it, const struct player *p)
 {
 	return it->x == p->x && it->y == p->y;
@@ -96,238 +87,73 @@ on_square(const struct item *it, const struct player *p)
 static int
 cooling(struct client *c, const struct item *it)
 {
-	uint64_t now = tick_mono_ms(), cd = (uint64_t)it->type->cooldown_ms;
-	char buf[32];
+	char msg[256];
 
-	if (it->last_use_ms == 0 || now - it->last_use_ms >= cd)
+	if (!items_cooling(it, msg, sizeof msg))
 		return 0;
-	/* max(0.1, remaining seconds rounded to one decimal) */
-	snprintf(buf, sizeof buf, "%.1f", (double)(cd - (now - it->last_use_ms)) / 1000.0);
-	if (strtod(buf, NULL) < 0.1)
-		snprintf(buf, sizeof buf, "0.1");
-	result(c, 0, "use", it, "%s is on cooldown for %s s.", it->title, buf);
+	result(c, 0, "use", it, "%s", msg);
 	return 1;
 }
 
-/* ---- asynchronous actions: use, secondary use, update, type actions ---- */
+/* ---- asking the item's plugin: jobs.c runs it, answering through this sink ---- */
 
-/*
- * J_NOTE: a type action whose success is silent and whose failure is an
- * error message (item_piano_note); J_ACTION answers with item_action_result.
- */
-enum job_kind { J_USE, J_SECONDARY, J_UPDATE, J_ACTION, J_NOTE };
-
-struct job {
+struct asker {
 	struct client *c;		/* held and paused */
-	enum job_kind kind;
-	char item_id[37];
-	char action[72];		/* the result's action */
-	char plugin_action[72];		/* the type action asked for, if not action */
-	struct json_object *args;	/* update: the user's params; action: its args */
-	char *title;			/* update: the new title, or NULL */
-	uint64_t rev;			/* the item's rev when asked */
-	uint64_t last_use_seen;		/* the item's last use when asked */
-	int attempts;
+	const char *error_code;		/* failures after the reply as this error, or NULL */
 };
 
-static void job_reply(const struct plugin_reply *, void *);
-
-static void
-job_done(struct job *j)
+static struct player *
+asker_actor(void *arg)
 {
-	client_resume(j->c);
-	client_unref(j->c);
-	json_object_put(j->args);
-	free(j->title);
-	free(j);
-}
+	struct asker *a = arg;
 
-/* {**item.params, **update} */
-static struct json_object *
-merged_params(const struct item *it, struct json_object *update)
-{
-	struct json_object *m = json_object_new_object();
-
-	json_object_object_foreach(it->params, k, v)
-		json_object_object_add(m, k, json_object_get(v));
-	json_object_object_foreach(update, k2, v2)
-		json_object_object_add(m, k2, json_object_get(v2));
-	return m;
+	return a->c->state != CS_DEAD ? world_player(a->c) : NULL;
 }
 
 static void
-job_send(struct job *j, struct item *it)
+asker_answer(void *arg, const struct job_answer *ans)
 {
-	struct player *p = world_player(j->c);
-	struct json_object *args = NULL;
-	const char *action;
-	msgpack_sbuffer *body;
+	struct asker *a = arg;
 
-	if (p == NULL) {
-		job_done(j);
-		return;
-	}
-	switch (j->kind) {
-	case J_USE:
-		action = "use";
-		break;
-	case J_SECONDARY:
-		action = "secondary_use";
-		break;
-	case J_UPDATE:
-		action = "validate_update";
-		args = merged_params(it, j->args);
-		break;
-	default:
-		action = j->plugin_action[0] != '\0' ? j->plugin_action : j->action;
-		args = json_object_get(j->args);
-		break;
-	}
-	body = items_request(it, action, p, args);
-	json_object_put(args);
-	if (body->size > IPC_MAX_BODY) {
-		msgpack_sbuffer_free(body);
-		result(j->c, 0, j->action, it, "Item properties are too large.");
-		job_done(j);
-		return;
-	}
-	j->rev = it->rev;
-	j->last_use_seen = it->last_use_ms;
-	plugin_request(it->type, body, job_reply, j);
+	if (a->error_code != NULL && ans->replied)
+		client_send_error(a->c, a->error_code, "%s", ans->text);
+	else
+		result(a->c, ans->ok, ans->action, ans->item, "%s", ans->text);
 }
 
-/* Ask the item's plugin for plugin_action (NULL: action), answering as action. */
 static void
-job_start_as(struct client *c, enum job_kind kind, const char *action, const char *plugin_action,
-    struct item *it, struct json_object *args, const char *title)
+asker_done(void *arg)
 {
-	struct job *j = xcalloc(1, sizeof *j);
+	struct asker *a = arg;
 
-	j->c = c;
-	j->kind = kind;
-	snprintf(j->item_id, sizeof j->item_id, "%s", it->id);
-	snprintf(j->action, sizeof j->action, "%s", action);
-	if (plugin_action != NULL)
-		snprintf(j->plugin_action, sizeof j->plugin_action, "%s", plugin_action);
-	j->args = args != NULL ? json_object_get(args) : NULL;
-	j->title = title != NULL ? xstrdup(title) : NULL;
+	client_resume(a->c);
+	client_unref(a->c);
+	free(a);
+}
+
+static const struct job_sink asker_sink = { asker_actor, asker_answer, asker_done };
+
+/* Pause c and start the job; its answers go to c. */
+static void
+ask(struct client *c, struct job_request *rq, struct item *it, const char *error_code)
+{
+	struct asker *a = xcalloc(1, sizeof *a);
+
+	a->c = c;
+	a->error_code = error_code;
+	rq->who = c->id;
 	client_ref(c);
 	client_pause(c);
-	job_send(j, it);
+	jobs_start(rq, it, &asker_sink, a);
 }
 
 static void
 job_start(struct client *c, enum job_kind kind, const char *action, struct item *it,
     struct json_object *args, const char *title)
 {
-	job_start_as(c, kind, action, NULL, it, args, title);
-}
+	struct job_request rq = { kind, action, NULL, args, title, NULL, NULL, 0 };
 
-static void
-job_reply(const struct plugin_reply *r, void *arg)
-{
-	struct job *j = arg;
-	struct client *c = j->c;
-	struct player *p = c->state != CS_DEAD ? world_player(c) : NULL;
-	struct item *it = items_get(j->item_id);
-	char sound[4096];
-
-	if (p == NULL) {
-		/* The user left meanwhile: as if it never happened. */
-		job_done(j);
-		return;
-	}
-	if (j->kind == J_NOTE) {
-		if (it == NULL)
-			client_send_error(c, "piano_note", "Piano not found.");
-		else if (!r->ok)
-			client_send_error(c, "piano_note", "%s", r->message);
-		else
-			items_effects(it, p, r->effects, EFFECTS_NOW);
-		job_done(j);
-		return;
-	}
-	if (it == NULL) {
-		result(c, 0, j->action, NULL, "Item not found.");
-		job_done(j);
-		return;
-	}
-	if (!r->ok) {
-		result(c, 0, j->action, it, "%s", r->message);
-		job_done(j);
-		return;
-	}
-	/* Someone else used it first: the cooldown applies to this use too. */
-	if (j->kind == J_USE && it->last_use_ms != j->last_use_seen && cooling(c, it)) {
-		job_done(j);
-		return;
-	}
-	if (it->rev != j->rev && (r->params != NULL || j->kind == J_UPDATE)) {
-		if (++j->attempts < MAX_ATTEMPTS) {
-			job_send(j, it);
-			return;
-		}
-		result(c, 0, j->action, it, "%s changed meanwhile; try again.", it->title);
-		job_done(j);
-		return;
-	}
-	if (r->params != NULL && items_has_nul(r->params)) {
-		log_warn("plugin for %s returned parameters holding NUL characters; refused", it->type_id);
-		result(c, 0, j->action, it, "%s is temporarily unavailable.", items_label(it));
-		job_done(j);
-		return;
-	}
-	/* Measured as clients receive them: escapes count, not only characters. */
-	if (r->params != NULL && items_params_bytes(r->params) > (size_t)cfg->max_item_params_bytes) {
-		log_info("%s: %s parameters of %s would take %zu bytes; refused (max_item_params_bytes %d)",
-		    c->id, j->action, it->id, items_params_bytes(r->params), cfg->max_item_params_bytes);
-		result(c, 0, j->action, it, "Item properties are too large (%zu bytes once encoded; at most %d).",
-		    items_params_bytes(r->params), cfg->max_item_params_bytes);
-		job_done(j);
-		return;
-	}
-	switch (j->kind) {
-	case J_USE:
-		if (r->params != NULL) {
-			/* The reference bumps no version on a use (Q7). */
-			items_set_params(it, json_object_get(r->params));
-			items_touch(it, p);
-			items_changed(it);
-		}
-		it->last_use_ms = tick_mono_ms();
-		items_effects(it, p, r->effects, EFFECTS_NOW);
-		if (items_use_sound(it, sound, sizeof sound) != NULL)
-			items_play_sound(it, sound);
-		result(c, 1, "use", it, "%s", r->message);
-		items_effects(it, p, r->effects, EFFECTS_LATER);
-		break;
-	case J_SECONDARY:
-	case J_ACTION:
-	case J_NOTE:
-		if (r->params != NULL) {
-			items_set_params(it, json_object_get(r->params));
-			items_touch(it, p);
-			it->version++;
-			items_changed(it);
-		}
-		items_effects(it, p, r->effects, EFFECTS_NOW);
-		result(c, 1, j->action, it, "%s", r->message);
-		items_effects(it, p, r->effects, EFFECTS_LATER);
-		break;
-	case J_UPDATE:
-		/* Title and parameters change together or not at all (unlike the reference, Q8). */
-		if (j->title != NULL) {
-			free(it->title);
-			it->title = xstrdup(j->title);
-		}
-		items_set_params(it, json_object_get(r->params != NULL ? r->params : it->params));
-		items_touch(it, p);
-		it->version++;
-		items_changed(it);
-		result(c, 1, "update", it, "Updated %s.", it->title);
-		break;
-	}
-	job_done(j);
+	ask(c, &rq, it, NULL);
 }
 
 /* ---- the handlers ---- */
@@ -394,16 +220,11 @@ item_pickup(struct client *c, struct json_object *msg)
 		result(c, 0, "pickup", it, "Not authorized to pick up this item.");
 		return;
 	}
-	if (!capable(it, "carryable")) {
+	if (!items_capable(it, "carryable")) {
 		result(c, 0, "pickup", it, "%s cannot be carried.", it->title);
 		return;
 	}
-	it->carrier = p;
-	it->carrier_account = c->session->account_id;
-	it->x = p->x;
-	it->y = p->y;
-	items_touch(it, p);
-	items_changed(it);
+	items_pickup(it, p);
 	world_system_chat_others(c, "%s picked up %s (%s).", p->nickname, it->title, items_label(it));
 	result(c, 1, "pickup", it, "Picked up %s.", it->title);
 }
@@ -438,12 +259,7 @@ item_drop(struct client *c, struct json_object *msg)
 		result(c, 0, "drop", it, "Not authorized to drop this item.");
 		return;
 	}
-	it->carrier = NULL;
-	it->carrier_account = 0;
-	it->x = (int)x;
-	it->y = (int)y;
-	items_touch(it, p);
-	items_changed(it);
+	items_drop(it, p, (int)x, (int)y);
 	world_system_chat_others(c, "%s dropped %s (%s) at %d, %d.", p->nickname, it->title, items_label(it),
 	    it->x, it->y);
 	result(c, 1, "drop", it, "Dropped %s at %d, %d.", it->title, it->x, it->y);
@@ -475,7 +291,7 @@ item_delete(struct client *c, struct json_object *msg)
 		result(c, 0, "delete", it, "Not authorized to delete this item.");
 		return;
 	}
-	if (!capable(it, "deletable")) {
+	if (!items_capable(it, "deletable")) {
 		result(c, 0, "delete", it, "%s cannot be deleted.", it->title);
 		return;
 	}
@@ -538,11 +354,11 @@ item_use(struct client *c, struct json_object *msg)
 		return;
 	if (cooling(c, it))
 		return;
-	if (!it->type->has_use || !capable(it, "usable")) {
+	if (!it->type->has_use || !items_capable(it, "usable")) {
 		result(c, 0, "use", it, "%s cannot be used.", it->title);
 		return;
 	}
-	job_start(c, J_USE, "use", it, NULL, NULL);
+	job_start(c, JOB_USE, "use", it, NULL, NULL);
 }
 
 static void
@@ -563,7 +379,7 @@ item_secondary_use(struct client *c, struct json_object *msg)
 		result(c, 0, "secondary_use", it, "No secondary action for %s.", it->title);
 		return;
 	}
-	job_start(c, J_SECONDARY, "secondary_use", it, NULL, NULL);
+	job_start(c, JOB_SECONDARY, "secondary_use", it, NULL, NULL);
 }
 
 static void
@@ -597,97 +413,83 @@ item_action(struct client *c, struct json_object *msg)
 		result(c, 0, action, it, "Item properties may not contain NUL characters.");
 		return;
 	}
-	job_start(c, J_ACTION, action, it, args, NULL);
-}
-
-/* Does the item's type declare this action? */
-static int
-type_has_action(const struct item *it, const char *action)
-{
-	size_t i, n;
-
-	if (it->type == NULL)
-		return 0;
-	n = json_object_array_length(it->type->actions);
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(it->type->actions, i)), action) == 0)
-			return 1;
-	return 0;
+	job_start(c, JOB_ACTION, action, it, args, NULL);
 }
 
 /*
- * The reference's piano messages, kept for its clients: the same checks as
- * item_action with the piano's own texts, then the type's action.
+ * A type's own message name from the compatibility table (items-alias.c):
+ * the same checks as item_action with the row's texts, then the type
+ * action as a job. Failures are an error with the row's code, or an
+ * item_action_result with its action.
  */
-static struct item *
-piano_item(struct client *c, struct player *p, struct json_object *msg, const char *action, int note)
+static void
+alias_refuse(struct client *c, const struct items_alias *al, const struct item *it, const char *why)
 {
-	struct item *it = items_get(proto_str(msg, "itemId"));
-	const char *why = NULL;
-
-	if (it == NULL || !type_has_action(it, note ? "note" : "toggle_record"))
-		why = "Piano not found.";
-	else if (it->carrier != NULL && it->carrier != p)
-		why = "Piano is not available.";
-	else if (it->carrier == NULL && !on_square(it, p))
-		why = "Piano is not on your square.";
-	else if (!note && !type_has_action(it, action))
-		why = "Unknown action.";
-	else if (!plugin_type_available(it->type))
-		why = NULL;	/* the job answers "<label> is temporarily unavailable." */
-	if (why == NULL)
-		return it;
-	if (note)
-		client_send_error(c, "piano_note", "%s", why);
+	if (al->error_code != NULL)
+		client_send_error(c, al->error_code, "%s", why);
 	else
-		result(c, 0, "use", it != NULL && strcmp(why, "Piano not found.") != 0 ? it : NULL, "%s", why);
-	return NULL;
+		result(c, 0, al->answer_action, it, "%s", why);
 }
 
 static void
-piano_note(struct client *c, struct json_object *msg)
+item_alias(struct client *c, struct json_object *msg)
 {
+	const struct items_alias *al = items_alias_find(proto_str(msg, "type"));
 	struct player *p = world_player(c);
-	struct json_object *args, *v;
-	struct item *it;
+	struct item *it = items_get(proto_str(msg, "itemId"));
+	const char *action = al != NULL && al->action != NULL ? al->action : proto_str(msg, "action");
+	struct job_request rq = { JOB_ACTION, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct json_object *args = NULL, *v;
+	char why[200];
+	size_t i;
 
-	if (p == NULL || (it = piano_item(c, p, msg, "note", 1)) == NULL)
+	if (al == NULL || p == NULL)
 		return;
-	args = json_object_new_object();
-	if (json_object_object_get_ex(msg, "keyId", &v))
-		json_object_object_add(args, "keyId", json_object_get(v));
-	if (json_object_object_get_ex(msg, "midi", &v))
-		json_object_object_add(args, "midi", json_object_get(v));
-	if (json_object_object_get_ex(msg, "on", &v))
-		json_object_object_add(args, "on", json_object_get(v));
-	job_start(c, J_NOTE, "note", it, args, NULL);
+	if (it == NULL || !items_has_action(it, al->probe)) {
+		snprintf(why, sizeof why, "%s not found.", al->label);
+		alias_refuse(c, al, NULL, why);
+		return;
+	}
+	if (it->carrier != NULL && it->carrier != p) {
+		snprintf(why, sizeof why, "%s is not available.", al->label);
+		alias_refuse(c, al, it, why);
+		return;
+	}
+	if (it->carrier == NULL && !on_square(it, p)) {
+		snprintf(why, sizeof why, "%s is not on your square.", al->label);
+		alias_refuse(c, al, it, why);
+		return;
+	}
+	if (al->action == NULL && !items_has_action(it, action)) {
+		alias_refuse(c, al, it, "Unknown action.");
+		return;
+	}
+	/* A type whose plugin is down: the job answers "<label> is temporarily unavailable." */
+	if (al->args != NULL) {
+		args = json_object_new_object();
+		for (i = 0; al->args[i] != NULL; i++)
+			if (json_object_object_get_ex(msg, al->args[i], &v))
+				json_object_object_add(args, al->args[i], json_object_get(v));
+	}
+	rq.action = al->answer_action;
+	rq.plugin_action = action;
+	rq.args = args;
+	if (al->error_code != NULL) {
+		snprintf(why, sizeof why, "%s not found.", al->label);
+		rq.not_found = why;
+		rq.silent = 1;
+	}
+	ask(c, &rq, it, al->error_code);
 	json_object_put(args);
 }
 
 static void
-deny_piano_note(struct client *c, struct json_object *msg)
+deny_alias(struct client *c, struct json_object *msg)
 {
-	(void)msg;
-	client_send_error(c, "piano_note", "Not authorized to use items.");
-}
+	const struct items_alias *al = items_alias_find(proto_str(msg, "type"));
 
-static void
-piano_recording(struct client *c, struct json_object *msg)
-{
-	struct player *p = world_player(c);
-	const char *action = proto_str(msg, "action");
-	struct item *it;
-
-	if (p == NULL || (it = piano_item(c, p, msg, action, 0)) == NULL)
-		return;
-	job_start_as(c, J_ACTION, "use", action, it, NULL, NULL);
-}
-
-static void
-deny_piano_recording(struct client *c, struct json_object *msg)
-{
-	(void)msg;
-	result(c, 0, "use", NULL, "Not authorized to use items.");
+	if (al != NULL)
+		alias_refuse(c, al, NULL, "Not authorized to use items.");
 }
 
 static void
@@ -723,7 +525,7 @@ item_update(struct client *c, struct json_object *msg)
 		result(c, 0, "update", it, "Not authorized to edit this item.");
 		return;
 	}
-	if (!capable(it, "editable")) {
+	if (!items_capable(it, "editable")) {
 		result(c, 0, "update", it, "%s cannot be edited.", it->title);
 		return;
 	}
@@ -745,16 +547,10 @@ item_update(struct client *c, struct json_object *msg)
 			result(c, 0, "update", it, "Item properties may not contain NUL characters.");
 			return;
 		}
-		job_start(c, J_UPDATE, "update", it, params, raw != NULL ? title : NULL);
+		job_start(c, JOB_UPDATE, "update", it, params, raw != NULL ? title : NULL);
 		return;
 	}
-	if (raw != NULL) {
-		free(it->title);
-		it->title = xstrdup(title);
-	}
-	items_touch(it, p);
-	it->version++;
-	items_changed(it);
+	items_edit(it, p, raw != NULL ? title : NULL, NULL);
 	result(c, 1, "update", it, "Updated %s.", it->title);
 }
 
@@ -820,12 +616,7 @@ transfer_cb(const PGresult *res, const char *error, void *arg)
 		transfer_done(t);
 		return;
 	}
-	it->created_by = t->target;
-	free(it->created_by_name);
-	it->created_by_name = xstrdup(name);
-	items_touch(it, p);
-	it->version++;
-	items_changed(it);
+	items_transfer(it, p, t->target, name);
 	world_system_chat_others(c, "%s gave %s (%s) to %s.", p->nickname, it->title, items_label(it), name);
 	result(c, 1, "transfer", it, "You gave %s (%s) to %s.", it->title, items_label(it), name);
 	transfer_done(t);
@@ -952,10 +743,28 @@ item_transfer_targets(struct client *c, struct json_object *msg)
 	db_query("item_transfer_targets", 1, v, targets_cb, t);
 }
 
+/* The compatibility table's messages, made from items-alias.c's rows. */
+static struct proto_msg *alias_msgs;
+
 void
 proto_item_init(void)
 {
+	size_t i, n;
+
 	proto_register(proto_item_msgs);
+	for (n = 0; items_aliases[n].msg != NULL; n++)
+		;
+	if (alias_msgs == NULL) {
+		alias_msgs = xcalloc(n + 1, sizeof *alias_msgs);
+		for (i = 0; i < n; i++) {
+			alias_msgs[i].type = items_aliases[i].msg;
+			alias_msgs[i].fields = items_aliases[i].fields;
+			alias_msgs[i].perm = PERM(P_ITEM_USE);
+			alias_msgs[i].handle = item_alias;
+			alias_msgs[i].deny = deny_alias;
+		}
+	}
+	proto_register(alias_msgs);
 	db_register("item_transfer_target",
 	    "SELECT id, username FROM accounts WHERE id = $1::bigint AND status = 'active'", 1);
 	db_register("item_transfer_targets",
@@ -1002,23 +811,6 @@ static const struct proto_field transfer_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
-static const struct proto_field piano_note_fields[] = {
-	{ "itemId", FT_STRING, FF_REQUIRED, 0, 64, NULL },
-	/* Wide: the piano cuts key ids to 32 characters and clamps midi (reference §6.9). */
-	{ "keyId", FT_STRING, FF_REQUIRED, 1, 1024, NULL },
-	{ "midi", FT_NUMBER, FF_REQUIRED, -1000000000000LL, 1000000000000LL, NULL },
-	{ "on", FT_BOOL, FF_REQUIRED, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
-};
-
-static const char *const piano_actions[] = { "toggle_record", "stop_record", "playback", "stop_playback", NULL };
-
-static const struct proto_field piano_recording_fields[] = {
-	{ "itemId", FT_STRING, FF_REQUIRED, 0, 64, NULL },
-	{ "action", FT_ENUM, FF_REQUIRED, 0, 0, piano_actions },
-	{ NULL, 0, 0, 0, 0, NULL },
-};
-
 #define PICKUP (PERM(P_ITEM_PICKUP_OWN) | PERM(P_ITEM_PICKUP_ANY))
 #define DELETE (PERM(P_ITEM_DELETE_OWN) | PERM(P_ITEM_DELETE_ANY))
 #define EDIT (PERM(P_ITEM_EDIT_OWN) | PERM(P_ITEM_EDIT_ANY))
@@ -1037,9 +829,6 @@ const struct proto_msg proto_item_msgs[] = {
 	{ "item_use", id_fields, PERM(P_ITEM_USE), 0, item_use, deny_use },
 	{ "item_secondary_use", id_fields, PERM(P_ITEM_USE), 0, item_secondary_use, deny_secondary_use },
 	{ "item_action", action_fields, PERM(P_ITEM_USE), 0, item_action, deny_action },
-	{ "item_piano_note", piano_note_fields, PERM(P_ITEM_USE), 0, piano_note, deny_piano_note },
-	{ "item_piano_recording", piano_recording_fields, PERM(P_ITEM_USE), 0, piano_recording,
-	  deny_piano_recording },
 	{ "item_update", update_fields, EDIT, 0, item_update, item_update },
 	{ "item_transfer", transfer_fields, TRANSFER, 0, item_transfer, item_transfer },
 	{ "item_transfer_targets", id_fields, TRANSFER, 0, item_transfer_targets, item_transfer_targets },
