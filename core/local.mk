@@ -44,10 +44,13 @@ CHATGRIDD_SOURCES += \
 	core/chatgridd/net/upgrade.c core/chatgridd/net/upgrade.h core/chatgridd/net/webver.c \
 	core/chatgridd/net/webver.h core/chatgridd/net/ws.c core/chatgridd/net/ws.h
 CHATGRIDD_SOURCES += \
-	core/chatgridd/db/db.c core/chatgridd/db/db.h
+	core/chatgridd/db/db.c core/chatgridd/db/db.h core/chatgridd/db/db-conn.c \
+	core/chatgridd/db/db-exec.c core/chatgridd/db/db-int.h core/chatgridd/db/db-req.c
 CHATGRIDD_SOURCES += \
 	core/chatgridd/proto/proto-sys.c core/chatgridd/proto/proto.c core/chatgridd/proto/proto.h
 CHATGRIDD_SOURCES += \
+	core/chatgridd/auth/auth-flows.c core/chatgridd/auth/auth-int.h \
+	core/chatgridd/auth/auth-req.c core/chatgridd/auth/auth-web.c \
 	core/chatgridd/auth/auth.c core/chatgridd/auth/auth.h core/chatgridd/auth/authq.c \
 	core/chatgridd/auth/authq.h core/chatgridd/auth/http-session.c \
 	core/chatgridd/auth/http-session.h core/chatgridd/auth/session.h core/chatgridd/auth/sweep.c core/chatgridd/auth/sweep.h

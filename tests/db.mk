@@ -5,11 +5,12 @@ if HAVE_CHECK
 check_PROGRAMS += tests/integration/test_db
 TESTS += tests/integration/test_db
 
-# cfg.c is not linked: the test defines the `cfg` that db.c reads.
+# cfg.c is not linked: the test defines the `cfg` that db-conn.c and db-exec.c read.
 tests_integration_test_db_SOURCES = \
 	tests/integration/test_db.c \
 	tests/lib/pgtest.c tests/lib/pgtest.h \
-	core/chatgridd/db/db.c core/chatgridd/db/db.h \
+	core/chatgridd/db/db.c core/chatgridd/db/db.h core/chatgridd/db/db-conn.c \
+	core/chatgridd/db/db-exec.c core/chatgridd/db/db-int.h core/chatgridd/db/db-req.c \
 	core/lib/migrate.c core/lib/migrate.h \
 	core/chatgridd/worker.c core/chatgridd/worker.h \
 	core/lib/log.c core/lib/log.h \
