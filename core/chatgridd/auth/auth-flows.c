@@ -24,22 +24,17 @@
 #include "authq.h"
 #include "cfg.h"
 #include "clock.h"
-#include "daemon.h"
 #include "db/db.h"
 #include "log.h"
 #include "metrics.h"
 #include "net/client.h"
-#include "net/http.h"
 #include "net/ratelimit.h"
-#include "net/webver.h"
 #include "password.h"
 #include "perm.h"
 #include "policy.h"
 #include "proto/proto.h"
 #include "session.h"
 #include "tick.h"
-#include "worker.h"
-#include "xmalloc.h"
 
 /* The messages of this part (at the end of this file), registered by auth_init. */
 extern const struct proto_msg proto_auth_msgs[];
@@ -123,7 +118,8 @@ login_lookup_cb(const PGresult *res, const char *error, void *arg)
 	if (auth_req_dead(r))
 		return;
 	if (error != NULL) {
-		auth_req_fail_db(r, error, "Authentication failed due to a server error. Please try again.");
+		auth_req_fail_db(r, error,
+		    "Authentication failed due to a server error. Please try again.");
 		return;
 	}
 	if (PQntuples(res) == 1) {
@@ -213,7 +209,8 @@ register_insert_cb(const PGresult *res, const char *error, void *arg)
 			else if (cons != NULL && strcmp(cons, "accounts_email_key") == 0)
 				auth_req_fail(r, "Email is already in use.", 1);
 			else
-				auth_req_fail(r, "Registration failed due to a database constraint.", 1);
+				auth_req_fail(r, "Registration failed due to a database constraint.",
+				    1);
 			return;
 		}
 		if (state != NULL && strcmp(state, "23502") == 0) {
@@ -282,7 +279,8 @@ resume_cb(const PGresult *res, const char *error, void *arg)
 	if (auth_req_dead(r))
 		return;
 	if (error != NULL) {
-		auth_req_fail_db(r, error, "Authentication failed due to a server error. Please try again.");
+		auth_req_fail_db(r, error,
+		    "Authentication failed due to a server error. Please try again.");
 		return;
 	}
 	if (PQntuples(res) != 1) {

@@ -1,9 +1,10 @@
 /*
- * auth.c: authentication flows. Each request runs as a small state machine:
- * database lookups on the loop (db.c), password hashing on worker threads
- * (worker.c, admitted by authq.c), and a random delay before any failure
- * is answered. While a flow runs the connection is held: its messages wait
- * in order, while pings and pongs are still read (a hash may wait long).
+ * auth.c and the auth part: authentication flows. Each request runs as a
+ * small state machine: database lookups on the loop (db.c), password hashing
+ * on worker threads (worker.c, admitted by authq.c), and a random delay
+ * before any failure is answered. While a flow runs the connection is held:
+ * its messages wait in order, while pings and pongs are still read (a hash
+ * may wait long).
  *
  * This file: the session secret and tokens, the activation hooks and the
  * answers (auth_result, auth_required, permissions); auth-int.h lists the
@@ -27,24 +28,14 @@
 
 #include "auth-int.h"
 #include "auth.h"
-#include "authq.h"
 #include "cfg.h"
-#include "clock.h"
-#include "daemon.h"
-#include "db/db.h"
 #include "log.h"
-#include "metrics.h"
 #include "net/client.h"
-#include "net/http.h"
-#include "net/ratelimit.h"
 #include "net/webver.h"
-#include "password.h"
 #include "perm.h"
 #include "policy.h"
-#include "proto/proto.h"
 #include "session.h"
 #include "tick.h"
-#include "worker.h"
 #include "xmalloc.h"
 
 static uint8_t secret[32];
@@ -60,7 +51,8 @@ auth_set_secret(const uint8_t key[32])
 void
 auth_on_activate(void (*fn)(struct client *))
 {
-	auth_activate_fns = xreallocarray(auth_activate_fns, (size_t)auth_nactivate + 1, sizeof *auth_activate_fns);
+	auth_activate_fns = xreallocarray(auth_activate_fns, (size_t)auth_nactivate + 1,
+	    sizeof *auth_activate_fns);
 	auth_activate_fns[auth_nactivate++] = fn;
 }
 

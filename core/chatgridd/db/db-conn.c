@@ -17,8 +17,6 @@
 #include "db-int.h"
 #include "db.h"
 #include "log.h"
-#include "metrics.h"
-#include "tick.h"
 #include "xmalloc.h"
 
 /* ---- connections: socket event and timer ---- */

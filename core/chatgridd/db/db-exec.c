@@ -17,9 +17,7 @@
 #include "db-int.h"
 #include "db.h"
 #include "log.h"
-#include "metrics.h"
 #include "tick.h"
-#include "xmalloc.h"
 
 /* ---- requests on a connection ---- */
 

@@ -13,7 +13,6 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
-#include "cfg.h"
 #include "db-int.h"
 #include "db.h"
 #include "log.h"

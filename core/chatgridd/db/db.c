@@ -27,12 +27,10 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
-#include "cfg.h"
 #include "db-int.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
-#include "tick.h"
 #include "xmalloc.h"
 
 struct db_prep *db_preps;
