@@ -12,12 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "auth-int.h"
 #include "auth.h"

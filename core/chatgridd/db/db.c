@@ -19,13 +19,10 @@
  */
 #include "config.h"
 
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
-#include <libpq-fe.h>
 
 #include "db-int.h"
 #include "db.h"
