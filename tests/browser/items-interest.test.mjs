@@ -17,7 +17,7 @@ async function withWidgets(on) {
   const conf = process.env.CG_CONF;
   const base = readFileSync(conf, 'utf8').split(`\n${MARK}\n`)[0].replace(/\n*$/, '\n');
   if (on) {
-    const build = path.dirname(path.dirname(process.env.CG_DAEMON));
+    const build = path.resolve(path.dirname(process.env.CG_DAEMON), '../..');  // CG_DAEMON is <build>/core/chatgridd/chatgridd
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cg-plugins-'));
     copyFileSync(path.join(build, 'plugins/widget/.libs/widget.so'), path.join(dir, 'widget.so'));
     writeFileSync(conf, `${base}\n${MARK}\nplugin_dir ${dir}\nitemhost ${path.join(build, 'core/itemhost/chatgrid-itemhost')}\n`);

@@ -99,10 +99,13 @@ else {
       await register(d, uniqueName('ud'));
       await walkTo(d, 20, 19);
       // Four: three others in range reaches the threshold; the area goes to the SFU.
-      await b.waitForFunction(() => {
-        const p = window.__chatgrid.peers();
-        return p.length === 3 && p.every((x) => x.via === 'sfu' && x.state === 'connected');
-      }, null, { timeout: budget(30000), polling: 200 });
+      // Each listener is switched on its own, a moment apart: wait for every page.
+      for (const page of [b, a, c, d]) {
+        await page.waitForFunction(() => {
+          const p = window.__chatgrid.peers();
+          return p.length === 3 && p.every((x) => x.via === 'sfu' && x.state === 'connected');
+        }, null, { timeout: budget(30000), polling: 200 });
+      }
       for (const [i, page] of pages.entries()) {
         await waitForVoice(page, 3, 30000);
         await expectVia(page, 'sfu');
